@@ -1,0 +1,232 @@
+"""The ``loadtui`` command: flags shaped like Locust's; CLI > profile > [defaults].
+
+Exit codes: 0 the run finished and no request failed, 1 some requests failed, 2 bad input (CLI,
+profiles.toml, locustfile) or a report that could not be written where asked.
+"""
+
+# Locust first: it monkey-patches the process with gevent, which must happen before anything
+# imports ssl (httpx, textual's dependencies), or gevent warns that ssl was patched too late.
+import locust  # noqa: F401, I001  isort: skip
+
+import argparse
+import dataclasses
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gevent
+
+from . import __version__
+from .engine import profiles as profiles_mod
+from .engine.locustfile import LocustfileError, load_locustfile
+from .engine.profiles import ProfileError, ProfileSet
+from .engine.reports import human_duration
+from .engine.session import LoadSession, RunResult, SessionError
+
+EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
+PROGRESS_SECONDS = 3.0
+
+
+class BadInput(Exception):
+    """Ends the program with exit 2 and this one-paragraph message, never a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"loadtui: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="loadtui",
+        description="Run Locust load tests from the terminal and watch them live. With no host "
+        "configured, a bundled demo target is started so there is something to test.",
+    )
+    parser.add_argument("-f", "--locustfile", help="locustfile to run (default: the profile's, else the demo)")
+    parser.add_argument("-p", "--profile", help="profile from profiles.toml to run (skips the picker)")
+    parser.add_argument("-H", "--host", help="base URL of the system under test, e.g. http://127.0.0.1:8000")
+    parser.add_argument("-u", "--users", type=int, help="peak number of concurrent users")
+    parser.add_argument("-r", "--spawn-rate", type=float, help="users started per second")
+    parser.add_argument("-t", "--run-time", help="stop after this long, e.g. 90s, 5m, 1h30m")
+    parser.add_argument("-T", "--tags", nargs="*", help="only run tasks with any of these tags")
+    parser.add_argument("-E", "--exclude-tags", nargs="*", help="do not run tasks with any of these tags")
+    parser.add_argument("--profiles", help="profiles file (default: ./profiles.toml, else the packaged one)")
+    parser.add_argument("--report-dir", help="where run folders are written (default: [defaults] report_dir)")
+    parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr, for CI")
+    parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
+    parser.add_argument("--version", action="version", version=f"loadtui {__version__} (locust {locust.__version__})")
+    return parser
+
+
+def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dict[str, Any]]:
+    """Reads profiles.toml and applies the CLI. Returns (profiles, chosen profile, per-run overrides).
+
+    -f, -H and --report-dir define the test, so they apply to every profile (a live switch keeps
+    the same test); -u, -r, -t and the tags apply to the profile that is started.
+    """
+    profiles = profiles_mod.load(args.profiles)
+    common: dict[str, Any] = {}
+    if args.locustfile:
+        common["locustfile"] = str(Path(args.locustfile).expanduser().resolve())
+    if args.host is not None:
+        common["host"] = args.host
+    if common:
+        profiles = dataclasses.replace(
+            profiles,
+            profiles={name: profiles_mod.resolve(p, **common) for name, p in profiles.profiles.items()},
+        )
+    if args.report_dir:
+        profiles = dataclasses.replace(profiles, report_dir=args.report_dir)
+    if args.profile is not None:
+        profiles.get(args.profile)  # unknown -> ProfileError listing the known ones
+    overrides = {
+        "users": args.users,
+        "spawn_rate": args.spawn_rate,
+        "run_time": args.run_time,
+        "tags": args.tags,
+        "exclude_tags": args.exclude_tags,
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    # Validate the overrides now, with the messages the file would get.
+    first = profiles.get(args.profile) if args.profile else next(iter(profiles.profiles.values()))
+    profiles_mod.resolve(first, **overrides)
+    return profiles, args.profile, overrides
+
+
+def _progress_line(session: LoadSession) -> str:
+    snap = session.snapshot()
+    t = snap.totals
+    p95 = t.current_p95_ms if t.current_p95_ms is not None else t.p95_ms
+    remaining = f"/{human_duration(snap.run_time_s)}" if snap.run_time_s else ""
+    return (
+        f"[loadtui] {human_duration(snap.elapsed_s)}{remaining} {snap.state:<8} users {snap.users}/{snap.target_users}"
+        f"  {t.rps:7.1f} req/s  p95 {p95:5.0f} ms  requests {t.requests}  failures {t.failures}"
+        f" ({100 * t.fail_ratio:.1f}%)"
+    )
+
+
+def run_headless(profiles: ProfileSet, profile_name: str | None, overrides: dict[str, Any]) -> int:
+    if profile_name is None:
+        profile_name = profiles.names[0]
+        print(f"[loadtui] no --profile given: running the first one, {profile_name!r}", file=sys.stderr)
+    if profiles.packaged:
+        print(f"[loadtui] no ./profiles.toml here: using the packaged profiles ({profiles.path})", file=sys.stderr)
+    profile = profiles_mod.resolve(profiles.get(profile_name), **overrides)
+    locustfile = load_locustfile(profiles.locustfile_path(profile))
+    session = LoadSession(profiles, profile, locustfile=locustfile)
+    try:
+        session.start()
+    except SessionError:
+        session.close()
+        raise
+    print(f"[loadtui] {session.message}", file=sys.stderr)
+
+    def on_signal(reason: str) -> None:
+        if session.result is None:
+            print(f"\n[loadtui] {reason}: stopping and writing the report...", file=sys.stderr)
+            gevent.spawn(session.stop, reason)
+
+    handlers = [
+        gevent.signal_handler(signal.SIGINT, on_signal, "interrupted"),
+        gevent.signal_handler(signal.SIGTERM, on_signal, "terminated"),
+        gevent.signal_handler(signal.SIGHUP, on_signal, "hangup"),
+    ]
+
+    def progress() -> None:
+        while True:
+            gevent.sleep(PROGRESS_SECONDS)
+            print(_progress_line(session), file=sys.stderr, flush=True)
+
+    printer = gevent.spawn(progress)
+    try:
+        result = session.wait()
+    finally:
+        printer.kill(block=False)
+        for handler in handlers:
+            handler.cancel()
+        session.close()
+    assert result is not None
+    return finish(session, result)
+
+
+def finish(session: LoadSession, result: RunResult) -> int:
+    """Prints the end-of-run text (it stays in the SSH scrollback) and picks the exit code."""
+    if result.error:
+        print(f"[loadtui] {result.error}", file=sys.stderr)
+        fallback = Path(tempfile.mkdtemp(prefix="loadtui-unsaved-"))
+        rescued = session.write_report(fallback)
+        if rescued.folder is not None:
+            print(f"[loadtui] the report was saved to {rescued.folder} instead", file=sys.stderr)
+            result = dataclasses.replace(rescued, end_reason=result.end_reason)
+        else:
+            print(f"[loadtui] {rescued.error}; the summary follows on stdout", file=sys.stderr)
+        _print_summary(result)
+        return EXIT_BAD_INPUT
+    _print_summary(result)
+    return result.exit_code
+
+
+def _print_summary(result: RunResult) -> None:
+    if result.folder is not None and (result.folder / "summary.txt").is_file():
+        sys.stdout.write((result.folder / "summary.txt").read_text(encoding="utf-8"))
+    else:
+        import json
+
+        sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def _configure_logging(headless: bool) -> None:
+    root = logging.getLogger()
+    if headless:
+        logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(levelname)s: %(message)s")
+        return
+    # The screen belongs to the app: log lines written to the terminal would tear it. Keep them
+    # in a file for whoever needs to look, and send gevent's own error printing there too.
+    path = Path(tempfile.gettempdir()) / f"loadtui-{os.getuid()}.log"
+    try:
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    if isinstance(handler, logging.FileHandler):
+        gevent.get_hub().exception_stream = handler.stream
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.headless)
+    try:
+        if args.refresh <= 0:
+            raise BadInput(f"--refresh: expected a positive number of seconds, got {args.refresh}")
+        profiles, profile_name, overrides = load_profiles(args)
+        if args.headless:
+            return run_headless(profiles, profile_name, overrides)
+        from .ui.app import run_app
+
+        result = run_app(profiles, profile=profile_name, overrides=overrides, refresh=args.refresh)
+        if result is None:
+            return EXIT_OK
+        _print_summary(result)
+        return EXIT_BAD_INPUT if result.error else result.exit_code
+    except (ProfileError, LocustfileError, SessionError, BadInput) as exc:
+        print(f"loadtui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("loadtui: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        time.sleep(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

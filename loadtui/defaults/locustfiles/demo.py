@@ -1,0 +1,1 @@
+../../../locustfiles/demo.py

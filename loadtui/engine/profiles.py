@@ -1,0 +1,479 @@
+"""profiles.toml -> frozen dataclasses, and back.
+
+Read with :mod:`tomllib`, written with :mod:`tomli_w`. Every validation error names the file, the
+line where it can be found, the profile and the key, so a person can fix it without guessing:
+``profiles.toml:14: [profiles.heavy] users: expected a positive integer, got "x"``.
+
+Precedence is CLI > profile > ``[defaults]``: :func:`resolve` applies the first two on top of a
+profile that already inherited the third when the file was loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults"
+"""Where the copy of profiles.toml and the demo locustfile installed with loadtui live."""
+
+PACKAGED_PROFILES = PACKAGED_DIR / "profiles.toml"
+
+PROFILE_KEYS = (
+    "description",
+    "locustfile",
+    "host",
+    "users",
+    "spawn_rate",
+    "run_time",
+    "tags",
+    "exclude_tags",
+    "weights",
+    "stages",
+)
+DEFAULTS_ONLY_KEYS = ("report_dir",)
+STAGE_KEYS = ("duration", "users", "spawn_rate")
+
+
+class ProfileError(ValueError):
+    """Bad input in profiles.toml (or in a value given to override it). The message is final."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a ramp: hold ``users`` (reached at ``spawn_rate``) until ``duration`` has passed
+    since the previous stage ended."""
+
+    duration: str
+    """As written (``"30s"``, ``"2m"``); kept so the file round-trips unchanged."""
+    users: int
+    spawn_rate: float
+
+    @property
+    def duration_s(self) -> float:
+        return parse_duration(self.duration)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A load profile with ``[defaults]`` already applied."""
+
+    name: str
+    description: str = ""
+    locustfile: str = "locustfiles/demo.py"
+    """As written; relative paths are relative to the profiles file (see :meth:`ProfileSet.locustfile_path`)."""
+    host: str = ""
+    """Empty: the bundled demo target is started and used."""
+    users: int = 10
+    spawn_rate: float = 1.0
+    run_time: str | None = None
+    """None: run until stopped (or until the stages end)."""
+    tags: tuple[str, ...] = ()
+    """Empty: no tag filter (every task runs), as when Locust is given no ``--tags``."""
+    exclude_tags: tuple[str, ...] = ()
+    weights: Mapping[str, int] = field(default_factory=dict)
+    """Per User class name; classes not named keep the weight their locustfile gives them."""
+    stages: tuple[Stage, ...] = ()
+    """Non-empty: run through a LoadTestShape; ``users``/``spawn_rate`` are then only the first
+    stage's fallbacks."""
+
+    @property
+    def run_time_s(self) -> float | None:
+        if self.run_time is None:
+            return None
+        return parse_duration(self.run_time)
+
+    @property
+    def stages_total_s(self) -> float:
+        return sum(stage.duration_s for stage in self.stages)
+
+    @property
+    def effective_run_time_s(self) -> float | None:
+        """When the run ends by itself: run_time if set, else the end of the last stage."""
+        if self.run_time is not None:
+            return self.run_time_s
+        if self.stages:
+            return self.stages_total_s
+        return None
+
+    @property
+    def peak_users(self) -> int:
+        return max([self.users, *(stage.users for stage in self.stages)])
+
+
+@dataclass(frozen=True)
+class ProfileSet:
+    """Everything one profiles.toml says."""
+
+    path: Path
+    packaged: bool
+    """True when no ./profiles.toml was found and the copy installed with loadtui is in use."""
+    report_dir: str
+    profiles: Mapping[str, Profile]
+    """In file order: the 1..9 keys of the app follow it."""
+    data: Mapping[str, Any]
+    """The parsed document, so that saving one profile keeps everything else as it was."""
+    text: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.profiles)
+
+    def get(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(self.profiles) or "(none)"
+            hint = difflib.get_close_matches(name, list(self.profiles), n=1)
+            maybe = f" Did you mean {hint[0]!r}?" if hint else ""
+            raise ProfileError(
+                f"{self.path.name}: unknown profile {name!r}.{maybe} Known profiles: {known}."
+            ) from None
+
+    def locustfile_path(self, profile: Profile) -> Path:
+        path = Path(os.path.expanduser(profile.locustfile))
+        return path if path.is_absolute() else (self.path.parent / path)
+
+    def report_dir_path(self) -> Path:
+        """Relative to the current directory (it is output, like Locust's --csv and --html)."""
+        return Path(os.path.expanduser(self.report_dir))
+
+
+# --- durations ---------------------------------------------------------------------------------
+
+_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds from ``"1h30m"``, ``"90s"``, ``"5m"``, ``"45"`` or a number (as Locust's -t takes them).
+
+    Raises ValueError on anything else, including zero and negative durations.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like '30s', '5m' or '1h30m', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION_RE.match(value)
+        if not value.strip() or not match or not any(match.groups()):
+            raise ValueError(f"expected a duration like '30s', '5m' or '1h30m', got {value!r}")
+        hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"expected a positive duration, got {value!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``3725`` -> ``"1h2m5s"``; the inverse of :func:`parse_duration` for whole seconds."""
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    return "".join(parts) or "0s"
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+class _Where:
+    """Finds the line of a table or key in the source text, for error messages."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, table: str, key: str | None = None) -> int | None:
+        # [table], [[table]] or, for a table only known by its prefix, [table.sub].
+        header = re.compile(r"^\s*\[+\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*[\].]")
+        start = None
+        for number, line in enumerate(self.lines, 1):
+            if header.match(line):
+                start = number
+                if key is None:
+                    return number
+                break
+        if key is None:
+            return None
+        # The key may be in its own table ([profiles.x.weights]) or inline (weights = {...}).
+        key_re = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        begin = start or 1
+        for number in range(begin, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > begin and start is not None and line.lstrip().startswith("[") and "=" not in line:
+                break
+            if key_re.match(line):
+                return number
+        sub = self.line_of(f"{table}.{key}") if start is not None else None
+        return sub or start
+
+    def error(self, table: str, key: str | None, message: str) -> ProfileError:
+        line = self.line_of(table, key)
+        where = f"{self.path.name}:{line}" if line else self.path.name
+        scope = f"[{table}]" + (f" {key}" if key else "")
+        return ProfileError(f"{where}: {scope}: {message}")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _positive_int(where: _Where, table: str, key: str, value: Any, *, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not allow_zero):
+        kind = "a non-negative integer" if allow_zero else "a positive integer"
+        raise where.error(table, key, f"expected {kind}, got {_describe(value)}")
+    return value
+
+
+def _positive_float(where: _Where, table: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or not math.isfinite(value):
+        raise where.error(table, key, f"expected a positive number, got {_describe(value)}")
+    return float(value)
+
+
+def _duration(where: _Where, table: str, key: str, value: Any) -> str:
+    try:
+        parse_duration(value)
+    except (ValueError, TypeError) as exc:
+        raise where.error(table, key, str(exc)) from None
+    return value if isinstance(value, str) else format_duration(float(value))
+
+
+def _str_list(where: _Where, table: str, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise where.error(table, key, f"expected a list of strings, got {_describe(value)}")
+    return tuple(value)
+
+
+def _string(where: _Where, table: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise where.error(table, key, f"expected a string, got {_describe(value)}")
+    return value
+
+
+def _check_keys(where: _Where, table: str, data: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    for key in data:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise where.error(table, key, f"unknown key{maybe} (known keys: {', '.join(allowed)})")
+
+
+def _profile_fields(where: _Where, table: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validates the profile keys present in ``data`` and returns them as Profile field values."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("description", "locustfile"):
+            out[key] = _string(where, table, key, value)
+        elif key == "host":
+            host = _string(where, table, key, value)
+            if host:
+                check_host(host, lambda message, k=key: where.error(table, k, message))
+            out[key] = host
+        elif key == "users":
+            out[key] = _positive_int(where, table, key, value)
+        elif key == "spawn_rate":
+            out[key] = _positive_float(where, table, key, value)
+        elif key == "run_time":
+            out[key] = _duration(where, table, key, value)
+        elif key in ("tags", "exclude_tags"):
+            out[key] = _str_list(where, table, key, value)
+        elif key == "weights":
+            if not isinstance(value, dict):
+                raise where.error(table, key, f"expected a table of User class = weight, got {_describe(value)}")
+            weights = {}
+            for cls, weight in value.items():
+                weights[cls] = _positive_int(where, f"{table}.weights", cls, weight, allow_zero=True)
+            out[key] = weights
+        elif key == "stages":
+            out[key] = _stages(where, table, value)
+    return out
+
+
+def _stages(where: _Where, table: str, value: Any) -> tuple[Stage, ...]:
+    if not isinstance(value, list) or not value:
+        raise where.error(table, "stages", "expected a non-empty list of {duration, users, spawn_rate} tables")
+    stages = []
+    for index, item in enumerate(value, 1):
+        label = f"stages #{index}"
+        if not isinstance(item, dict):
+            raise where.error(table, "stages", f"{label}: expected a table, got {_describe(item)}")
+        for key in item:
+            if key not in STAGE_KEYS:
+                raise where.error(table, "stages", f"{label}: unknown key {key!r} (known keys: duration, users, spawn_rate)")
+        for key in STAGE_KEYS:
+            if key not in item:
+                raise where.error(table, "stages", f"{label}: missing {key!r}")
+        try:
+            parse_duration(item["duration"])
+        except (ValueError, TypeError) as exc:
+            raise where.error(table, "stages", f"{label} duration: {exc}") from None
+        users = item["users"]
+        if isinstance(users, bool) or not isinstance(users, int) or users < 0:
+            raise where.error(table, "stages", f"{label} users: expected a non-negative integer, got {_describe(users)}")
+        rate = item["spawn_rate"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+            raise where.error(table, "stages", f"{label} spawn_rate: expected a positive number, got {_describe(rate)}")
+        duration = item["duration"]
+        stages.append(
+            Stage(
+                duration=duration if isinstance(duration, str) else format_duration(float(duration)),
+                users=users,
+                spawn_rate=float(rate),
+            )
+        )
+    return tuple(stages)
+
+
+def check_host(host: str, error: Any = None) -> str:
+    """A base URL Locust can use: ``http(s)://name[:port][/path]``. Returns it without a trailing slash."""
+    from urllib.parse import urlsplit
+
+    def fail(message: str) -> Exception:
+        return error(message) if error else ProfileError(message)
+
+    try:
+        parts = urlsplit(host)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise fail(f"malformed host URL {host!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail(f"malformed host URL {host!r}: expected http://host[:port] or https://host[:port]")
+    del port
+    return host.rstrip("/")
+
+
+def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
+    """Parses and validates the text of a profiles file."""
+    where = _Where(path, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, column M)".
+        found = re.search(r"at line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        prefix = f"{path.name}:{line}" if line else path.name
+        raise ProfileError(f"{prefix}: not valid TOML: {exc}") from None
+
+    for key in data:
+        if key not in ("defaults", "profiles"):
+            raise where.error(key, None, "unknown table (expected [defaults] and [profiles.NAME] tables)")
+
+    defaults_data = data.get("defaults", {})
+    if not isinstance(defaults_data, dict):
+        raise where.error("defaults", None, "expected a table")
+    _check_keys(where, "defaults", defaults_data, (*PROFILE_KEYS, *DEFAULTS_ONLY_KEYS))
+    report_dir = _string(where, "defaults", "report_dir", defaults_data.get("report_dir", "reports"))
+    base = _profile_fields(where, "defaults", {k: v for k, v in defaults_data.items() if k in PROFILE_KEYS})
+
+    profiles_data = data.get("profiles", {})
+    if not isinstance(profiles_data, dict) or not profiles_data:
+        raise ProfileError(f"{path.name}: no profiles: add at least one [profiles.NAME] table")
+
+    profiles: dict[str, Profile] = {}
+    for name, body in profiles_data.items():
+        table = f"profiles.{name}"
+        if not isinstance(body, dict):
+            raise where.error(table, None, "expected a table")
+        _check_keys(where, table, body, PROFILE_KEYS)
+        fields = {**base, **_profile_fields(where, table, body)}
+        if "weights" in base and "weights" in fields:
+            fields["weights"] = {**base["weights"], **fields["weights"]}
+        profiles[name] = Profile(name=name, **fields)
+    return ProfileSet(path=path, packaged=packaged, report_dir=report_dir, profiles=profiles, data=data, text=text)
+
+
+def find_profiles(path: str | os.PathLike[str] | None) -> tuple[Path, bool]:
+    """The file to read: the one given, else ./profiles.toml, else the packaged copy.
+
+    Returns (path, packaged). A path that was asked for by name and is missing is an error.
+    """
+    if path is not None:
+        given = Path(path)
+        if not given.is_file():
+            raise ProfileError(f"{given}: profiles file not found")
+        return given, False
+    local = Path("profiles.toml")
+    if local.is_file():
+        return local, False
+    return PACKAGED_PROFILES, True
+
+
+def load(path: str | os.PathLike[str] | None = None) -> ProfileSet:
+    found, packaged = find_profiles(path)
+    try:
+        text = found.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{found}: cannot read profiles file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{found}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return loads(text, found, packaged=packaged)
+
+
+# --- CLI overrides ------------------------------------------------------------------------------
+
+
+def resolve(profile: Profile, **overrides: Any) -> Profile:
+    """Applies CLI values (None means not given) on top of a profile: CLI > profile > [defaults].
+
+    Values are validated with the same messages as the file, naming the flag instead of the key.
+    """
+    where = _Where(Path("command line"), "")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(given) - set(PROFILE_KEYS)
+    if unknown:
+        raise TypeError(f"unknown override(s): {sorted(unknown)}")
+    fields = _profile_fields(where, f"profiles.{profile.name}", given)
+    return replace(profile, **fields)
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, Any]:
+    """The table that, written under [profiles.NAME], reads back as ``profile``.
+
+    Fields equal to those inherited from ``base`` (the [defaults]) are left out, so that a
+    saved profile keeps following the defaults the way a hand-written one does.
+    """
+    out: dict[str, Any] = {}
+    for key in PROFILE_KEYS:
+        value = getattr(profile, key)
+        if base is not None and value == getattr(base, key):
+            continue
+        if key == "run_time" and value is None:
+            continue
+        if key in ("tags", "exclude_tags"):
+            value = list(value)
+        elif key == "weights":
+            if not value:
+                continue
+            value = dict(value)
+        elif key == "stages":
+            if not value:
+                continue
+            value = [{"duration": s.duration, "users": s.users, "spawn_rate": _num(s.spawn_rate)} for s in value]
+        elif key == "spawn_rate":
+            value = _num(value)
+        out[key] = value
+    return out
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def dumps(data: Mapping[str, Any]) -> str:
+    return tomli_w.dumps(dict(data))

@@ -1,0 +1,380 @@
+"""The run folder: Locust's HTML report and CSVs, plus summary.json and summary.txt.
+
+Every file is produced from the same stopped Environment at the same moment, so their totals agree
+with each other and with the screen. Locust's ``--csv`` file writer is not used for the final
+stats: it rewrites its files once a second from a greenlet, and its last rewrite can come before
+the last requests are counted (seen 12-15% short on short runs). Here the CSVs are written once,
+after the users have stopped, by Locust's own row writers (``StatsCSV``), so the columns are
+Locust's and existing tooling reads them.
+
+Each file is written to a temporary name in the folder and renamed into place, so a reader (or a
+second signal) never sees half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import locust
+from locust import stats as locust_stats
+from locust.html import get_html_report
+
+from .. import __version__
+from .snapshot import HostSample
+
+if TYPE_CHECKING:
+    from locust.env import Environment
+
+    from .locustfile import LoadedLocustfile
+    from .profiles import Profile
+    from .snapshot import ProfileSwitch
+
+SCHEMA_VERSION = 1
+FILES = ("report.html", "stats.csv", "stats_history.csv", "failures.csv", "exceptions.csv", "summary.json", "summary.txt")
+
+
+@dataclass
+class HostStats:
+    """Running peaks and averages of the host samples, so a 30-minute run keeps O(1) of them."""
+
+    samples: int = 0
+    cpu_sum: float = 0.0
+    cpu_peak: float = 0.0
+    mem_sum: float = 0.0
+    mem_peak: float = 0.0
+    process_cpu_sum: float = 0.0
+    process_cpu_peak: float = 0.0
+    process_rss_peak: int = 0
+    mem_total: int = 0
+    cpu_count: int = 0
+
+    def add(self, sample: HostSample) -> None:
+        self.samples += 1
+        self.cpu_sum += sample.cpu_percent
+        self.cpu_peak = max(self.cpu_peak, sample.cpu_percent)
+        self.mem_sum += sample.mem_percent
+        self.mem_peak = max(self.mem_peak, sample.mem_percent)
+        self.process_cpu_sum += sample.process_cpu_percent
+        self.process_cpu_peak = max(self.process_cpu_peak, sample.process_cpu_percent)
+        self.process_rss_peak = max(self.process_rss_peak, sample.process_rss)
+        self.mem_total = sample.mem_total
+        self.cpu_count = sample.cpu_count
+
+    def to_dict(self) -> dict[str, Any]:
+        n = self.samples or 1
+        return {
+            "samples": self.samples,
+            "cpu_percent": {"avg": round(self.cpu_sum / n, 1), "peak": round(self.cpu_peak, 1)},
+            "mem_percent": {"avg": round(self.mem_sum / n, 1), "peak": round(self.mem_peak, 1)},
+            "loadtui_cpu_percent": {"avg": round(self.process_cpu_sum / n, 1), "peak": round(self.process_cpu_peak, 1)},
+            "loadtui_rss_peak_bytes": self.process_rss_peak,
+            "mem_total_bytes": self.mem_total,
+            "cpu_count": self.cpu_count,
+            "generator_saturated": self.process_cpu_peak > 90.0,
+        }
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the engine knows of a run beyond Locust's stats."""
+
+    profile: Profile
+    initial_profile: Profile
+    locustfile: LoadedLocustfile
+    host: str
+    demo_target: bool
+    started_at: float
+    ended_at: float
+    end_reason: str
+    switches: tuple[ProfileSwitch, ...] = ()
+    history_rows: tuple[list[Any], ...] = ()
+    host_stats: HostStats = field(default_factory=HostStats)
+
+
+@dataclass(frozen=True)
+class WrittenRun:
+    folder: Path | None
+    files: tuple[Path, ...]
+    summary: dict[str, Any]
+    error: str | None = None
+
+
+class _Rows:
+    """A csv-writer-shaped sink, so Locust's row writers can write into memory."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[Any]] = []
+
+    def writerow(self, columns: Iterable[Any]) -> None:
+        self.rows.append(list(columns))
+
+
+class _HistoryWriter(locust_stats.StatsCSVFileWriter):
+    """Locust's stats_history row writer without the files its constructor opens."""
+
+    def __init__(self, environment: Environment) -> None:  # noqa: D107 - deliberately not calling super
+        locust_stats.StatsCSV.__init__(self, environment, locust_stats.PERCENTILES_TO_REPORT)
+        self.full_history = False
+        self.stats_history_csv_columns = [
+            "Timestamp",
+            "User Count",
+            "Type",
+            "Name",
+            "Requests/s",
+            "Failures/s",
+            *locust_stats.get_readable_percentiles(self.percentiles_to_report),
+            "Total Request Count",
+            "Total Failure Count",
+            "Total Median Response Time",
+            "Total Average Response Time",
+            "Total Min Response Time",
+            "Total Max Response Time",
+            "Total Average Content Size",
+        ]
+
+
+def history_rows(env: Environment, now: float) -> list[list[Any]]:
+    """This second's stats_history.csv rows (the Aggregated one), as Locust's --csv writes them."""
+    sink = _Rows()
+    _HistoryWriter(env)._stats_history_data_rows(sink, now)
+    return sink.rows
+
+
+def human_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _csv_text(rows: Iterable[Iterable[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _round(value: float, digits: int = 2) -> float:
+    return round(float(value), digits)
+
+
+def _entry_dict(entry: Any) -> dict[str, Any]:
+    return {
+        "method": entry.method or "",
+        "name": entry.name,
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        "fail_ratio": _round(entry.fail_ratio, 6),
+        "rps": _round(entry.total_rps),
+        "avg_ms": _round(entry.avg_response_time),
+        "min_ms": _round(entry.min_response_time or 0),
+        "max_ms": _round(entry.max_response_time),
+        "p50_ms": entry.median_response_time,
+        "p90_ms": entry.get_response_time_percentile(0.90),
+        "p95_ms": entry.get_response_time_percentile(0.95),
+        "p99_ms": entry.get_response_time_percentile(0.99),
+        "avg_size_bytes": _round(entry.avg_content_length),
+    }
+
+
+def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, Any]:
+    return {
+        "users": profile.users,
+        "spawn_rate": profile.spawn_rate,
+        "run_time": profile.run_time,
+        "run_time_s": profile.effective_run_time_s,
+        "tags": list(profile.tags),
+        "exclude_tags": list(profile.exclude_tags),
+        "weights": weights,
+        "stages": [
+            {"duration": s.duration, "duration_s": s.duration_s, "users": s.users, "spawn_rate": s.spawn_rate}
+            for s in profile.stages
+        ],
+    }
+
+
+def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
+    stats = env.stats
+    total = stats.total
+    entries = locust_stats.sort_stats(stats.entries)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "profile": run.profile.name,
+        "initial_profile": run.initial_profile.name,
+        "description": run.profile.description,
+        "locustfile": str(run.locustfile.path),
+        "host": run.host,
+        "demo_target": run.demo_target,
+        "started_at": _iso(run.started_at),
+        "ended_at": _iso(run.ended_at),
+        "duration_s": _round(run.ended_at - run.started_at, 3),
+        "end_reason": run.end_reason,
+        "totals": {
+            "requests": total.num_requests,
+            "failures": total.num_failures,
+            "fail_ratio": _round(total.fail_ratio, 6),
+            "rps": _round(total.total_rps),
+            "avg_ms": _round(total.avg_response_time),
+            "min_ms": _round(total.min_response_time or 0),
+            "max_ms": _round(total.max_response_time),
+            "p50": total.median_response_time,
+            "p90": total.get_response_time_percentile(0.90),
+            "p95": total.get_response_time_percentile(0.95),
+            "p99": total.get_response_time_percentile(0.99),
+        },
+        "endpoints": [_entry_dict(entry) for entry in entries],
+        "failures": [
+            {
+                "method": error.method or "",
+                "name": error.name,
+                "error": locust_stats.StatsError.parse_error(error.error),
+                "occurrences": error.occurrences,
+            }
+            for error in locust_stats.sort_stats(stats.errors)
+        ],
+        "exceptions": sum(exc["count"] for exc in env.runner.exceptions.values()) if env.runner else 0,
+        "settings": _profile_settings(run.profile, {cls.__name__: cls.weight for cls in env.user_classes}),
+        "switches": [
+            {
+                "at": _iso(s.at),
+                "elapsed_s": _round(s.elapsed_s, 1),
+                "from": s.from_profile,
+                "to": s.to_profile,
+                "users": s.users,
+                "spawn_rate": s.spawn_rate,
+            }
+            for s in run.switches
+        ],
+        "host_stats": run.host_stats.to_dict(),
+        "versions": {"loadtui": __version__, "locust": locust.__version__, "python": platform.python_version()},
+    }
+
+
+def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder: Path | None) -> str:
+    """What a person reads at the end, in Locust's own table formats."""
+    stats = env.stats
+    totals = summary["totals"]
+    lines = [
+        f"loadtui run: profile {run.profile.name}"
+        + (f" (started as {run.initial_profile.name})" if run.initial_profile.name != run.profile.name else ""),
+        f"host {run.host}{' (bundled demo target)' if run.demo_target else ''}, locustfile {run.locustfile.path}",
+        f"{_iso(run.started_at)} -> {_iso(run.ended_at)} ({human_duration(run.ended_at - run.started_at)}),"
+        f" ended: {run.end_reason}",
+        f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
+        f" {totals['rps']:.1f} req/s, p50 {totals['p50']} ms, p95 {totals['p95']} ms, p99 {totals['p99']} ms",
+    ]
+    for switch in summary["switches"]:
+        lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
+    lines.append("")
+    lines.extend(locust_stats.get_stats_summary(stats, current=False))
+    lines.append("")
+    if stats.total.num_requests:
+        lines.extend(locust_stats.get_percentile_stats_summary(stats))
+        lines.append("")
+    if stats.errors:
+        lines.extend(locust_stats.get_error_report_summary(stats))
+        lines.append("")
+    if folder is not None:
+        lines.append(f"Report: {folder}")
+    return "\n".join(lines) + "\n"
+
+
+def run_folder_name(started_at: float, profile: str) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started_at))
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", profile) or "run"
+    return f"{stamp}-{safe}"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every file's content, from one moment of the stats: (summary, {file name: text})."""
+    summary = build_summary(env, run)
+    writer = locust_stats.StatsCSV(env, locust_stats.PERCENTILES_TO_REPORT)
+    requests, failures, exceptions = _Rows(), _Rows(), _Rows()
+    writer.requests_csv(requests)
+    writer.failures_csv(failures)
+    writer.exceptions_csv(exceptions)
+    history_header = _HistoryWriter(env).stats_history_csv_columns
+    files = {
+        "report.html": get_html_report(env, show_download_link=False),
+        "stats.csv": _csv_text(requests.rows),
+        "stats_history.csv": _csv_text([history_header, *run.history_rows]),
+        "failures.csv": _csv_text(failures.rows),
+        "exceptions.csv": _csv_text(exceptions.rows),
+        "summary.json": json.dumps(summary, indent=2) + "\n",
+        "summary.txt": summary_text(env, run, summary, folder),
+    }
+    return summary, files
+
+
+def write_run(env: Environment, run: RunInfo, report_dir: Path) -> WrittenRun:
+    """Writes ``report_dir/<YYYYmmdd-HHMMSS>-<profile>/``. Never raises for disk problems: the
+    error is returned and the caller keeps the data to try again elsewhere."""
+    folder = report_dir / run_folder_name(run.started_at, run.profile.name)
+    summary, files = render(env, run, folder)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        candidate, n = folder, 1
+        while True:
+            try:
+                candidate.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+                candidate = folder.with_name(f"{folder.name}-{n}")
+        if candidate != folder:
+            folder = candidate
+            summary, files = summary, {**files, "summary.txt": summary_text(env, run, summary, folder)}
+        written = []
+        for name in FILES:
+            path = folder / name
+            _atomic_write(path, files[name])
+            written.append(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        where = exc.filename or report_dir
+        return WrittenRun(
+            folder=None,
+            files=(),
+            summary=summary,
+            error=f"cannot write the report to {where}: {reason}",
+        )
+    return WrittenRun(folder=folder, files=tuple(written), summary=summary)

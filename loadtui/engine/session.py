@@ -1,0 +1,696 @@
+"""One run of a load test over a Locust Environment in this process.
+
+Locust is used as a library: its loader, ``Environment``, ``LocalRunner``, dispatcher,
+``LoadTestShape`` and stats. What this module adds is what a person at a terminal needs on top:
+live profile switching without losing stats, bounded histories for charts, host sampling, one
+"run ended" path that always writes the report, and immutable snapshots for the UI.
+
+Everything runs in one OS thread. ``import locust`` monkey-patches the process with gevent; the
+runner, the users and this module's ticker are greenlets, and Textual's asyncio loop yields to
+gevent's hub whenever it waits. Per-tick work here is kept small so it never starves the users.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent.event import Event
+from locust import runners as locust_runners
+from locust.env import Environment
+from locust.shape import LoadTestShape
+from locust.stats import StatsError, stats_history
+from locust.user.task import filter_tasks_by_tags
+
+from . import reports
+from .demo_target import DemoTarget, DemoTargetError
+from .host import HostSampler
+from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
+from .profiles import Profile, ProfileSet, Stage, check_host
+from .snapshot import (
+    EndpointRow,
+    ExceptionRow,
+    FailureRow,
+    History,
+    HostSample,
+    ProfileSwitch,
+    Snapshot,
+    Totals,
+)
+
+if TYPE_CHECKING:
+    from locust import User
+    from locust.runners import LocalRunner
+    from locust.stats import StatsEntry
+
+logger = logging.getLogger(__name__)
+
+HISTORY_POINTS = 1800
+"""Points kept per live series: 30 minutes at one per second. The reports keep everything."""
+
+TICK_SECONDS = 1.0
+
+END_REASONS = ("completed", "stopped", "quit", "interrupted", "terminated", "hangup", "error")
+
+
+class SessionError(RuntimeError):
+    """An action the session refused; ``str()`` is the message for the user."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run left behind. ``error`` set: the report could not be written (data kept in memory)."""
+
+    end_reason: str
+    folder: Path | None
+    files: tuple[Path, ...] = ()
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    exit_code: int = 0
+    """0: no request failed; 1: some failed (the thresholds issue refines this)."""
+
+
+class StagesShape(LoadTestShape):
+    """A profile's ``stages`` as a Locust LoadTestShape: hold each stage's users for its duration."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        super().__init__()
+        self.stages = tuple(stages)
+        self.finished = False
+
+    def tick(self) -> tuple[int, float] | None:
+        elapsed = self.get_run_time()
+        end = 0.0
+        for stage in self.stages:
+            end += stage.duration_s
+            if elapsed < end:
+                return (stage.users, stage.spawn_rate)
+        self.finished = True
+        return None
+
+
+def _task_holders(user_classes: Iterable[type[User]]) -> dict[Any, list[Any]]:
+    """Every object with a ``tasks`` list (User classes, nested TaskSets), with that list as it is now.
+
+    Locust filters tasks by tags by rewriting these lists in place, once per Environment; keeping
+    the originals is what lets a profile switch change the tags of a running test.
+    """
+    found: dict[Any, list[Any]] = {}
+    pending: list[Any] = list(user_classes)
+    while pending:
+        holder = pending.pop()
+        if holder in found:
+            continue
+        tasks = list(getattr(holder, "tasks", []) or [])
+        found[holder] = tasks
+        pending.extend(task for task in tasks if hasattr(task, "tasks"))
+    return found
+
+
+class LoadSession:
+    """Owns one Locust Environment and its LocalRunner for the length of one run."""
+
+    def __init__(
+        self,
+        profiles: ProfileSet,
+        profile: Profile,
+        *,
+        locustfile: LoadedLocustfile | None = None,
+        report_dir: Path | None = None,
+        tick_seconds: float = TICK_SECONDS,
+        history_points: int = HISTORY_POINTS,
+    ) -> None:
+        self.profiles = profiles
+        self.profile = profile
+        self.initial_profile = profile
+        self.locustfile = locustfile or load_locustfile(profiles.locustfile_path(profile))
+        self.locustfile.check_weights(profile, profiles.path.name)
+        if profile.host:
+            check_host(profile.host)
+        self.report_dir = report_dir if report_dir is not None else profiles.report_dir_path()
+        self.tick_seconds = tick_seconds
+        self.result: RunResult | None = None
+        self.message = ""
+
+        self.env: Environment | None = None
+        self.runner: LocalRunner | None = None
+        self.host_url = profile.host
+        self._demo: DemoTarget | None = None
+        self._started_at: float | None = None
+        self._started_mono = 0.0
+        self._deadline_mono: float | None = None
+        self._ended_at: float | None = None
+        self._stop_reason: str | None = None
+        self._finishing = False
+        self._ended = Event()
+        self._listeners: list[Callable[[RunResult], None]] = []
+        self._greenlets: list[gevent.Greenlet] = []
+        self._deadline_greenlet: gevent.Greenlet | None = None
+        self._switches: list[ProfileSwitch] = []
+        self._original_tasks: dict[Any, list[Any]] = {}
+        self._original_weights: dict[str, int] = {}
+        self._series: dict[str, deque[float]] = {
+            name: deque(maxlen=history_points)
+            for name in ("time", "rps", "fail_per_s", "p50_ms", "p95_ms", "p99_ms", "users", "cpu", "mem")
+        }
+        self._history_rows: list[list[Any]] = []
+        """stats_history.csv rows, written by Locust's own row writer each tick."""
+        self._host_sampler = HostSampler()
+        self._host_sample: HostSample | None = None
+        self._host_peaks = reports.HostStats()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def demo_target(self) -> bool:
+        return self._demo is not None
+
+    def add_run_ended_listener(self, callback: Callable[[RunResult], None]) -> None:
+        """``callback(result)`` runs once when the run ends, whatever ended it (in a greenlet)."""
+        self._listeners.append(callback)
+
+    def start(self) -> None:
+        """Starts the demo target if no host is set, then the users. Returns at once."""
+        if self.env is not None:
+            raise SessionError("this session has already been started; start a new one for a new run")
+        profile = self.profile
+        if not self.host_url:
+            self._demo = DemoTarget()
+            try:
+                self.host_url = self._demo.start()
+            except DemoTargetError as exc:
+                self._demo = None
+                raise SessionError(f"could not start the bundled demo target: {exc}") from None
+
+        classes = list(self.locustfile.user_classes.values())
+        self._original_weights = {cls.__name__: cls.weight for cls in classes}
+        self._original_tasks = _task_holders(classes)
+        # Environment drops classes whose weight is 0 for good; a later profile may give them a
+        # weight, so it is built with every class present and the profile's weights set after.
+        for cls in classes:
+            cls.weight = max(1, self._original_weights[cls.__name__])
+        env = Environment(
+            user_classes=classes,
+            host=self.host_url,
+            tags=list(profile.tags) or None,
+            exclude_tags=list(profile.exclude_tags) or None,
+            locustfile=self.locustfile.path.name,
+            profile=profile.name,
+            catch_exceptions=True,
+        )
+        self.env = env
+        self.runner = env.create_local_runner()
+        env.events.test_stop.add_listener(self._on_test_stop)
+        self._filter_tags(profile)
+        self._apply_weights(profile)
+
+        self._started_at = time.time()
+        self._started_mono = time.monotonic()
+        self._greenlets.append(gevent.spawn(stats_history, self.runner))
+        self._greenlets.append(gevent.spawn(self._ticker))
+        self._start_load(profile)
+        self._arm_deadline(profile)
+        self.message = f"Started {profile.name} against {self.host_url}"
+        if self._demo is not None:
+            self.message += " (bundled demo target)"
+
+    def _start_load(self, profile: Profile) -> None:
+        """Applies ``profile``'s users, or its stages, to the runner (which keeps its stats)."""
+        runner = self._require_runner()
+        env = self._require_env()
+        self._stop_shape()
+        shape: LoadTestShape | None = None
+        if profile.stages:
+            shape = StagesShape(profile.stages)
+        elif self.locustfile.shape_classes:
+            shape = self.locustfile.shape_classes[0]
+        if shape is None:
+            self._ramp(profile.users, profile.spawn_rate)
+            return
+        env.shape_class = shape
+        shape.runner = runner
+        shape.reset_time()
+        # Locust's start_shape() first sets the runner back to "ready", and its next start() then
+        # clears all stats; running its shape_worker directly keeps the stats of a live switch.
+        runner.shape_greenlet = runner.greenlet.spawn(runner.shape_worker)
+        runner.shape_greenlet.link_exception(locust_runners.locust_exception_handler(env))
+
+    def _ramp(self, users: int, spawn_rate: float) -> None:
+        self._require_runner().start(users, spawn_rate)
+        # LocalRunner.start() hands the ramp to a greenlet; let it take the new target now, so
+        # that the screen (and a caller) sees it before the next tick.
+        gevent.sleep(0)
+
+    def _stop_shape(self) -> None:
+        runner = self._require_runner()
+        if runner.shape_greenlet is not None:
+            runner.shape_greenlet.kill(block=True)
+            runner.shape_greenlet = None
+            runner.shape_last_tick = None
+        self._require_env().shape_class = None
+
+    def _arm_deadline(self, profile: Profile) -> None:
+        if self._deadline_greenlet is not None:
+            self._deadline_greenlet.kill(block=False)
+            self._deadline_greenlet = None
+        run_time = profile.effective_run_time_s
+        if run_time is None:
+            self._deadline_mono = None
+            return
+        self._deadline_mono = time.monotonic() + run_time
+        self._deadline_greenlet = gevent.spawn_later(run_time, self._end_in_greenlet, "completed")
+
+    def _end_in_greenlet(self, reason: str) -> None:
+        try:
+            self.stop(reason)
+        except Exception:  # the report path logs its own errors; never let a greenlet die loudly
+            logger.exception("ending the run failed")
+
+    def _on_test_stop(self, **_kwargs: Any) -> None:
+        """Locust stopped the users by itself: the stages ended, or user code raised StopTest."""
+        if self._finishing:
+            return
+        shape = self.env.shape_class if self.env else None
+        reason = "completed" if isinstance(shape, StagesShape) and shape.finished else "error"
+        if reason == "error" and shape is not None and not isinstance(shape, StagesShape):
+            reason = "completed"  # a locustfile's own shape returned None: its planned end
+        if reason == "error":
+            self.message = "The locustfile stopped the test (StopTest raised in user code)"
+        gevent.spawn(self._end_in_greenlet, reason)
+
+    def stop(self, reason: str = "stopped") -> RunResult:
+        """Stops the users, writes the run folder, fires the run-ended listeners; returns the result.
+
+        Safe to call more than once and from several places: the first caller does the work,
+        the others wait for it and get the same result.
+        """
+        if reason not in END_REASONS:
+            raise ValueError(f"unknown end reason {reason!r}")
+        if self.result is not None:
+            return self.result
+        if self._finishing:
+            self._ended.wait()
+            assert self.result is not None
+            return self.result
+        self._finishing = True
+        self._stop_reason = reason
+        try:
+            if self._deadline_greenlet is not None and self._deadline_greenlet is not gevent.getcurrent():
+                self._deadline_greenlet.kill(block=False)
+            if self.runner is not None:
+                self.runner.stop()
+            self._ended_at = time.time()
+            if self.runner is not None:
+                self._sample()
+            self.result = self._write_report(reason)
+        finally:
+            current = gevent.getcurrent()
+            for greenlet in self._greenlets:
+                if greenlet is not current:
+                    greenlet.kill(block=False)
+            if self.runner is not None:
+                self.runner.greenlet.kill(block=False)
+            self._stop_demo()
+            if self.result is None:
+                self.result = RunResult(end_reason=reason, folder=None, error="the run ended with an internal error")
+            self._ended.set()
+        for callback in self._listeners:
+            try:
+                callback(self.result)
+            except Exception:
+                logger.exception("run-ended listener failed")
+        return self.result
+
+    def wait(self, timeout: float | None = None) -> RunResult | None:
+        """Blocks (cooperatively) until the run has ended and its report is written."""
+        self._ended.wait(timeout)
+        return self.result
+
+    def close(self) -> None:
+        """Releases what the session holds without writing anything (the demo target, class state)."""
+        self._stop_demo()
+        for greenlet in self._greenlets:
+            greenlet.kill(block=False)
+        if self.runner is not None and self.result is None:
+            self.runner.quit()
+        self._restore_classes()
+
+    def _stop_demo(self) -> None:
+        if self._demo is not None:
+            self._demo.stop()
+
+    def _restore_classes(self) -> None:
+        for holder, tasks in self._original_tasks.items():
+            holder.tasks = list(tasks)
+        for cls in self.locustfile.user_classes.values():
+            if cls.__name__ in self._original_weights:
+                cls.weight = self._original_weights[cls.__name__]
+
+    # --- live control ----------------------------------------------------------------------------
+
+    @property
+    def live(self) -> bool:
+        return self.runner is not None and not self._finishing and self.runner.state in ("spawning", "running")
+
+    def switch_profile(self, profile: Profile | str) -> str:
+        """Applies another profile's users, spawn rate, weights, tags and stages to the running test.
+
+        Stats collected so far are kept. The new profile's run time counts from the switch. The
+        locustfile and host cannot change mid-run (they are the test, not the load).
+        """
+        if isinstance(profile, str):
+            profile = self.profiles.get(profile)
+        if not self.live:
+            raise SessionError("no run in progress: start one first")
+        if self.profiles.locustfile_path(profile).resolve() != self.locustfile.path.resolve():
+            raise SessionError(
+                f"{profile.name} uses another locustfile ({profile.locustfile}); a live switch changes the "
+                f"load, not the test. Stop this run and start {profile.name} from the picker."
+            )
+        if (profile.host or "") != (self.profile.host or ""):
+            raise SessionError(
+                f"{profile.name} targets another host ({profile.host or 'the demo target'}); stop this run "
+                f"and start {profile.name} from the picker."
+            )
+        try:
+            self.locustfile.check_weights(profile, self.profiles.path.name)
+        except LocustfileError as exc:
+            raise SessionError(str(exc)) from None
+        runner = self._require_runner()
+        previous = self.profile
+        if (profile.tags, profile.exclude_tags) != (previous.tags, previous.exclude_tags):
+            self._filter_tags(profile)
+        if self._apply_weights(profile):
+            dispatcher = runner._users_dispatcher
+            if dispatcher is not None:
+                # Locust's own mechanism for redistributing users when workers come and go: it
+                # recomputes the per-class split of the current users with the new weights.
+                dispatcher._prepare_rebalance()
+        self._start_load(profile)
+        self._arm_deadline(profile)
+        switch = ProfileSwitch(
+            at=time.time(),
+            elapsed_s=self.elapsed_s,
+            from_profile=previous.name,
+            to_profile=profile.name,
+            users=profile.peak_users if profile.stages else profile.users,
+            spawn_rate=profile.spawn_rate,
+        )
+        self._switches.append(switch)
+        self.profile = profile
+        if self.env is not None:
+            self.env.profile = profile.name
+        run_time = profile.effective_run_time_s
+        until = f", ends in {reports.human_duration(run_time)}" if run_time else ", runs until stopped"
+        load = f"{len(profile.stages)} stages" if profile.stages else f"{profile.users} users at {profile.spawn_rate:g}/s"
+        self.message = f"Switched {previous.name} -> {profile.name}: {load}{until}"
+        return self.message
+
+    def change_users(self, delta: int) -> int:
+        """Adds (or removes, with a negative delta) users; stages give way to manual control."""
+        if not self.live:
+            raise SessionError("no run in progress")
+        runner = self._require_runner()
+        if runner.shape_greenlet is not None:
+            self._stop_shape()
+            self.message = "Stages paused: users are under manual control now"
+        target = max(0, runner.target_user_count + delta)
+        # A ramp at the profile's spawn rate, but never slower than the change itself per second,
+        # so that +10 on a 1/s profile is not a ten-second wait.
+        rate = max(self.profile.spawn_rate, float(abs(delta)))
+        self._ramp(target, rate)
+        self.message = f"Users: {target}"
+        return target
+
+    def reset_stats(self) -> None:
+        """Zeroes Locust's stats (as its web UI's reset does); the users keep running."""
+        runner = self._require_runner()
+        runner.stats.reset_all()
+        runner.exceptions = {}
+        self.message = "Stats reset"
+
+    # --- weights and tags --------------------------------------------------------------------------
+
+    def _apply_weights(self, profile: Profile) -> bool:
+        """Sets each class's weight for ``profile``; True if any changed."""
+        weights = {**self._original_weights, **dict(profile.weights)}
+        for cls in self.locustfile.user_classes.values():
+            if not self._tasks_left(cls):
+                weights[cls.__name__] = 0
+        changed = False
+        for cls in self.locustfile.user_classes.values():
+            new = weights.get(cls.__name__, cls.weight)
+            if cls.weight != new:
+                cls.weight = new
+                changed = True
+        return changed
+
+    def _tasks_left(self, cls: Any) -> bool:
+        return bool(getattr(cls, "tasks", None)) or bool(getattr(cls, "functions", None))
+
+    def _filter_tags(self, profile: Profile) -> None:
+        """Restores every task list, then filters them again with Locust's own filter."""
+        env = self._require_env()
+        for holder, tasks in self._original_tasks.items():
+            holder.tasks = list(tasks)
+        tags = set(profile.tags) if profile.tags else None
+        exclude = set(profile.exclude_tags) if profile.exclude_tags else None
+        env.tags = list(profile.tags) or None
+        env.exclude_tags = list(profile.exclude_tags) or None
+        env._tasks_filtered = True  # Locust must not filter again on start: done here
+        checked: dict[Any, bool] = {}
+        empty = []
+        for cls in self.locustfile.user_classes.values():
+            filter_tasks_by_tags(cls, tags, exclude, checked)
+            if not self._tasks_left(cls):
+                empty.append(cls.__name__)
+        if len(empty) == len(self.locustfile.user_classes):
+            if profile is not self.profile:
+                self._filter_tags(self.profile)  # put the running test's filter back
+            raise SessionError(
+                f"{profile.name}: no task in {self.locustfile.path.name} matches tags={list(profile.tags)}"
+                f" exclude_tags={list(profile.exclude_tags)}"
+            )
+        if empty:
+            self.message = f"{', '.join(empty)}: no task left after tag filtering, not spawned"
+
+    # --- sampling ----------------------------------------------------------------------------------
+
+    def _ticker(self) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                self._sample()
+                if self._demo is not None and not self._demo.alive and not self._finishing:
+                    self.message = "The bundled demo target exited unexpectedly; the run was stopped"
+                    gevent.spawn(self._end_in_greenlet, "error")
+            except Exception:
+                logger.exception("sampling failed")
+            gevent.sleep(max(0.0, self.tick_seconds - (time.monotonic() - started)))
+
+    def _sample(self) -> None:
+        runner = self._require_runner()
+        total = runner.stats.total
+        now = time.time()
+        host = self._host_sampler.sample()
+        self._host_sample = host
+        self._host_peaks.add(host)
+        series = self._series
+        series["time"].append(now)
+        series["rps"].append(total.current_rps or 0.0)
+        series["fail_per_s"].append(total.current_fail_per_sec or 0.0)
+        for key, pct in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+            current = total.get_current_response_time_percentile(pct)
+            series[key].append(float(current if current is not None else total.get_response_time_percentile(pct)))
+        series["users"].append(runner.user_count)
+        series["cpu"].append(host.cpu_percent)
+        series["mem"].append(host.mem_percent)
+        self._history_rows.extend(reports.history_rows(self._require_env(), now))
+
+    # --- snapshots ---------------------------------------------------------------------------------
+
+    @property
+    def elapsed_s(self) -> float:
+        if self._started_at is None:
+            return 0.0
+        end = self._ended_at if self._ended_at is not None else time.time()
+        return max(0.0, end - self._started_at)
+
+    def state(self) -> str:
+        if self.runner is None:
+            return "ready"
+        if self.result is not None:
+            return "stopped"
+        if self._finishing:
+            return "stopping"
+        state = self.runner.state
+        if state in ("ready", "spawning"):
+            return "spawning"
+        if state in ("cleanup", "stopping"):
+            return "stopping"
+        return state
+
+    def snapshot(self) -> Snapshot:
+        """An immutable view of now. Cost grows with the number of endpoint names (percentiles)."""
+        runner = self.runner
+        run_time = None
+        if self._deadline_mono is not None:
+            run_time = self.elapsed_s + max(0.0, self._deadline_mono - time.monotonic())
+        base = dict(
+            taken_at=time.time(),
+            state=self.state(),
+            profile=self.profile.name,
+            host=self.host_url,
+            demo_target=self.demo_target,
+            locustfile=str(self.locustfile.path),
+            started_at=self._started_at,
+            elapsed_s=self.elapsed_s,
+            run_time_s=run_time if self.result is None else None,
+            spawn_rate=self.profile.spawn_rate,
+            switches=tuple(self._switches),
+            end_reason=self.result.end_reason if self.result else None,
+            message=self.message,
+            host_sample=self._host_sample,
+        )
+        if runner is None:
+            return Snapshot(users=0, target_users=self.profile.users, totals=Totals(), **base)  # type: ignore[arg-type]
+        stats = runner.stats
+        endpoints = tuple(_endpoint_row(entry) for entry in stats.entries.values() if entry.num_requests or entry.num_failures)
+        endpoints = tuple(sorted(endpoints, key=lambda row: (row.name, row.method)))
+        failures = tuple(
+            FailureRow(
+                method=error.method or "",
+                name=error.name,
+                error=StatsError.parse_error(error.error),
+                occurrences=error.occurrences,
+                first_seen=error.first_seen,
+                last_seen=error.last_seen,
+            )
+            for error in sorted(stats.errors.values(), key=lambda e: -e.occurrences)
+        )
+        exceptions = tuple(
+            ExceptionRow(count=exc["count"], message=exc["msg"], traceback=exc["traceback"], nodes=tuple(exc["nodes"]))
+            for exc in sorted(runner.exceptions.values(), key=lambda e: -e["count"])
+        )
+        series = self._series
+        history = History(
+            time=tuple(series["time"]),
+            rps=tuple(series["rps"]),
+            fail_per_s=tuple(series["fail_per_s"]),
+            p50_ms=tuple(series["p50_ms"]),
+            p95_ms=tuple(series["p95_ms"]),
+            p99_ms=tuple(series["p99_ms"]),
+            users=tuple(int(u) for u in series["users"]),
+            cpu_percent=tuple(series["cpu"]),
+            mem_percent=tuple(series["mem"]),
+        )
+        return Snapshot(
+            users=runner.user_count,
+            target_users=runner.target_user_count,
+            totals=_totals(stats.total),
+            endpoints=endpoints,
+            endpoint_count=len(endpoints),
+            failures=failures,
+            exceptions=exceptions,
+            history=history,
+            **base,  # type: ignore[arg-type]
+        )
+
+    # --- reports -----------------------------------------------------------------------------------
+
+    def _write_report(self, reason: str, report_dir: Path | None = None) -> RunResult:
+        env = self._require_env() if self.env is not None else None
+        if env is None:
+            return RunResult(end_reason=reason, folder=None, error="the run never started")
+        run = reports.RunInfo(
+            profile=self.profile,
+            initial_profile=self.initial_profile,
+            locustfile=self.locustfile,
+            host=self.host_url,
+            demo_target=self.demo_target,
+            started_at=self._started_at or time.time(),
+            ended_at=self._ended_at or time.time(),
+            end_reason=reason,
+            switches=tuple(self._switches),
+            history_rows=tuple(self._history_rows),
+            host_stats=self._host_peaks,
+        )
+        written = reports.write_run(env, run, report_dir or self.report_dir)
+        failed = bool(env.stats.total.num_failures)
+        return RunResult(
+            end_reason=reason,
+            folder=written.folder,
+            files=written.files,
+            summary=written.summary,
+            error=written.error,
+            exit_code=1 if failed else 0,
+        )
+
+    def write_report(self, report_dir: Path | None = None) -> RunResult:
+        """Writes the report again (another directory after a disk error, or an export mid-run)."""
+        reason = self.result.end_reason if self.result else "running"
+        if self.result is None:
+            self._ended_at = None
+        result = self._write_report(reason, report_dir)
+        if self.result is not None:
+            self.result = result
+        return result
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _require_runner(self) -> LocalRunner:
+        if self.runner is None:
+            raise SessionError("the run has not started")
+        return self.runner
+
+    def _require_env(self) -> Environment:
+        if self.env is None:
+            raise SessionError("the run has not started")
+        return self.env
+
+
+def _endpoint_row(entry: StatsEntry) -> EndpointRow:
+    return EndpointRow(
+        method=entry.method or "",
+        name=entry.name,
+        requests=entry.num_requests,
+        failures=entry.num_failures,
+        median_ms=float(entry.median_response_time),
+        avg_ms=float(entry.avg_response_time),
+        min_ms=float(entry.min_response_time or 0),
+        max_ms=float(entry.max_response_time),
+        p95_ms=float(entry.get_response_time_percentile(0.95)),
+        p99_ms=float(entry.get_response_time_percentile(0.99)),
+        current_rps=float(entry.current_rps or 0.0),
+        current_fail_per_s=float(entry.current_fail_per_sec or 0.0),
+        avg_size_bytes=float(entry.avg_content_length),
+    )
+
+
+def _totals(total: StatsEntry) -> Totals:
+    def current(pct: float) -> float | None:
+        value = total.get_current_response_time_percentile(pct)
+        return float(value) if value is not None else None
+
+    return Totals(
+        requests=total.num_requests,
+        failures=total.num_failures,
+        rps=float(total.current_rps or 0.0),
+        fail_per_s=float(total.current_fail_per_sec or 0.0),
+        avg_rps=float(total.total_rps or 0.0),
+        p50_ms=float(total.get_response_time_percentile(0.5)),
+        p95_ms=float(total.get_response_time_percentile(0.95)),
+        p99_ms=float(total.get_response_time_percentile(0.99)),
+        current_p50_ms=current(0.5),
+        current_p95_ms=current(0.95),
+        current_p99_ms=current(0.99),
+        avg_ms=float(total.avg_response_time),
+        min_ms=float(total.min_response_time or 0),
+        max_ms=float(total.max_response_time),
+    )

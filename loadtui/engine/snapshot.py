@@ -1,0 +1,189 @@
+"""An immutable view of one moment of a run.
+
+The UI reads only these; nothing outside the engine touches Locust. Every field is a plain value
+(numbers, strings, tuples), so a snapshot can be built by hand in a test, compared, or serialised.
+Times are epoch seconds; response times are milliseconds as Locust records them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STATES = ("ready", "spawning", "running", "stopping", "stopped")
+"""``ready``: not started; ``stopping``: users are being stopped and the report written."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRow:
+    """One line of Locust's stats table: a (method, name) pair, or the Aggregated row."""
+
+    method: str
+    name: str
+    requests: int
+    failures: int
+    median_ms: float
+    avg_ms: float
+    min_ms: float
+    max_ms: float
+    p95_ms: float
+    p99_ms: float
+    current_rps: float
+    current_fail_per_s: float
+    avg_size_bytes: float = 0.0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Stable identity of the row across snapshots (what the UI keys table rows by)."""
+        return (self.method, self.name)
+
+    @property
+    def fail_ratio(self) -> float:
+        if self.requests:
+            return self.failures / self.requests
+        return 1.0 if self.failures else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The Aggregated row, plus the sliding-window ("current") percentiles Locust charts."""
+
+    requests: int = 0
+    failures: int = 0
+    rps: float = 0.0
+    """Current requests/s: Locust's sliding window (about the last 10 s)."""
+    fail_per_s: float = 0.0
+    avg_rps: float = 0.0
+    """Requests/s over the whole run, as in Locust's stats.csv."""
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    """Cumulative percentiles, over every request since the start (or the last reset)."""
+    current_p50_ms: float | None = None
+    current_p95_ms: float | None = None
+    current_p99_ms: float | None = None
+    """Over about the last 10 s; None until Locust has that much history."""
+    avg_ms: float = 0.0
+    min_ms: float = 0.0
+    max_ms: float = 0.0
+
+    @property
+    def fail_ratio(self) -> float:
+        if self.requests:
+            return self.failures / self.requests
+        return 1.0 if self.failures else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRow:
+    method: str
+    name: str
+    error: str
+    occurrences: int
+    first_seen: float | None
+    last_seen: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRow:
+    """An exception raised in user code (not a failed request), grouped by traceback."""
+
+    count: int
+    message: str
+    traceback: str
+    nodes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HostSample:
+    """What psutil says of this machine and of the loadtui process at one moment."""
+
+    time: float
+    cpu_percent: float
+    cpu_per_core: tuple[float, ...]
+    mem_used: int
+    mem_total: int
+    swap_used: int
+    swap_total: int
+    load_avg: tuple[float, float, float]
+    process_cpu_percent: float
+    """loadtui's own CPU (100 = one core busy). Above 90 the generator is saturated."""
+    process_rss: int
+    cpu_count: int = 1
+
+    @property
+    def mem_percent(self) -> float:
+        return 100.0 * self.mem_used / self.mem_total if self.mem_total else 0.0
+
+    @property
+    def generator_saturated(self) -> bool:
+        """Locust's own threshold (runners.CPU_WARNING_THRESHOLD): numbers stop being trustworthy."""
+        return self.process_cpu_percent > 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Bounded series, one point per engine tick (1 s), oldest first, all the same length."""
+
+    time: tuple[float, ...] = ()
+    rps: tuple[float, ...] = ()
+    fail_per_s: tuple[float, ...] = ()
+    p50_ms: tuple[float, ...] = ()
+    p95_ms: tuple[float, ...] = ()
+    p99_ms: tuple[float, ...] = ()
+    users: tuple[int, ...] = ()
+    cpu_percent: tuple[float, ...] = ()
+    mem_percent: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSwitch:
+    at: float
+    """Epoch seconds."""
+    elapsed_s: float
+    """Seconds since the run started."""
+    from_profile: str
+    to_profile: str
+    users: int
+    spawn_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    taken_at: float
+    state: str
+    """One of :data:`STATES`."""
+    profile: str
+    host: str
+    demo_target: bool
+    """True when the host is the bundled demo target that loadtui started."""
+    locustfile: str
+    started_at: float | None
+    elapsed_s: float
+    run_time_s: float | None
+    """When the run ends by itself, in seconds since its start; None: runs until stopped."""
+    users: int
+    target_users: int
+    spawn_rate: float
+    totals: Totals
+    endpoints: tuple[EndpointRow, ...] = ()
+    """Sorted by (name, method) as Locust's reports are; the Aggregated row is in ``totals``."""
+    endpoint_count: int = 0
+    failures: tuple[FailureRow, ...] = ()
+    exceptions: tuple[ExceptionRow, ...] = ()
+    history: History = field(default_factory=History)
+    host_sample: HostSample | None = None
+    switches: tuple[ProfileSwitch, ...] = ()
+    end_reason: str | None = None
+    """Set once the run has ended: completed, stopped, quit, interrupted, terminated, hangup, error."""
+    message: str = ""
+    """The latest thing the engine wants a person to know (a refused switch, a dead demo target)."""
+
+    @property
+    def live(self) -> bool:
+        return self.state in ("spawning", "running")
+
+    @property
+    def remaining_s(self) -> float | None:
+        if self.run_time_s is None:
+            return None
+        return max(0.0, self.run_time_s - self.elapsed_s)

@@ -1,0 +1,18 @@
+"""Shared fixtures. Locust is imported first: gevent must patch the process before ssl is imported."""
+
+import locust  # noqa: F401, I001  isort: skip
+
+from collections.abc import Iterator
+
+import pytest
+
+from loadtui.engine.demo_target import DemoTarget
+
+
+@pytest.fixture(scope="session")
+def demo_target() -> Iterator[DemoTarget]:
+    """One bundled demo target on a loopback port for the whole test session."""
+    target = DemoTarget()
+    target.start()
+    yield target
+    target.stop()

@@ -1,0 +1,257 @@
+"""A real LoadSession (Locust LocalRunner in this process) against a real loopback HTTP target.
+
+These drive the engine the way the app and the headless mode do, then check what Locust's runner
+really does (target user counts, per-class users, which URLs were hit) and what the report says.
+"""
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import gevent
+import httpx
+import pytest
+
+from loadtui.engine import profiles
+from loadtui.engine.demo_target import DemoTarget
+from loadtui.engine.session import LoadSession, SessionError
+from tests.helpers import LOCUSTFILES, write_profiles
+
+pytestmark = pytest.mark.slow
+
+PROFILES = """
+[profiles.small]
+users = 4
+spawn_rate = 50
+run_time = "30s"
+
+[profiles.big]
+users = 10
+spawn_rate = 50
+run_time = "30s"
+
+[profiles.readers]
+users = 10
+spawn_rate = 50
+tags = ["read"]
+[profiles.readers.weights]
+WriterUser = 0
+
+[profiles.writers]
+users = 10
+spawn_rate = 50
+tags = ["write"]
+[profiles.writers.weights]
+ReaderUser = 1
+WriterUser = 4
+
+[profiles.ramp]
+stages = [
+    { duration = "2s", users = 2, spawn_rate = 50 },
+    { duration = "2s", users = 6, spawn_rate = 50 },
+]
+
+[profiles.other_host]
+host = "http://127.0.0.1:9"
+"""
+
+
+@pytest.fixture
+def target() -> Iterator[DemoTarget]:
+    """A target of its own, so its request count belongs to this test alone."""
+    with DemoTarget() as started:
+        yield started
+
+
+@pytest.fixture
+def profile_set(tmp_path: Path, target: DemoTarget) -> profiles.ProfileSet:
+    assert target.url is not None
+    return profiles.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url))
+
+
+def make_session(profile_set: profiles.ProfileSet, name: str, tmp_path: Path) -> LoadSession:
+    return LoadSession(profile_set, profile_set.get(name), report_dir=tmp_path / "reports")
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = gevent.get_hub().loop.now() + timeout
+    while not predicate():
+        if gevent.get_hub().loop.now() > deadline:
+            raise AssertionError("condition not met in time")
+        gevent.sleep(0.1)
+
+
+def hits(snapshot, fragment: str) -> int:  # type: ignore[no-untyped-def]
+    return sum(row.requests for row in snapshot.endpoints if fragment in row.name)
+
+
+def test_snapshot_has_live_numbers(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "small", tmp_path)
+    session.start()
+    try:
+        wait_for(lambda: session.runner is not None and session.runner.user_count == 4)
+        gevent.sleep(3.2)
+        snap = session.snapshot()
+        assert snap.state == "running" and snap.profile == "small" and snap.users == 4 and snap.target_users == 4
+        assert snap.host == profile_set.get("small").host and not snap.demo_target
+        assert 2.5 < snap.elapsed_s < 10 and snap.run_time_s is not None and 29 < snap.run_time_s < 31
+        assert snap.totals.requests > 20 and snap.totals.failures > 0  # WriterUser hits /status/503
+        assert snap.totals.requests == sum(row.requests for row in snap.endpoints)
+        assert {row.name for row in snap.endpoints} >= {"/anything/reader/read", "/status/503"}
+        assert snap.failures[0].name == "/status/503" and "503" in snap.failures[0].error
+        assert 3 <= len(snap.history.rps) <= 5 and len(set(map(len, [snap.history.rps, snap.history.users, snap.history.p95_ms]))) == 1
+        assert snap.history.users[-1] == 4
+        assert snap.host_sample is not None and snap.host_sample.mem_total > 0 and snap.host_sample.cpu_count >= 1
+        with pytest.raises(AttributeError):
+            snap.users = 5  # type: ignore[misc]
+    finally:
+        session.stop()
+
+
+def test_switch_changes_users_keeps_stats_and_is_recorded(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "small", tmp_path)
+    session.start()
+    try:
+        wait_for(lambda: session.runner is not None and session.runner.user_count == 4)
+        gevent.sleep(1.5)
+        before = session.snapshot().totals.requests
+        notice = session.switch_profile("big")
+        assert "small -> big" in notice
+        assert session.runner is not None and session.runner.target_user_count == 10
+        wait_for(lambda: session.runner is not None and session.runner.user_count == 10)
+        gevent.sleep(0.5)
+        snap = session.snapshot()
+        assert snap.totals.requests > before  # not reset
+        assert snap.profile == "big" and [(s.from_profile, s.to_profile) for s in snap.switches] == [("small", "big")]
+        with pytest.raises(SessionError, match="another host"):
+            session.switch_profile("other_host")
+        assert session.change_users(+3) == 13
+        wait_for(lambda: session.runner is not None and session.runner.user_count == 13)
+        assert session.change_users(-20) == 0
+    finally:
+        result = session.stop()
+    summary = json.loads((result.folder / "summary.json").read_text())  # type: ignore[operator]
+    assert summary["switches"][0]["from"] == "small" and summary["switches"][0]["to"] == "big"
+    assert summary["profile"] == "big" and summary["initial_profile"] == "small"
+
+
+def test_switch_applies_weights_and_tags(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "readers", tmp_path)
+    session.start()
+    try:
+        runner = session.runner
+        assert runner is not None
+        wait_for(lambda: runner.user_count == 10)
+        assert runner.user_classes_count == {"ReaderUser": 10, "WriterUser": 0}
+        gevent.sleep(1.0)
+        snap = session.snapshot()
+        assert hits(snap, "/reader/read") > 0 and hits(snap, "write") == 0  # tags=["read"]
+
+        session.switch_profile("writers")
+        wait_for(lambda: runner.user_classes_count == {"ReaderUser": 2, "WriterUser": 8})
+        reads_at_switch = hits(session.snapshot(), "/reader/read")
+        gevent.sleep(1.5)
+        snap = session.snapshot()
+        # tags=["write"] now: readers only write, writers only write (their untagged task is out).
+        assert hits(snap, "/reader/write") > 0 and hits(snap, "/writer/write") > 0
+        assert hits(snap, "/reader/read") <= reads_at_switch + 2  # at most the requests in flight
+        assert hits(snap, "/status/503") == 0
+
+        session.switch_profile("small")  # no tags, default weights: everything runs again
+        wait_for(lambda: runner.user_classes_count == {"ReaderUser": 2, "WriterUser": 2})
+        gevent.sleep(1.0)
+        assert hits(session.snapshot(), "/status/503") > 0
+    finally:
+        session.stop()
+
+
+def test_stages_run_through_a_load_test_shape(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "ramp", tmp_path)
+    session.start()
+    runner = session.runner
+    assert runner is not None
+    wait_for(lambda: runner.user_count == 2, timeout=3)
+    wait_for(lambda: runner.user_count == 6, timeout=4)
+    result = session.wait(timeout=8)
+    assert result is not None and result.end_reason == "completed"
+    assert max(session.snapshot().history.users) == 6
+
+
+def test_switching_into_stages_keeps_stats(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "big", tmp_path)
+    session.start()
+    runner = session.runner
+    assert runner is not None
+    wait_for(lambda: runner.user_count == 10)
+    gevent.sleep(1.0)
+    before = session.snapshot().totals.requests
+    session.switch_profile("ramp")
+    wait_for(lambda: runner.user_count == 2, timeout=3)
+    assert session.snapshot().totals.requests >= before  # Locust's start_shape() would have cleared them
+    result = session.wait(timeout=10)
+    assert result is not None and result.end_reason == "completed"
+
+
+def test_report_totals_agree_with_each_other_and_the_target(
+    profile_set: profiles.ProfileSet, target: DemoTarget, tmp_path: Path
+) -> None:
+    received_before = httpx.get(f"{target.url}/__stats").json()["requests"]
+    session = make_session(profile_set, "big", tmp_path)
+    session.start()
+    gevent.sleep(3.0)
+    result = session.stop()
+    received = httpx.get(f"{target.url}/__stats").json()["requests"] - received_before
+
+    assert result.end_reason == "stopped" and result.error is None and result.folder is not None
+    folder = result.folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["report.html", "stats.csv", "stats_history.csv", "failures.csv", "exceptions.csv", "summary.json", "summary.txt"]
+    )
+    summary = json.loads((folder / "summary.json").read_text())
+    rows = list(csv.DictReader((folder / "stats.csv").open()))
+    aggregated = rows[-1]
+    assert aggregated["Name"] == "Aggregated"
+    totals = summary["totals"]
+    assert int(aggregated["Request Count"]) == totals["requests"] == session.snapshot().totals.requests
+    assert int(aggregated["Failure Count"]) == totals["failures"]
+    assert sum(int(r["Request Count"]) for r in rows[:-1]) == totals["requests"]
+    # The target received every counted request, plus at most one in flight per user at the stop.
+    assert received - 10 <= totals["requests"] <= received, (received, totals["requests"])
+
+    failures = list(csv.DictReader((folder / "failures.csv").open()))
+    assert failures and failures[0]["Name"] == "/status/503"
+    assert sum(int(f["Occurrences"]) for f in failures) == totals["failures"]
+    history = list(csv.DictReader((folder / "stats_history.csv").open()))
+    assert len(history) >= 3 and history[-1]["Name"] == "Aggregated"
+    html = (folder / "report.html").read_text()
+    assert '"profile": "big"' in html and str(totals["requests"]) in html
+    assert f"Report: {folder}" in (folder / "summary.txt").read_text()
+    assert summary["versions"]["locust"] and summary["schema_version"] == 1
+
+
+def test_unwritable_report_dir_keeps_the_data(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a directory should be")
+    session = LoadSession(profile_set, profile_set.get("small"), report_dir=blocked / "reports")
+    session.start()
+    gevent.sleep(1.5)
+    result = session.stop()
+    assert result.folder is None and result.error is not None and "cannot write the report" in result.error
+    assert result.summary["totals"]["requests"] > 0
+    retried = session.write_report(tmp_path / "elsewhere")
+    assert retried.folder is not None and retried.summary["totals"] == result.summary["totals"]
+
+
+def test_stop_is_idempotent_and_fires_listeners_once(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "small", tmp_path)
+    seen = []
+    session.add_run_ended_listener(seen.append)
+    session.start()
+    gevent.sleep(0.5)
+    first = gevent.spawn(session.stop, "quit")
+    second = gevent.spawn(session.stop, "interrupted")
+    gevent.joinall([first, second], timeout=15)
+    assert first.value is second.value and len(seen) == 1 and seen[0].end_reason == "quit"
+    with pytest.raises(SessionError):
+        session.switch_profile("big")

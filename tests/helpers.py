@@ -1,0 +1,36 @@
+"""Helpers the tests share (fixtures live in conftest.py)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCUSTFILES = Path(__file__).resolve().parent / "functional" / "locustfiles"
+
+
+def write_profiles(directory: Path, body: str, *, locustfile: str | Path = "", host: str = "") -> Path:
+    """A profiles.toml for a test: a [defaults] table pointing at ``locustfile`` and ``host``."""
+    locustfile = locustfile or ROOT / "locustfiles" / "demo.py"
+    path = directory / "profiles.toml"
+    path.write_text(
+        f'[defaults]\nlocustfile = "{locustfile}"\nhost = "{host}"\nreport_dir = "{directory / "reports"}"\n\n{body}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_loadtui(*args: str, cwd: Path, timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """``loadtui ARGS`` as a user types it, in a subprocess with no standard input."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "loadtui", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,  # type: ignore[arg-type]
+    )

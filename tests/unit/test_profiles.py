@@ -1,0 +1,147 @@
+"""profiles.toml: parsing, validation messages (file, line, profile, key), precedence, round-trip."""
+
+from pathlib import Path
+
+import pytest
+
+from loadtui.engine import profiles
+from loadtui.engine.profiles import ProfileError, parse_duration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_text(tmp_path: Path, text: str) -> profiles.ProfileSet:
+    path = tmp_path / "profiles.toml"
+    path.write_text(text, encoding="utf-8")
+    return profiles.load(path)
+
+
+def test_shipped_profiles_are_the_five_promised() -> None:
+    shipped = profiles.load(ROOT / "profiles.toml")
+    assert shipped.names == ["light", "medium", "heavy", "spike", "endurance"]
+    expected = {
+        "light": (10, 1.0, 60.0),
+        "medium": (20, 2.0, 300.0),
+        "heavy": (50, 5.0, 600.0),
+        "spike": (100, 10.0, 180.0),
+        "endurance": (50, 1.0, 1800.0),
+    }
+    for name, (users, rate, run_time) in expected.items():
+        profile = shipped.get(name)
+        assert (profile.users, profile.spawn_rate, profile.run_time_s) == (users, rate, run_time)
+        assert profile.host == ""
+        assert shipped.locustfile_path(profile).resolve() == (ROOT / "locustfiles" / "demo.py").resolve()
+    spike = shipped.get("spike")
+    assert [s.users for s in spike.stages] == [10, 100, 10]
+    assert spike.stages_total_s == 180.0
+    assert shipped.get("heavy").weights == {"BrowsingUser": 3, "ApiUser": 2}
+
+
+def test_packaged_copy_is_the_shipped_file() -> None:
+    assert profiles.PACKAGED_PROFILES.read_text() == (ROOT / "profiles.toml").read_text()
+    assert (profiles.PACKAGED_DIR / "locustfiles" / "demo.py").read_text() == (ROOT / "locustfiles" / "demo.py").read_text()
+
+
+def test_packaged_profiles_used_when_none_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    loaded = profiles.load(None)
+    assert loaded.packaged
+    assert loaded.path == profiles.PACKAGED_PROFILES
+    assert loaded.locustfile_path(loaded.get("light")).is_file()
+    (tmp_path / "profiles.toml").write_text('[profiles.mine]\nusers = 3\n')
+    local = profiles.load(None)
+    assert not local.packaged and local.names == ["mine"]
+
+
+def test_defaults_are_inherited_and_overridden(tmp_path: Path) -> None:
+    loaded = load_text(
+        tmp_path,
+        """
+[defaults]
+host = "http://127.0.0.1:9"
+users = 7
+run_time = "2m"
+weights = { A = 2 }
+
+[profiles.a]
+description = "inherits"
+
+[profiles.b]
+users = 3
+host = "https://example.test:8443/base/"
+weights = { B = 1 }
+""",
+    )
+    a, b = loaded.get("a"), loaded.get("b")
+    assert (a.users, a.run_time_s, a.host, dict(a.weights)) == (7, 120.0, "http://127.0.0.1:9", {"A": 2})
+    assert (b.users, b.run_time_s, b.host, dict(b.weights)) == (3, 120.0, "https://example.test:8443/base/", {"A": 2, "B": 1})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[profiles.heavy]\nusers = "x"\n', 'profiles.toml:2: [profiles.heavy] users: expected a positive integer, got "x"'),
+        ("[profiles.heavy]\nusers = -1\n", "profiles.toml:2: [profiles.heavy] users: expected a positive integer, got -1"),
+        ("[profiles.p]\n\nspawn_rate = 0\n", "profiles.toml:3: [profiles.p] spawn_rate: expected a positive number, got 0"),
+        ('[profiles.p]\nrun_time = "soon"\n', "profiles.toml:2: [profiles.p] run_time: expected a duration"),
+        ("[profiles.p]\nuser = 3\n", "profiles.toml:2: [profiles.p] user: unknown key; did you mean 'users'?"),
+        ('[profiles.p]\ntags = "a"\nexclude_tags = [1]\n', "profiles.toml:3: [profiles.p] exclude_tags: expected a list of strings"),
+        ('[profiles.p]\nhost = "localhost:8000"\n', "profiles.toml:2: [profiles.p] host: malformed host URL 'localhost:8000'"),
+        ("[profiles.p]\n[profiles.p.weights]\nApi = 1.5\n", "profiles.toml:3: [profiles.p.weights] Api: expected a non-negative integer, got 1.5"),
+        ("[profiles.p]\nstages = [{ duration = \"10s\", users = 5 }]\n", "profiles.toml:2: [profiles.p] stages: stages #1: missing 'spawn_rate'"),
+        ("[defaults]\nreport_dir = 3\n[profiles.p]\n", "profiles.toml:2: [defaults] report_dir: expected a string, got 3"),
+        ("[profile.p]\nusers = 1\n", "profiles.toml:1: [profile] : unknown table"),
+        ("[defaults]\n", "profiles.toml: no profiles"),
+        ("[profiles.p\nusers = 1\n", "profiles.toml:1: not valid TOML"),
+    ],
+)
+def test_validation_errors_name_file_line_profile_and_key(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        load_text(tmp_path, body)
+    assert str(caught.value).startswith(message.replace("[profile] :", "[profile]:")), str(caught.value)
+
+
+def test_unknown_profile_lists_the_known_ones() -> None:
+    shipped = profiles.load(ROOT / "profiles.toml")
+    with pytest.raises(ProfileError, match=r"unknown profile 'hevy'\. Did you mean 'heavy'\? Known profiles: light, medium, heavy, spike, endurance"):
+        shipped.get("hevy")
+
+
+def test_missing_profiles_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="nope.toml: profiles file not found"):
+        profiles.load(tmp_path / "nope.toml")
+
+
+def test_cli_overrides_win_and_are_validated() -> None:
+    light = profiles.load(ROOT / "profiles.toml").get("light")
+    resolved = profiles.resolve(light, users=3, spawn_rate=None, run_time="90s", tags=["read"])
+    assert (resolved.users, resolved.spawn_rate, resolved.run_time_s, resolved.tags) == (3, 1.0, 90.0, ("read",))
+    with pytest.raises(ProfileError, match="users: expected a positive integer, got -2"):
+        profiles.resolve(light, users=-2)
+    with pytest.raises(ProfileError, match="host: malformed host URL"):
+        profiles.resolve(light, host="ftp://x")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("5m", 300), ("1h30m", 5400), ("45", 45), (12, 12), ("1m30s", 90), ("0.5s", 0.5)]
+)
+def test_durations(text: str | int, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5s", "5x", "m", "1d"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_every_shipped_profile_round_trips() -> None:
+    """load -> profile_to_toml -> dump -> load gives the same profiles."""
+    shipped = profiles.load(ROOT / "profiles.toml")
+    document = {
+        "defaults": dict(shipped.data["defaults"]),
+        "profiles": {name: profiles.profile_to_toml(p) for name, p in shipped.profiles.items()},
+    }
+    again = profiles.loads(profiles.dumps(document), Path("profiles.toml"))
+    assert again.profiles == shipped.profiles
+    assert again.report_dir == shipped.report_dir
