@@ -161,6 +161,10 @@ class LoadSession:
         }
         self._history_rows: list[list[Any]] = []
         """stats_history.csv rows, written by Locust's own row writer each tick."""
+        # Bad tags are bad input: find out now, before the demo target or any user starts.
+        self._original_tasks = _task_holders(self.locustfile.user_classes.values())
+        self._filter_tags(profile)
+        self._restore_classes()
         self._host_sampler = HostSampler()
         self._host_sample: HostSample | None = None
         self._host_peaks = reports.HostStats()
@@ -190,7 +194,6 @@ class LoadSession:
 
         classes = list(self.locustfile.user_classes.values())
         self._original_weights = {cls.__name__: cls.weight for cls in classes}
-        self._original_tasks = _task_holders(classes)
         # Environment drops classes whose weight is 0 for good; a later profile may give them a
         # weight, so it is built with every class present and the profile's weights set after.
         for cls in classes:
@@ -334,6 +337,8 @@ class LoadSession:
 
     def close(self) -> None:
         """Releases what the session holds without writing anything (the demo target, class state)."""
+        if self.result is None:
+            self._finishing = True  # a runner stopped here is not a run that ended: no report
         self._stop_demo()
         for greenlet in self._greenlets:
             greenlet.kill(block=False)
@@ -456,14 +461,14 @@ class LoadSession:
 
     def _filter_tags(self, profile: Profile) -> None:
         """Restores every task list, then filters them again with Locust's own filter."""
-        env = self._require_env()
         for holder, tasks in self._original_tasks.items():
             holder.tasks = list(tasks)
         tags = set(profile.tags) if profile.tags else None
         exclude = set(profile.exclude_tags) if profile.exclude_tags else None
-        env.tags = list(profile.tags) or None
-        env.exclude_tags = list(profile.exclude_tags) or None
-        env._tasks_filtered = True  # Locust must not filter again on start: done here
+        if self.env is not None:
+            self.env.tags = list(profile.tags) or None
+            self.env.exclude_tags = list(profile.exclude_tags) or None
+            self.env._tasks_filtered = True  # Locust must not filter again on start: done here
         checked: dict[Any, bool] = {}
         empty = []
         for cls in self.locustfile.user_classes.values():
@@ -473,6 +478,9 @@ class LoadSession:
         if len(empty) == len(self.locustfile.user_classes):
             if profile is not self.profile:
                 self._filter_tags(self.profile)  # put the running test's filter back
+            else:
+                for holder, tasks in self._original_tasks.items():
+                    holder.tasks = list(tasks)
             raise SessionError(
                 f"{profile.name}: no task in {self.locustfile.path.name} matches tags={list(profile.tags)}"
                 f" exclude_tags={list(profile.exclude_tags)}"

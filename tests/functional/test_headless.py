@@ -1,0 +1,168 @@
+"""``loadtui --headless`` as CI runs it: a real subprocess, real signals, exit codes, run folders."""
+
+import csv
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.helpers import LOCUSTFILES, ROOT, run_loadtui, write_profiles
+
+pytestmark = pytest.mark.slow
+
+QUICK = """
+[profiles.quick]
+users = 5
+spawn_rate = 50
+run_time = "3s"
+
+[profiles.long]
+users = 5
+spawn_rate = 50
+run_time = "60s"
+"""
+
+
+def only_run_folder(reports: Path) -> Path:
+    folders = [p for p in reports.iterdir() if p.is_dir()]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def check_consistent(folder: Path) -> dict:  # type: ignore[type-arg]
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(
+        ["report.html", "stats.csv", "stats_history.csv", "failures.csv", "exceptions.csv", "summary.json", "summary.txt"]
+    ), names
+    summary = json.loads((folder / "summary.json").read_text())
+    aggregated = list(csv.DictReader((folder / "stats.csv").open()))[-1]
+    assert aggregated["Name"] == "Aggregated"
+    assert int(aggregated["Request Count"]) == summary["totals"]["requests"]
+    assert int(aggregated["Failure Count"]) == summary["totals"]["failures"]
+    return summary
+
+
+def test_demo_run_without_any_configuration(tmp_path: Path) -> None:
+    """From an empty directory: the packaged profiles, the bundled demo target, a report."""
+    done = run_loadtui("--headless", "-t", "4s", "-u", "5", "-r", "50", cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    assert "using the packaged profiles" in done.stderr and "bundled demo target" in done.stderr
+    summary = check_consistent(only_run_folder(tmp_path / "reports"))
+    assert summary["demo_target"] and summary["profile"] == "light" and summary["end_reason"] == "completed"
+    assert summary["totals"]["requests"] > 10
+    assert done.returncode == (1 if summary["totals"]["failures"] else 0)
+    assert "Aggregated" in done.stdout and "Response time percentiles" in done.stdout  # the scrollback copy
+
+
+def test_exit_1_when_requests_fail_and_failures_are_reported(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
+    done = run_loadtui("--headless", "-p", "quick", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    folder = only_run_folder(tmp_path / "reports")
+    summary = check_consistent(folder)
+    assert summary["totals"]["failures"] > 0
+    failures = list(csv.DictReader((folder / "failures.csv").open()))
+    assert failures[0]["Name"] == "/status/503" and "503" in failures[0]["Error"]
+
+
+def test_exit_0_when_nothing_fails(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
+    done = run_loadtui("--headless", "-p", "quick", "--tags", "read", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = check_consistent(only_run_folder(tmp_path / "reports"))
+    assert summary["totals"]["failures"] == 0 and summary["settings"]["tags"] == ["read"]
+
+
+def test_refused_connections_are_failures_not_bad_input(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=f"http://127.0.0.1:{port}")
+    done = run_loadtui("--headless", "-p", "quick", "-t", "2s", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    summary = check_consistent(only_run_folder(tmp_path / "reports"))
+    assert summary["totals"]["requests"] == summary["totals"]["failures"] > 0
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "profiles_text", "expected"),
+    [
+        (["-p", "nope"], QUICK, "unknown profile 'nope'. Known profiles: quick, long"),
+        (["-p", "quick"], '[profiles.quick]\nusers = "x"\n', 'profiles.toml:7: [profiles.quick] users: expected a positive integer, got "x"'),
+        (["-p", "quick", "-H", "localhost:8000"], QUICK, "malformed host URL 'localhost:8000'"),
+        (["-p", "quick", "-u", "0"], QUICK, "users: expected a positive integer, got 0"),
+        (["-p", "quick", "-t", "soon"], QUICK, "run_time: expected a duration"),
+        (["-p", "quick", "-f", "missing.py"], QUICK, "missing.py: locustfile not found"),
+        (["-p", "quick", "-f", "broken.py"], QUICK, "broken.py:2: syntax error"),
+        (["-p", "quick", "-f", "imports.py"], QUICK, "cannot import module 'no_such_module_for_loadtui'"),
+        (["-p", "quick", "--tags", "nothing-has-this"], QUICK, "no task in tagged.py matches tags=['nothing-has-this']"),
+        (["--profiles", "absent.toml"], QUICK, "absent.toml: profiles file not found"),
+        (["--refresh", "0"], QUICK, "--refresh: expected a positive number"),
+        (["-u", "many"], QUICK, "argument -u/--users: invalid int value: 'many'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_message(
+    tmp_path: Path, args: list[str], profiles_text: str, expected: str
+) -> None:
+    write_profiles(tmp_path, profiles_text, locustfile=LOCUSTFILES / "tagged.py", host="http://127.0.0.1:9")
+    (tmp_path / "broken.py").write_text("from locust import HttpUser\nclass U(HttpUser\n")
+    (tmp_path / "imports.py").write_text("import no_such_module_for_loadtui\n")
+    done = run_loadtui("--headless", *args, cwd=tmp_path, timeout=60)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert expected in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("sig", "reason"), [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated"), (signal.SIGHUP, "hangup")]
+)
+def test_signals_end_the_run_with_a_complete_report_and_no_child_left(
+    tmp_path: Path, sig: signal.Signals, reason: str
+) -> None:
+    """No host: the demo target child is started, and must be gone when loadtui exits."""
+    write_profiles(tmp_path, QUICK)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "long"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parent = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 20
+    children: list[psutil.Process] = []
+    while time.monotonic() < deadline and not children:
+        children = parent.children(recursive=True)
+        time.sleep(0.2)
+    assert children, "the demo target child never started"
+    time.sleep(3.0)  # let some traffic flow
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode in (0, 1), stderr
+    summary = check_consistent(only_run_folder(tmp_path / "reports"))
+    assert summary["end_reason"] == reason
+    assert summary["totals"]["requests"] > 0 and summary["duration_s"] < 20
+    assert "Aggregated" in stdout
+    gone, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, f"left behind: {alive}"
+
+
+def test_run_from_the_checkout_uses_its_profiles(tmp_path: Path) -> None:
+    """`--profiles` pointing at the repository's file: its relative locustfile resolves next to it."""
+    done = run_loadtui(
+        "--headless", "--profiles", str(ROOT / "profiles.toml"), "-p", "heavy", "-u", "4", "-r", "50", "-t", "3s",
+        "--report-dir", str(tmp_path / "out"), cwd=tmp_path,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    summary = check_consistent(only_run_folder(tmp_path / "out"))
+    assert summary["settings"]["weights"] == {"BrowsingUser": 3, "ApiUser": 2}
+    assert summary["settings"]["users"] == 4 and summary["profile"] == "heavy"
