@@ -6,8 +6,6 @@ profiles.toml, locustfile) or a report that could not be written where asked.
 
 # Locust first: it monkey-patches the process with gevent, which must happen before anything
 # imports ssl (httpx, textual's dependencies), or gevent warns that ssl was patched too late.
-import locust  # noqa: F401, I001  isort: skip
-
 import argparse
 import dataclasses
 import logging
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import gevent
+import locust
 
 from . import __version__
 from .engine import profiles as profiles_mod
@@ -117,7 +116,10 @@ def run_headless(profiles: ProfileSet, profile_name: str | None, overrides: dict
         profile_name = profiles.names[0]
         print(f"[loadtui] no --profile given: running the first one, {profile_name!r}", file=sys.stderr)
     if profiles.packaged:
-        print(f"[loadtui] no ./profiles.toml here: using the packaged profiles ({profiles.path})", file=sys.stderr)
+        print(
+            f"[loadtui] no ./profiles.toml here: using the packaged profiles ({profiles.path})",
+            file=sys.stderr,
+        )
     profile = profiles_mod.resolve(profiles.get(profile_name), **overrides)
     locustfile = load_locustfile(profiles.locustfile_path(profile))
     session = LoadSession(profiles, profile, locustfile=locustfile)

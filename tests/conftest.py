@@ -1,6 +1,6 @@
 """Shared fixtures. Locust is imported first: gevent must patch the process before ssl is imported."""
 
-import locust  # noqa: F401, I001  isort: skip
+import locust  # noqa: F401  isort: skip
 
 from collections.abc import Iterator
 

@@ -134,9 +134,7 @@ class ProfileSet:
             known = ", ".join(self.profiles) or "(none)"
             hint = difflib.get_close_matches(name, list(self.profiles), n=1)
             maybe = f" Did you mean {hint[0]!r}?" if hint else ""
-            raise ProfileError(
-                f"{self.path.name}: unknown profile {name!r}.{maybe} Known profiles: {known}."
-            ) from None
+            raise ProfileError(f"{self.path.name}: unknown profile {name!r}.{maybe} Known profiles: {known}.") from None
 
     def locustfile_path(self, profile: Profile) -> Path:
         path = Path(os.path.expanduser(profile.locustfile))
@@ -174,8 +172,8 @@ def parse_duration(value: str | int | float) -> float:
 
 def format_duration(seconds: float) -> str:
     """``3725`` -> ``"1h2m5s"``; the inverse of :func:`parse_duration` for whole seconds."""
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
     return "".join(parts) or "0s"
@@ -312,7 +310,9 @@ def _stages(where: _Where, table: str, value: Any) -> tuple[Stage, ...]:
             raise where.error(table, "stages", f"{label}: expected a table, got {_describe(item)}")
         for key in item:
             if key not in STAGE_KEYS:
-                raise where.error(table, "stages", f"{label}: unknown key {key!r} (known keys: duration, users, spawn_rate)")
+                raise where.error(
+                    table, "stages", f"{label}: unknown key {key!r} (known keys: duration, users, spawn_rate)"
+                )
         for key in STAGE_KEYS:
             if key not in item:
                 raise where.error(table, "stages", f"{label}: missing {key!r}")
@@ -322,7 +322,9 @@ def _stages(where: _Where, table: str, value: Any) -> tuple[Stage, ...]:
             raise where.error(table, "stages", f"{label} duration: {exc}") from None
         users = item["users"]
         if isinstance(users, bool) or not isinstance(users, int) or users < 0:
-            raise where.error(table, "stages", f"{label} users: expected a non-negative integer, got {_describe(users)}")
+            raise where.error(
+                table, "stages", f"{label} users: expected a non-negative integer, got {_describe(users)}"
+            )
         rate = item["spawn_rate"]
         if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
             raise where.error(table, "stages", f"{label} spawn_rate: expected a positive number, got {_describe(rate)}")

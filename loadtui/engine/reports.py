@@ -13,6 +13,7 @@ second signal) never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -32,6 +33,7 @@ from locust import stats as locust_stats
 from locust.html import get_html_report
 
 from .. import __version__
+from .profiles import format_duration
 from .snapshot import HostSample
 
 if TYPE_CHECKING:
@@ -42,7 +44,15 @@ if TYPE_CHECKING:
     from .snapshot import ProfileSwitch
 
 SCHEMA_VERSION = 1
-FILES = ("report.html", "stats.csv", "stats_history.csv", "failures.csv", "exceptions.csv", "summary.json", "summary.txt")
+FILES = (
+    "report.html",
+    "stats.csv",
+    "stats_history.csv",
+    "failures.csv",
+    "exceptions.csv",
+    "summary.json",
+    "summary.txt",
+)
 
 
 @dataclass
@@ -78,7 +88,10 @@ class HostStats:
             "samples": self.samples,
             "cpu_percent": {"avg": round(self.cpu_sum / n, 1), "peak": round(self.cpu_peak, 1)},
             "mem_percent": {"avg": round(self.mem_sum / n, 1), "peak": round(self.mem_peak, 1)},
-            "loadtui_cpu_percent": {"avg": round(self.process_cpu_sum / n, 1), "peak": round(self.process_cpu_peak, 1)},
+            "loadtui_cpu_percent": {
+                "avg": round(self.process_cpu_sum / n, 1),
+                "peak": round(self.process_cpu_peak, 1),
+            },
             "loadtui_rss_peak_bytes": self.process_rss_peak,
             "mem_total_bytes": self.mem_total,
             "cpu_count": self.cpu_count,
@@ -124,7 +137,7 @@ class _Rows:
 class _HistoryWriter(locust_stats.StatsCSVFileWriter):
     """Locust's stats_history row writer without the files its constructor opens."""
 
-    def __init__(self, environment: Environment) -> None:  # noqa: D107 - deliberately not calling super
+    def __init__(self, environment: Environment) -> None:
         locust_stats.StatsCSV.__init__(self, environment, locust_stats.PERCENTILES_TO_REPORT)
         self.full_history = False
         self.stats_history_csv_columns = [
@@ -153,16 +166,8 @@ def history_rows(env: Environment, now: float) -> list[list[Any]]:
 
 
 def human_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+    """``"1m05s"`` for a person; ``"-"`` for no duration."""
+    return "-" if seconds is None else format_duration(seconds)
 
 
 def _iso(ts: float) -> str:
@@ -256,7 +261,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
             for error in locust_stats.sort_stats(stats.errors)
         ],
         "exceptions": sum(exc["count"] for exc in env.runner.exceptions.values()) if env.runner else 0,
-        "settings": _profile_settings(run.profile, {cls.__name__: cls.weight for cls in env.user_classes}),
+        "settings": _profile_settings(run.profile, {cls.__name__: int(cls.weight) for cls in env.user_classes}),
         "switches": [
             {
                 "at": _iso(s.at),
@@ -269,7 +274,11 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
             for s in run.switches
         ],
         "host_stats": run.host_stats.to_dict(),
-        "versions": {"loadtui": __version__, "locust": locust.__version__, "python": platform.python_version()},
+        "versions": {
+            "loadtui": __version__,
+            "locust": locust.__version__,
+            "python": platform.python_version(),
+        },
     }
 
 
@@ -317,10 +326,8 @@ def _atomic_write(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -193,7 +193,7 @@ class LoadSession:
                 raise SessionError(f"could not start the bundled demo target: {exc}") from None
 
         classes = list(self.locustfile.user_classes.values())
-        self._original_weights = {cls.__name__: cls.weight for cls in classes}
+        self._original_weights = {cls.__name__: int(cls.weight) for cls in classes}
         # Environment drops classes whose weight is 0 for good; a later profile may give them a
         # weight, so it is built with every class present and the profile's weights set after.
         for cls in classes:
@@ -413,7 +413,9 @@ class LoadSession:
             self.env.profile = profile.name
         run_time = profile.effective_run_time_s
         until = f", ends in {reports.human_duration(run_time)}" if run_time else ", runs until stopped"
-        load = f"{len(profile.stages)} stages" if profile.stages else f"{profile.users} users at {profile.spawn_rate:g}/s"
+        load = (
+            f"{len(profile.stages)} stages" if profile.stages else f"{profile.users} users at {profile.spawn_rate:g}/s"
+        )
         self.message = f"Switched {previous.name} -> {profile.name}: {load}{until}"
         return self.message
 
@@ -569,7 +571,9 @@ class LoadSession:
         if runner is None:
             return Snapshot(users=0, target_users=self.profile.users, totals=Totals(), **base)  # type: ignore[arg-type]
         stats = runner.stats
-        endpoints = tuple(_endpoint_row(entry) for entry in stats.entries.values() if entry.num_requests or entry.num_failures)
+        endpoints = tuple(
+            _endpoint_row(entry) for entry in stats.entries.values() if entry.num_requests or entry.num_failures
+        )
         endpoints = tuple(sorted(endpoints, key=lambda row: (row.name, row.method)))
         failures = tuple(
             FailureRow(

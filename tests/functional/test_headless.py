@@ -38,7 +38,15 @@ def only_run_folder(reports: Path) -> Path:
 def check_consistent(folder: Path) -> dict:  # type: ignore[type-arg]
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
-        ["report.html", "stats.csv", "stats_history.csv", "failures.csv", "exceptions.csv", "summary.json", "summary.txt"]
+        [
+            "report.html",
+            "stats.csv",
+            "stats_history.csv",
+            "failures.csv",
+            "exceptions.csv",
+            "summary.json",
+            "summary.txt",
+        ]
     ), names
     summary = json.loads((folder / "summary.json").read_text())
     aggregated = list(csv.DictReader((folder / "stats.csv").open()))[-1]
@@ -95,14 +103,22 @@ def test_refused_connections_are_failures_not_bad_input(tmp_path: Path) -> None:
     ("args", "profiles_text", "expected"),
     [
         (["-p", "nope"], QUICK, "unknown profile 'nope'. Known profiles: quick, long"),
-        (["-p", "quick"], '[profiles.quick]\nusers = "x"\n', 'profiles.toml:7: [profiles.quick] users: expected a positive integer, got "x"'),
+        (
+            ["-p", "quick"],
+            '[profiles.quick]\nusers = "x"\n',
+            'profiles.toml:7: [profiles.quick] users: expected a positive integer, got "x"',
+        ),
         (["-p", "quick", "-H", "localhost:8000"], QUICK, "malformed host URL 'localhost:8000'"),
         (["-p", "quick", "-u", "0"], QUICK, "users: expected a positive integer, got 0"),
         (["-p", "quick", "-t", "soon"], QUICK, "run_time: expected a duration"),
         (["-p", "quick", "-f", "missing.py"], QUICK, "missing.py: locustfile not found"),
         (["-p", "quick", "-f", "broken.py"], QUICK, "broken.py:2: syntax error"),
         (["-p", "quick", "-f", "imports.py"], QUICK, "cannot import module 'no_such_module_for_loadtui'"),
-        (["-p", "quick", "--tags", "nothing-has-this"], QUICK, "no task in tagged.py matches tags=['nothing-has-this']"),
+        (
+            ["-p", "quick", "--tags", "nothing-has-this"],
+            QUICK,
+            "no task in tagged.py matches tags=['nothing-has-this']",
+        ),
         (["--profiles", "absent.toml"], QUICK, "absent.toml: profiles file not found"),
         (["--refresh", "0"], QUICK, "--refresh: expected a positive number"),
         (["-u", "many"], QUICK, "argument -u/--users: invalid int value: 'many'"),
@@ -122,7 +138,8 @@ def test_bad_input_exits_2_with_one_clear_message(
 
 
 @pytest.mark.parametrize(
-    ("sig", "reason"), [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated"), (signal.SIGHUP, "hangup")]
+    ("sig", "reason"),
+    [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated"), (signal.SIGHUP, "hangup")],
 )
 def test_signals_end_the_run_with_a_complete_report_and_no_child_left(
     tmp_path: Path, sig: signal.Signals, reason: str
@@ -152,15 +169,27 @@ def test_signals_end_the_run_with_a_complete_report_and_no_child_left(
     assert summary["end_reason"] == reason
     assert summary["totals"]["requests"] > 0 and summary["duration_s"] < 20
     assert "Aggregated" in stdout
-    gone, alive = psutil.wait_procs(children, timeout=5)
+    _, alive = psutil.wait_procs(children, timeout=5)
     assert not alive, f"left behind: {alive}"
 
 
 def test_run_from_the_checkout_uses_its_profiles(tmp_path: Path) -> None:
     """`--profiles` pointing at the repository's file: its relative locustfile resolves next to it."""
     done = run_loadtui(
-        "--headless", "--profiles", str(ROOT / "profiles.toml"), "-p", "heavy", "-u", "4", "-r", "50", "-t", "3s",
-        "--report-dir", str(tmp_path / "out"), cwd=tmp_path,
+        "--headless",
+        "--profiles",
+        str(ROOT / "profiles.toml"),
+        "-p",
+        "heavy",
+        "-u",
+        "4",
+        "-r",
+        "50",
+        "-t",
+        "3s",
+        "--report-dir",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
     )
     assert done.returncode in (0, 1), done.stderr
     summary = check_consistent(only_run_folder(tmp_path / "out"))

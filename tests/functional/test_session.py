@@ -100,7 +100,10 @@ def test_snapshot_has_live_numbers(profile_set: profiles.ProfileSet, tmp_path: P
         assert snap.totals.requests == sum(row.requests for row in snap.endpoints)
         assert {row.name for row in snap.endpoints} >= {"/anything/reader/read", "/status/503"}
         assert snap.failures[0].name == "/status/503" and "503" in snap.failures[0].error
-        assert 3 <= len(snap.history.rps) <= 5 and len(set(map(len, [snap.history.rps, snap.history.users, snap.history.p95_ms]))) == 1
+        assert (
+            3 <= len(snap.history.rps) <= 5
+            and len(set(map(len, [snap.history.rps, snap.history.users, snap.history.p95_ms]))) == 1
+        )
         assert snap.history.users[-1] == 4
         assert snap.host_sample is not None and snap.host_sample.mem_total > 0 and snap.host_sample.cpu_count >= 1
         with pytest.raises(AttributeError):
@@ -206,7 +209,15 @@ def test_report_totals_agree_with_each_other_and_the_target(
     assert result.end_reason == "stopped" and result.error is None and result.folder is not None
     folder = result.folder
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["report.html", "stats.csv", "stats_history.csv", "failures.csv", "exceptions.csv", "summary.json", "summary.txt"]
+        [
+            "report.html",
+            "stats.csv",
+            "stats_history.csv",
+            "failures.csv",
+            "exceptions.csv",
+            "summary.json",
+            "summary.txt",
+        ]
     )
     summary = json.loads((folder / "summary.json").read_text())
     rows = list(csv.DictReader((folder / "stats.csv").open()))

@@ -64,9 +64,7 @@ def test_start_returns_a_loopback_url_and_listens_on_loopback_only(demo_target: 
     assert demo_target.alive
     assert demo_target.pid is not None
     listening = [c for c in psutil.Process(demo_target.pid).net_connections("inet") if c.status == "LISTEN"]
-    assert [(c.laddr.ip, c.laddr.port) for c in listening] == [
-        ("127.0.0.1", int(demo_target.url.rsplit(":", 1)[1]))
-    ]
+    assert [(c.laddr.ip, c.laddr.port) for c in listening] == [("127.0.0.1", int(demo_target.url.rsplit(":", 1)[1]))]
 
 
 def test_stop_terminates_the_child_and_is_idempotent() -> None:
@@ -196,9 +194,7 @@ _PARENT_SCRIPT = textwrap.dedent(
 
 
 def _spawn_parent(mode: str) -> tuple[subprocess.Popen[str], int]:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT_SCRIPT, mode], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT_SCRIPT, mode], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     child_pid = int(parent.stdout.readline())
     assert psutil.Process(child_pid).ppid() == parent.pid

@@ -65,5 +65,7 @@ def test_weight_for_unknown_class_lists_the_classes(tmp_path: Path) -> None:
 
     loaded = load_locustfile(ROOT / "locustfiles" / "demo.py")
     bad = Profile(name="x", weights={"MobileUser": 2})
-    with pytest.raises(LocustfileError, match=r"defines no User class 'MobileUser' \(it defines: BrowsingUser, ApiUser\)"):
+    with pytest.raises(
+        LocustfileError, match=r"defines no User class 'MobileUser' \(it defines: BrowsingUser, ApiUser\)"
+    ):
         loaded.check_weights(bad)
