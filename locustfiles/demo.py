@@ -116,9 +116,7 @@ class ApiUser(HttpUser):
     @tag("read")
     @task(2)
     def list_products(self) -> None:
-        self.client.get(
-            f"/api/v1/products?page={random.randint(1, 50)}&per_page=50", name="/api/v1/products?page=[n]"
-        )
+        self.client.get(f"/api/v1/products?page={random.randint(1, 50)}&per_page=50", name="/api/v1/products?page=[n]")
 
     @tag("search")
     @task(3)
@@ -153,9 +151,7 @@ class ApiUser(HttpUser):
 
 def _search(user: HttpUser) -> None:
     term = random.choice(SEARCH_TERMS)
-    with user.client.get(
-        f"/api/v1/search?q={term}", name="/api/v1/search?q=[term]", catch_response=True
-    ) as response:
+    with user.client.get(f"/api/v1/search?q={term}", name="/api/v1/search?q=[term]", catch_response=True) as response:
         if response.status_code >= 500:
             # Show the backend's own reason in the failures table rather than a generic HTTPError.
             try:

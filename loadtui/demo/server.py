@@ -214,9 +214,7 @@ def products() -> Response | tuple[Response, int]:
     if page < 1 or not 1 <= per_page <= 100:
         return _error(400, "page must be >= 1 and per_page between 1 and 100")
     start = (page - 1) * per_page
-    return jsonify(
-        page=page, per_page=per_page, total=len(CATALOGUE), items=CATALOGUE[start : start + per_page]
-    )
+    return jsonify(page=page, per_page=per_page, total=len(CATALOGUE), items=CATALOGUE[start : start + per_page])
 
 
 @app.get("/api/v1/products/<int:product_id>")
@@ -310,9 +308,7 @@ def _loopback_host(value: str) -> str:
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m loadtui.demo.server", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m loadtui.demo.server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", type=_loopback_host, default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=0, help="0 lets the OS pick a free port")
     parser.add_argument(

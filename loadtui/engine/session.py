@@ -209,7 +209,7 @@ class LoadSession:
         )
         self.env = env
         self.runner = env.create_local_runner()
-        env.events.test_stop.add_listener(self._on_test_stop)
+        env.events.test_stopping.add_listener(self._on_test_stopping)
         self._filter_tags(profile)
         self._apply_weights(profile)
 
@@ -275,17 +275,31 @@ class LoadSession:
         except Exception:  # the report path logs its own errors; never let a greenlet die loudly
             logger.exception("ending the run failed")
 
-    def _on_test_stop(self, **_kwargs: Any) -> None:
-        """Locust stopped the users by itself: the stages ended, or user code raised StopTest."""
+    def _on_test_stopping(self, **_kwargs: Any) -> None:
+        """Locust is stopping the users by itself: the stages ended (a shape's tick returned None),
+        or user code ended the test (``self.environment.runner.quit()``, as Locust's docs show).
+
+        ``test_stopping`` rather than ``test_stop``: when a user greenlet calls ``quit()``, Locust
+        kills that very greenlet halfway through ``stop()``, and ``test_stop`` never fires.
+        """
+        if not self._finishing:
+            gevent.spawn(self._end_after_locust_stop)
+
+    def _end_after_locust_stop(self) -> None:
+        runner = self._require_runner()
+        deadline = time.monotonic() + 3.0
+        while runner.state != "stopped" and time.monotonic() < deadline:
+            gevent.sleep(0.05)  # let Locust finish its own stop; ours completes it if it was cut short
         if self._finishing:
             return
         shape = self.env.shape_class if self.env else None
-        reason = "completed" if isinstance(shape, StagesShape) and shape.finished else "error"
-        if reason == "error" and shape is not None and not isinstance(shape, StagesShape):
-            reason = "completed"  # a locustfile's own shape returned None: its planned end
-        if reason == "error":
-            self.message = "The locustfile stopped the test (StopTest raised in user code)"
-        gevent.spawn(self._end_in_greenlet, reason)
+        if isinstance(shape, StagesShape):
+            reason = "completed" if shape.finished else "stopped"
+        else:
+            reason = "completed" if shape is not None else "stopped"
+        if reason == "stopped":
+            self.message = "The locustfile stopped the test (runner.quit() or stop() in user code)"
+        self._end_in_greenlet(reason)
 
     def stop(self, reason: str = "stopped") -> RunResult:
         """Stops the users, writes the run folder, fires the run-ended listeners; returns the result.

@@ -266,3 +266,32 @@ def test_stop_is_idempotent_and_fires_listeners_once(profile_set: profiles.Profi
     assert first.value is second.value and len(seen) == 1 and seen[0].end_reason == "quit"
     with pytest.raises(SessionError):
         session.switch_profile("big")
+
+
+def test_exceptions_in_user_code_are_grouped_and_reported(tmp_path: Path, target: DemoTarget) -> None:
+    body = "[profiles.crash]\nusers = 2\nspawn_rate = 50\n[profiles.crash.weights]\nStoppingUser = 0\n"
+    profile_set = profiles.load(write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "crashing.py", host=target.url))
+    session = make_session(profile_set, "crash", tmp_path)
+    session.start()
+    gevent.sleep(1.5)
+    snap = session.snapshot()
+    assert len(snap.exceptions) == 1 and snap.exceptions[0].count > 5
+    assert snap.exceptions[0].message == "bad fixture data" and "crashing.py" in snap.exceptions[0].traceback
+    result = session.stop()
+    assert result.folder is not None
+    rows = list(csv.DictReader((result.folder / "exceptions.csv").open()))
+    assert rows[0]["Message"] == "bad fixture data" and int(rows[0]["Count"]) >= snap.exceptions[0].count
+
+
+def test_locustfile_that_quits_the_runner_ends_the_run(tmp_path: Path, target: DemoTarget) -> None:
+    body = (
+        "[profiles.stopper]\nusers = 2\nspawn_rate = 50\n"
+        "[profiles.stopper.weights]\nCrashingUser = 0\nStoppingUser = 1\n"
+    )
+    profile_set = profiles.load(write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "crashing.py", host=target.url))
+    session = make_session(profile_set, "stopper", tmp_path)
+    session.start()
+    result = session.wait(timeout=15)
+    assert result is not None and result.end_reason == "stopped" and result.folder is not None
+    assert "locustfile stopped the test" in session.snapshot().message
+    assert json.loads((result.folder / "summary.json").read_text())["totals"]["requests"] > 20
