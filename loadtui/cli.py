@@ -23,6 +23,7 @@ import locust
 
 from . import __version__
 from .engine import profiles as profiles_mod
+from .engine import runs
 from .engine.locustfile import LocustfileError, load_locustfile
 from .engine.profiles import ProfileError, ProfileSet
 from .engine.reports import human_duration
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="loadtui",
         description="Run Locust load tests from the terminal and watch them live. With no host "
         "configured, a bundled demo target is started so there is something to test.",
+        epilog="Other commands: 'loadtui reports [DIR]' lists past runs.",
     )
     parser.add_argument("-f", "--locustfile", help="locustfile to run (default: the profile's, else the demo)")
     parser.add_argument("-p", "--profile", help="profile from profiles.toml to run (skips the picker)")
@@ -204,7 +206,35 @@ def _configure_logging(headless: bool) -> None:
         gevent.get_hub().exception_stream = handler.stream
 
 
+def reports_command(argv: Sequence[str]) -> int:
+    """``loadtui reports [DIR]``: past runs, newest first, as a table for the terminal."""
+    parser = _Parser(prog="loadtui reports", description="List past runs (newest first).")
+    parser.add_argument("dir", nargs="?", help="report directory (default: [defaults] report_dir)")
+    parser.add_argument("--profiles", help="profiles file whose report_dir to use")
+    args = parser.parse_args(argv)
+    if args.dir:
+        report_dir = Path(args.dir)
+    else:
+        try:
+            report_dir = profiles_mod.load(args.profiles).report_dir_path()
+        except ProfileError as exc:
+            print(f"loadtui: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if report_dir.exists() and not report_dir.is_dir():
+        print(f"loadtui: {report_dir}: not a directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    found = runs.list_runs(report_dir)
+    if not found:
+        print(f"No runs in {report_dir} yet.", file=sys.stderr)
+        return EXIT_OK
+    print(runs.format_table(found))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["reports"]:
+        return reports_command(argv[1:])
     args = build_parser().parse_args(argv)
     _configure_logging(args.headless)
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import os
@@ -55,9 +56,18 @@ FILES = (
 )
 
 
+HOST_SERIES_POINTS = 2000
+"""Host points kept for the report's chart; older ones are merged pairwise beyond that."""
+
+
 @dataclass
 class HostStats:
-    """Running peaks and averages of the host samples, so a 30-minute run keeps O(1) of them."""
+    """Peaks and averages of the host samples, and a bounded series of them for the report.
+
+    Bounded so that a run of any length keeps at most HOST_SERIES_POINTS points: when full, pairs
+    of neighbours are averaged, halving the resolution of the whole run rather than dropping its
+    start.
+    """
 
     samples: int = 0
     cpu_sum: float = 0.0
@@ -69,8 +79,14 @@ class HostStats:
     process_rss_peak: int = 0
     mem_total: int = 0
     cpu_count: int = 0
+    series: list[tuple[float, float, float]] = field(default_factory=list)
+    """(time, cpu %, memory %)."""
 
     def add(self, sample: HostSample) -> None:
+        self.series.append((sample.time, sample.cpu_percent, sample.mem_percent))
+        if len(self.series) > HOST_SERIES_POINTS:
+            pairs = zip(self.series[0::2], self.series[1::2], strict=False)
+            self.series = [tuple((a + b) / 2 for a, b in zip(x, y, strict=True)) for x, y in pairs]  # type: ignore[misc]
         self.samples += 1
         self.cpu_sum += sample.cpu_percent
         self.cpu_peak = max(self.cpu_peak, sample.cpu_percent)
@@ -331,6 +347,80 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def _svg_chart(series: list[tuple[float, float, float]], width: int = 900, height: int = 180) -> str:
+    """CPU and memory % over the run as an inline SVG (no script, no external asset)."""
+    if len(series) < 2:
+        return "<p>Not enough host samples for a chart.</p>"
+    t0, t1 = series[0][0], series[-1][0]
+    span = max(t1 - t0, 1e-9)
+
+    def points(index: int) -> str:
+        return " ".join(
+            f"{(t - t0) / span * width:.1f},{height - min(max(row[index], 0.0), 100.0) / 100 * height:.1f}"
+            for row in series
+            for t in (row[0],)
+        )
+
+    grid = "".join(
+        f'<line x1="0" x2="{width}" y1="{height - p / 100 * height:.0f}" y2="{height - p / 100 * height:.0f}" '
+        f'stroke="#ddd"/><text x="2" y="{height - p / 100 * height - 2:.0f}" font-size="10">{p}%</text>'
+        for p in (25, 50, 75, 100)
+    )
+    return (
+        f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" role="img" '
+        f'aria-label="host CPU and memory over the run">{grid}'
+        f'<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="{points(1)}"/>'
+        f'<polyline fill="none" stroke="#d62728" stroke-width="1.5" stroke-dasharray="4 2" points="{points(2)}"/>'
+        f'</svg><p><span style="color:#1f77b4">&#9473; CPU %</span> &nbsp; '
+        f'<span style="color:#d62728">&#9476; memory %</span> &nbsp; over {human_duration(span)}</p>'
+    )
+
+
+def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
+    """What Locust's report lacks: the profile switches and the load generator's host over time."""
+    esc = html.escape
+    host = summary["host_stats"]
+    rows = "".join(
+        f"<tr><td>{esc(human_duration(s['elapsed_s']))}</td><td>{esc(s['at'])}</td><td>{esc(s['from'])}</td>"
+        f"<td>{esc(s['to'])}</td><td>{s['users']}</td><td>{s['spawn_rate']:g}/s</td></tr>"
+        for s in summary["switches"]
+    )
+    switches = (
+        "<table><tr><th>after</th><th>at (UTC)</th><th>from</th><th>to</th><th>users</th><th>spawn rate</th></tr>"
+        f"{rows}</table>"
+        if rows
+        else f"<p>No switch: the whole run used profile <b>{esc(summary['profile'])}</b>.</p>"
+    )
+    saturated = (
+        '<p style="color:#b00"><b>Warning:</b> loadtui itself used over 90% of a CPU core at some point: '
+        "the response times measured then include the load generator's own queueing.</p>"
+        if host["generator_saturated"]
+        else ""
+    )
+    return f"""
+    <section id="loadtui" style="font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 24px">
+      <style>#loadtui table{{border-collapse:collapse}}#loadtui td,#loadtui th{{border:1px solid #ccc;
+      padding:4px 8px;text-align:left}}</style>
+      <h2>loadtui</h2>
+      <p>Profile <b>{esc(summary["profile"])}</b> (started as <b>{esc(summary["initial_profile"])}</b>), ended:
+      <b>{esc(summary["end_reason"])}</b>. Load generator host: CPU avg {host["cpu_percent"]["avg"]}% /
+      peak {host["cpu_percent"]["peak"]}%, memory avg {host["mem_percent"]["avg"]}% / peak
+      {host["mem_percent"]["peak"]}%, loadtui's own CPU peak {host["loadtui_cpu_percent"]["peak"]}%.</p>
+      {saturated}
+      <h3>Profile switches</h3>
+      {switches}
+      <h3>Load generator host</h3>
+      {_svg_chart(run.host_stats.series)}
+    </section>
+"""
+
+
+def _with_companion(report_html: str, section: str) -> str:
+    marker = "</body>"
+    at = report_html.rfind(marker)
+    return report_html + section if at < 0 else report_html[:at] + section + report_html[at:]
+
+
 def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
     """Every file's content, from one moment of the stats: (summary, {file name: text})."""
     summary = build_summary(env, run)
@@ -341,7 +431,7 @@ def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[st
     writer.exceptions_csv(exceptions)
     history_header = _HistoryWriter(env).stats_history_csv_columns
     files = {
-        "report.html": get_html_report(env, show_download_link=False),
+        "report.html": _with_companion(get_html_report(env, show_download_link=False), companion_section(summary, run)),
         "stats.csv": _csv_text(requests.rows),
         "stats_history.csv": _csv_text([history_header, *run.history_rows]),
         "failures.csv": _csv_text(failures.rows),

@@ -324,7 +324,7 @@ class LoadSession:
                 self.runner.stop()
             self._ended_at = time.time()
             if self.runner is not None:
-                self._sample()
+                self._sample(host=False)  # CPU over the few ms since the last tick would read ~0
             self.result = self._write_report(reason)
         finally:
             current = gevent.getcurrent()
@@ -518,13 +518,14 @@ class LoadSession:
                 logger.exception("sampling failed")
             gevent.sleep(max(0.0, self.tick_seconds - (time.monotonic() - started)))
 
-    def _sample(self) -> None:
+    def _sample(self, *, host: bool = True) -> None:
         runner = self._require_runner()
         total = runner.stats.total
         now = time.time()
-        host = self._host_sampler.sample()
-        self._host_sample = host
-        self._host_peaks.add(host)
+        if host or self._host_sample is None:
+            self._host_sample = self._host_sampler.sample()
+            self._host_peaks.add(self._host_sample)
+        sample = self._host_sample
         series = self._series
         series["time"].append(now)
         series["rps"].append(total.current_rps or 0.0)
@@ -533,8 +534,8 @@ class LoadSession:
             current = total.get_current_response_time_percentile(pct)
             series[key].append(float(current if current is not None else total.get_response_time_percentile(pct)))
         series["users"].append(runner.user_count)
-        series["cpu"].append(host.cpu_percent)
-        series["mem"].append(host.mem_percent)
+        series["cpu"].append(sample.cpu_percent)
+        series["mem"].append(sample.mem_percent)
         self._history_rows.extend(reports.history_rows(self._require_env(), now))
 
     # --- snapshots ---------------------------------------------------------------------------------

@@ -195,3 +195,33 @@ def test_run_from_the_checkout_uses_its_profiles(tmp_path: Path) -> None:
     summary = check_consistent(only_run_folder(tmp_path / "out"))
     assert summary["settings"]["weights"] == {"BrowsingUser": 3, "ApiUser": 2}
     assert summary["settings"]["users"] == 4 and summary["profile"] == "heavy"
+
+
+def test_reports_lists_past_runs_newest_first(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
+    first = run_loadtui("--headless", "-p", "quick", "-t", "2s", "--tags", "read", cwd=tmp_path)
+    time.sleep(1.1)  # distinct folder timestamps
+    second = run_loadtui("--headless", "-p", "quick", "-t", "2s", cwd=tmp_path)
+    assert (first.returncode, second.returncode) == (0, 1)
+    (tmp_path / "reports" / "not-a-run").mkdir()  # ignored: no summary, no CSV
+    broken = tmp_path / "reports" / "broken-run"
+    broken.mkdir()
+    (broken / "stats.csv").write_text("Type,Name\n")
+    (broken / "summary.json").write_text("{not json")
+
+    listed = run_loadtui("reports", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split()[:4] == ["started", "profile", "host", "duration"]
+    runs = [line for line in lines[1:] if "quick" in line]
+    assert len(runs) == 2 and "completed" in runs[0]
+    assert runs[0].split()[-1].endswith(only_run_names(tmp_path)[-1])  # newest first
+    assert "0.00" in runs[1] and "0.00" not in runs[0].split()[7]  # the older one had no failures
+    assert any("unreadable summary.json" in line for line in lines)
+
+    empty = run_loadtui("reports", str(tmp_path / "nothing-here"), cwd=tmp_path)
+    assert empty.returncode == 0 and "No runs in" in empty.stderr
+
+
+def only_run_names(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "reports").iterdir() if p.name.endswith("-quick"))

@@ -1,0 +1,151 @@
+"""Past runs: the run folders under a report directory, read back for listing and charts.
+
+Everything here reads the files a run left (summary.json, stats_history.csv), never a live
+session, so `loadtui reports` and the app's reports screen show exactly what was saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .reports import human_duration
+
+
+@dataclass(frozen=True)
+class PastRun:
+    folder: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    """Set when summary.json is missing or unreadable; the folder is still listed."""
+
+    @property
+    def started_at(self) -> str:
+        return str(self.summary.get("started_at", ""))
+
+    @property
+    def profile(self) -> str:
+        return str(self.summary.get("profile", self.folder.name))
+
+    @property
+    def host(self) -> str:
+        host = str(self.summary.get("host", ""))
+        return f"{host} (demo)" if self.summary.get("demo_target") else host
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.summary.get("duration_s", 0.0))
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        return dict(self.summary.get("totals", {}))
+
+    @property
+    def end_reason(self) -> str:
+        return str(self.summary.get("end_reason", "?"))
+
+    def sort_key(self) -> str:
+        return self.started_at or self.folder.name
+
+
+def read_run(folder: Path) -> PastRun:
+    path = folder / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(summary, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        return PastRun(folder=folder, error="no summary.json")
+    except (OSError, ValueError) as exc:
+        return PastRun(folder=folder, error=f"unreadable summary.json: {exc}")
+    return PastRun(folder=folder, summary=summary)
+
+
+def list_runs(report_dir: Path) -> list[PastRun]:
+    """Run folders directly under ``report_dir``, newest first. A missing directory has none."""
+    if not report_dir.is_dir():
+        return []
+    runs = [read_run(child) for child in report_dir.iterdir() if child.is_dir() and not child.name.startswith(".")]
+    runs = [run for run in runs if run.error != "no summary.json" or any(run.folder.glob("*.csv"))]
+    return sorted(runs, key=PastRun.sort_key, reverse=True)
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    """The Aggregated rows of stats_history.csv: seconds since the first row, RPS, p95 (ms), users."""
+
+    seconds: tuple[float, ...] = ()
+    rps: tuple[float, ...] = ()
+    p95_ms: tuple[float, ...] = ()
+    users: tuple[int, ...] = ()
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text or 0)
+    except ValueError:  # Locust writes "N/A" for percentiles before the first request
+        return 0.0
+
+
+def read_history(folder: Path) -> RunHistory:
+    try:
+        with (folder / "stats_history.csv").open(encoding="utf-8", newline="") as handle:
+            rows = [row for row in csv.DictReader(handle) if row.get("Name") == "Aggregated"]
+    except OSError:
+        return RunHistory()
+    if not rows:
+        return RunHistory()
+    start = _number(rows[0]["Timestamp"])
+    return RunHistory(
+        seconds=tuple(_number(row["Timestamp"]) - start for row in rows),
+        rps=tuple(_number(row["Requests/s"]) for row in rows),
+        p95_ms=tuple(_number(row.get("95%")) for row in rows),
+        users=tuple(int(_number(row["User Count"])) for row in rows),
+    )
+
+
+COLUMNS = ("started", "profile", "host", "duration", "requests", "req/s", "p95 ms", "fail %", "ended", "folder")
+
+
+def table_rows(runs: list[PastRun]) -> list[tuple[str, ...]]:
+    rows = []
+    for run in runs:
+        if run.error:
+            rows.append(("?", run.folder.name, "", "", "", "", "", "", run.error, str(run.folder)))
+            continue
+        totals = run.totals
+        started = run.started_at
+        with contextlib.suppress(ValueError):
+            started = datetime.fromisoformat(started.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        rows.append(
+            (
+                started,
+                run.profile,
+                run.host,
+                human_duration(run.duration_s),
+                str(totals.get("requests", "")),
+                f"{float(totals.get('rps', 0)):.1f}",
+                str(totals.get("p95", "")),
+                f"{100 * float(totals.get('fail_ratio', 0)):.2f}",
+                run.end_reason,
+                str(run.folder),
+            )
+        )
+    return rows
+
+
+def format_table(runs: list[PastRun]) -> str:
+    """A plain-text table for the terminal (the SSH scrollback): one line per run."""
+    rows = [COLUMNS, *table_rows(runs)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    numeric = {4, 5, 6, 7}
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(widths[i]) if i in numeric else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
