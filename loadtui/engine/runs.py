@@ -113,7 +113,7 @@ COLUMNS = ("started", "profile", "host", "duration", "requests", "req/s", "p95 m
 
 
 def table_rows(runs: list[PastRun]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for run in runs:
         if run.error:
             rows.append(("?", run.folder.name, "", "", "", "", "", "", run.error, str(run.folder)))
