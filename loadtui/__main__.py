@@ -1,5 +1,8 @@
-import locust  # noqa: F401, I001  isort: skip  (gevent must patch before ssl is imported)
+# Locust first: gevent must patch the process before anything imports ssl.
+# isort: off
+import locust  # noqa: F401
 
+# isort: on
 import sys
 
 from loadtui.cli import main

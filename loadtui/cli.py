@@ -6,6 +6,10 @@ profiles.toml, locustfile) or a report that could not be written where asked.
 
 # Locust first: it monkey-patches the process with gevent, which must happen before anything
 # imports ssl (httpx, textual's dependencies), or gevent warns that ssl was patched too late.
+# isort: off
+import locust
+
+# isort: on
 import argparse
 import dataclasses
 import logging
@@ -19,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import gevent
-import locust
 
 from . import __version__
+from .engine import compare as compare_mod
 from .engine import profiles as profiles_mod
 from .engine import runs
 from .engine.locustfile import LocustfileError, load_locustfile
@@ -48,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="loadtui",
         description="Run Locust load tests from the terminal and watch them live. With no host "
         "configured, a bundled demo target is started so there is something to test.",
-        epilog="Other commands: 'loadtui reports [DIR]' lists past runs.",
+        epilog="Other commands: 'loadtui reports [DIR]' lists past runs; 'loadtui compare RUN_A RUN_B "
+        "[--tolerance 20%%]' compares two (exit 1 on a regression).",
     )
     parser.add_argument("-f", "--locustfile", help="locustfile to run (default: the profile's, else the demo)")
     parser.add_argument("-p", "--profile", help="profile from profiles.toml to run (skips the picker)")
@@ -60,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-E", "--exclude-tags", nargs="*", help="do not run tasks with any of these tags")
     parser.add_argument("--profiles", help="profiles file (default: ./profiles.toml, else the packaged one)")
     parser.add_argument("--report-dir", help="where run folders are written (default: [defaults] report_dir)")
+    parser.add_argument("--baseline", help="a saved run folder to compare with at the end (regression fails the run)")
+    parser.add_argument("--tolerance", help="how much worse than the baseline is still fine (default 20%%)")
     parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr, for CI")
     parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
     parser.add_argument("--version", action="version", version=f"loadtui {__version__} (locust {locust.__version__})")
@@ -93,11 +100,15 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
         "run_time": args.run_time,
         "tags": args.tags,
         "exclude_tags": args.exclude_tags,
+        "baseline": args.baseline,
+        "baseline_tolerance": args.tolerance,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     # Validate the overrides now, with the messages the file would get.
     first = profiles.get(args.profile) if args.profile else next(iter(profiles.profiles.values()))
-    profiles_mod.resolve(first, **overrides)
+    resolved = profiles_mod.resolve(first, **overrides)
+    if resolved.baseline:
+        compare_mod.load_summary(resolved.baseline)  # a baseline that is not there is bad input, now
     return profiles, args.profile, overrides
 
 
@@ -105,11 +116,12 @@ def _progress_line(session: LoadSession) -> str:
     snap = session.snapshot()
     t = snap.totals
     p95 = t.current_p95_ms if t.current_p95_ms is not None else t.p95_ms
+    verdict = f"  thresholds: {snap.verdict}" if snap.verdict else ""
     remaining = f"/{human_duration(snap.run_time_s)}" if snap.run_time_s else ""
     return (
         f"[loadtui] {human_duration(snap.elapsed_s)}{remaining} {snap.state:<8} users {snap.users}/{snap.target_users}"
         f"  {t.rps:7.1f} req/s  p95 {p95:5.0f} ms  requests {t.requests}  failures {t.failures}"
-        f" ({100 * t.fail_ratio:.1f}%)"
+        f" ({100 * t.fail_ratio:.1f}%){verdict}"
     )
 
 
@@ -231,10 +243,31 @@ def reports_command(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def compare_command(argv: Sequence[str]) -> int:
+    """``loadtui compare RUN_A RUN_B``: exit 1 when B regressed from A beyond the tolerance."""
+    parser = _Parser(prog="loadtui compare", description="Compare two saved runs (A is the baseline).")
+    parser.add_argument("run_a", help="run folder (or its summary.json): the baseline")
+    parser.add_argument("run_b", help="run folder (or its summary.json): the run to judge")
+    parser.add_argument("--tolerance", default="20%", help="allowed worsening, e.g. 20%% (default)")
+    args = parser.parse_args(argv)
+    try:
+        tolerance = compare_mod.parse_tolerance(args.tolerance)
+        result = compare_mod.compare(
+            compare_mod.load_summary(args.run_a), compare_mod.load_summary(args.run_b), tolerance
+        )
+    except compare_mod.CompareError as exc:
+        print(f"loadtui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(compare_mod.format_comparison(result))
+    return EXIT_FAILURES if result.regressed else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["reports"]:
         return reports_command(argv[1:])
+    if argv[:1] == ["compare"]:
+        return compare_command(argv[1:])
     args = build_parser().parse_args(argv)
     _configure_logging(args.headless)
     try:
@@ -250,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         _print_summary(result)
         return EXIT_BAD_INPUT if result.error else result.exit_code
-    except (ProfileError, LocustfileError, SessionError, BadInput) as exc:
+    except (ProfileError, LocustfileError, SessionError, BadInput, compare_mod.CompareError) as exc:
         print(f"loadtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

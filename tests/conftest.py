@@ -1,6 +1,9 @@
 """Shared fixtures. Locust is imported first: gevent must patch the process before ssl is imported."""
 
-import locust  # noqa: F401  isort: skip
+# isort: off
+import locust  # noqa: F401
+
+# isort: on
 
 from collections.abc import Iterator
 

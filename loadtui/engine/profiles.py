@@ -22,6 +22,9 @@ from typing import Any
 
 import tomli_w
 
+from . import thresholds as thresholds_mod
+from .thresholds import Thresholds
+
 PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults"
 """Where the copy of profiles.toml and the demo locustfile installed with loadtui live."""
 
@@ -38,6 +41,9 @@ PROFILE_KEYS = (
     "exclude_tags",
     "weights",
     "stages",
+    "thresholds",
+    "baseline",
+    "baseline_tolerance",
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate")
@@ -84,6 +90,12 @@ class Profile:
     stages: tuple[Stage, ...] = ()
     """Non-empty: run through a LoadTestShape; ``users``/``spawn_rate`` are then only the first
     stage's fallbacks."""
+    thresholds: Thresholds = thresholds_mod.NONE
+    """Limits that give the run its verdict (see :mod:`loadtui.engine.thresholds`)."""
+    baseline: str = ""
+    """A saved run folder to compare the finished run with (relative to the current directory);
+    a regression beyond ``baseline_tolerance`` fails the run."""
+    baseline_tolerance: str = "20%"
 
     @property
     def run_time_s(self) -> float | None:
@@ -269,17 +281,39 @@ def _check_keys(where: _Where, table: str, data: Mapping[str, Any], allowed: Seq
             raise where.error(table, key, f"unknown key{maybe} (known keys: {', '.join(allowed)})")
 
 
-def _profile_fields(where: _Where, table: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validates the profile keys present in ``data`` and returns them as Profile field values."""
+def _profile_fields(
+    where: _Where, table: str, data: Mapping[str, Any], base: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Validates the profile keys present in ``data`` and returns them as Profile field values.
+
+    ``base`` holds the [defaults] fields, for the keys that merge rather than replace.
+    """
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key in ("description", "locustfile"):
+        if key == "thresholds":
+
+            def error(sub_key: str, message: str) -> ProfileError:
+                return where.error(f"{table}.thresholds", sub_key, message)
+
+            inherited = (base or {}).get("thresholds", thresholds_mod.NONE)
+            out[key] = thresholds_mod.parse(value, error, base=inherited)
+            continue
+        if key in ("description", "locustfile", "baseline"):
             out[key] = _string(where, table, key, value)
         elif key == "host":
             host = _string(where, table, key, value)
             if host:
                 check_host(host, lambda message, k=key: where.error(table, k, message))
             out[key] = host
+        elif key == "baseline_tolerance":
+            from .compare import CompareError, parse_tolerance
+
+            text = _string(where, table, key, value)
+            try:
+                parse_tolerance(text)
+            except CompareError as exc:
+                raise where.error(table, key, str(exc).removeprefix("--tolerance: ")) from None
+            out[key] = text
         elif key == "users":
             out[key] = _positive_int(where, table, key, value)
         elif key == "spawn_rate":
@@ -390,7 +424,7 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         if not isinstance(body, dict):
             raise where.error(table, None, "expected a table")
         _check_keys(where, table, body, PROFILE_KEYS)
-        fields = {**base, **_profile_fields(where, table, body)}
+        fields = {**base, **_profile_fields(where, table, body, base)}
         if "weights" in base and "weights" in fields:
             fields["weights"] = {**base["weights"], **fields["weights"]}
         profiles[name] = Profile(name=name, **fields)
@@ -469,6 +503,10 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
             value = [{"duration": s.duration, "users": s.users, "spawn_rate": _num(s.spawn_rate)} for s in value]
         elif key == "spawn_rate":
             value = _num(value)
+        elif key == "thresholds":
+            if not value:
+                continue
+            value = value.to_toml()
         out[key] = value
     return out
 

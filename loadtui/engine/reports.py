@@ -34,6 +34,8 @@ from locust import stats as locust_stats
 from locust.html import get_html_report
 
 from .. import __version__
+from . import compare as compare_mod
+from . import thresholds as thresholds_mod
 from .profiles import format_duration
 from .snapshot import HostSample
 
@@ -241,7 +243,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
     stats = env.stats
     total = stats.total
     entries = locust_stats.sort_stats(stats.entries)
-    return {
+    summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "profile": run.profile.name,
         "initial_profile": run.initial_profile.name,
@@ -296,6 +298,40 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
             "python": platform.python_version(),
         },
     }
+    summary.update(judge_summary(summary, run.profile.thresholds))
+    if run.profile.baseline:
+        summary["comparison"] = compare_with_baseline(summary, run.profile.baseline, run.profile.baseline_tolerance)
+        if summary["comparison"].get("regressed"):
+            summary["verdict"] = "fail"
+    return summary
+
+
+def compare_with_baseline(summary: dict[str, Any], baseline: str, tolerance: str) -> dict[str, Any]:
+    """The comparison with a saved run, for summary.json; a broken baseline never loses the report."""
+    try:
+        base = compare_mod.load_summary(baseline)
+        result = compare_mod.compare(base, summary, compare_mod.parse_tolerance(tolerance))
+    except compare_mod.CompareError as exc:
+        return {"baseline": baseline, "error": str(exc), "regressed": False}
+    data = result.to_dict()
+    data["text"] = compare_mod.format_comparison(result)
+    return data
+
+
+def judge(summary: dict[str, Any], limits: thresholds_mod.Thresholds) -> tuple[thresholds_mod.Result, ...]:
+    """The thresholds judged on the summary's own figures, so the verdict matches the file."""
+    return thresholds_mod.evaluate(
+        limits,
+        thresholds_mod.Figures.from_summary(summary["totals"]),
+        [(e["method"], e["name"], thresholds_mod.Figures.from_summary(e)) for e in summary["endpoints"]],
+    )
+
+
+def judge_summary(summary: dict[str, Any], limits: thresholds_mod.Thresholds) -> dict[str, Any]:
+    if not limits:
+        return {"thresholds": [], "verdict": None}
+    results = judge(summary, limits)
+    return {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
 
 
 def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder: Path | None) -> str:
@@ -313,6 +349,15 @@ def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder
     ]
     for switch in summary["switches"]:
         lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
+    if summary.get("verdict"):
+        lines.append("")
+        lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds)")
+        lines.extend("  " + result.describe() for result in judge(summary, run.profile.thresholds))
+    comparison = summary.get("comparison")
+    if comparison:
+        lines.append("")
+        lines.append(f"Compared with the baseline {comparison['baseline']}:")
+        lines.append(comparison.get("text") or f"  {comparison.get('error')}")
     lines.append("")
     lines.extend(locust_stats.get_stats_summary(stats, current=False))
     lines.append("")

@@ -29,10 +29,11 @@ from locust.stats import StatsError, stats_history
 from locust.user.task import filter_tasks_by_tags
 
 from . import reports
+from . import thresholds as thresholds_mod
 from .demo_target import DemoTarget, DemoTargetError
 from .host import HostSampler
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
-from .profiles import Profile, ProfileSet, Stage, check_host
+from .profiles import Profile, ProfileSet, Stage, check_host, parse_duration
 from .snapshot import (
     EndpointRow,
     ExceptionRow,
@@ -56,7 +57,8 @@ HISTORY_POINTS = 1800
 
 TICK_SECONDS = 1.0
 
-END_REASONS = ("completed", "stopped", "quit", "interrupted", "terminated", "hangup", "error")
+END_REASONS = ("completed", "stopped", "quit", "interrupted", "terminated", "hangup", "error", "aborted")
+"""``aborted``: a failing threshold held for the profile's ``abort_on_fail`` duration."""
 
 
 class SessionError(RuntimeError):
@@ -165,6 +167,8 @@ class LoadSession:
         self._original_tasks = _task_holders(self.locustfile.user_classes.values())
         self._filter_tags(profile)
         self._restore_classes()
+        self._threshold_results: tuple[thresholds_mod.Result, ...] = ()
+        self._failing_since: float | None = None
         self._host_sampler = HostSampler()
         self._host_sample: HostSample | None = None
         self._host_peaks = reports.HostStats()
@@ -511,6 +515,7 @@ class LoadSession:
             started = time.monotonic()
             try:
                 self._sample()
+                self._judge_thresholds()
                 if self._demo is not None and not self._demo.alive and not self._finishing:
                     self.message = "The bundled demo target exited unexpectedly; the run was stopped"
                     gevent.spawn(self._end_in_greenlet, "error")
@@ -537,6 +542,38 @@ class LoadSession:
         series["cpu"].append(sample.cpu_percent)
         series["mem"].append(sample.mem_percent)
         self._history_rows.extend(reports.history_rows(self._require_env(), now))
+
+    # --- thresholds --------------------------------------------------------------------------------
+
+    def _judge_thresholds(self) -> None:
+        """Judges the current profile's thresholds on the run so far; aborts if one held failing."""
+        limits = self.profile.thresholds
+        runner = self.runner
+        if not limits or runner is None:
+            self._threshold_results = ()
+            return
+        patterns = [group.pattern for group in limits.endpoints]
+        rows = [
+            (entry.method or "", entry.name, _figures(entry))
+            for entry in list(runner.stats.entries.values())
+            if (entry.num_requests or entry.num_failures)
+            and any(thresholds_mod.matches(p, entry.method or "", entry.name) for p in patterns)
+        ]
+        results = thresholds_mod.evaluate(limits, _figures(runner.stats.total), rows)
+        self._threshold_results = results
+        failing = [r for r in results if r.state == thresholds_mod.FAIL]
+        if not failing or limits.abort_on_fail is None:
+            self._failing_since = None
+            return
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        if now - self._failing_since >= parse_duration(limits.abort_on_fail) and not self._finishing:
+            first = failing[0]
+            self.message = (
+                f"Aborted: {first.metric} {first.scope} failed its threshold for {limits.abort_on_fail} (abort_on_fail)"
+            )
+            gevent.spawn(self._end_in_greenlet, "aborted")
 
     # --- snapshots ---------------------------------------------------------------------------------
 
@@ -582,6 +619,8 @@ class LoadSession:
             end_reason=self.result.end_reason if self.result else None,
             message=self.message,
             host_sample=self._host_sample,
+            thresholds=self._threshold_results,
+            verdict=thresholds_mod.verdict(self._threshold_results) if self.profile.thresholds else None,
         )
         if runner is None:
             return Snapshot(users=0, target_users=self.profile.users, totals=Totals(), **base)  # type: ignore[arg-type]
@@ -649,7 +688,10 @@ class LoadSession:
             host_stats=self._host_peaks,
         )
         written = reports.write_run(env, run, report_dir or self.report_dir)
-        failed = bool(env.stats.total.num_failures)
+        if written.summary.get("verdict") is not None:
+            failed = written.summary["verdict"] == "fail"
+        else:
+            failed = bool(env.stats.total.num_failures)  # no thresholds: any failed request fails, as in Locust
         return RunResult(
             end_reason=reason,
             folder=written.folder,
@@ -692,11 +734,26 @@ def _endpoint_row(entry: StatsEntry) -> EndpointRow:
         avg_ms=float(entry.avg_response_time),
         min_ms=float(entry.min_response_time or 0),
         max_ms=float(entry.max_response_time),
+        p90_ms=float(entry.get_response_time_percentile(0.90)),
         p95_ms=float(entry.get_response_time_percentile(0.95)),
         p99_ms=float(entry.get_response_time_percentile(0.99)),
         current_rps=float(entry.current_rps or 0.0),
         current_fail_per_s=float(entry.current_fail_per_sec or 0.0),
         avg_size_bytes=float(entry.avg_content_length),
+    )
+
+
+def _figures(entry: StatsEntry) -> thresholds_mod.Figures:
+    return thresholds_mod.Figures(
+        requests=entry.num_requests,
+        failures=entry.num_failures,
+        rps=float(entry.total_rps or 0.0),
+        avg_ms=float(entry.avg_response_time),
+        max_ms=float(entry.max_response_time),
+        p50_ms=float(entry.median_response_time),
+        p90_ms=float(entry.get_response_time_percentile(0.90)),
+        p95_ms=float(entry.get_response_time_percentile(0.95)),
+        p99_ms=float(entry.get_response_time_percentile(0.99)),
     )
 
 
@@ -713,6 +770,7 @@ def _totals(total: StatsEntry) -> Totals:
         avg_rps=float(total.total_rps or 0.0),
         p50_ms=float(total.get_response_time_percentile(0.5)),
         p95_ms=float(total.get_response_time_percentile(0.95)),
+        p90_ms=float(total.get_response_time_percentile(0.90)),
         p99_ms=float(total.get_response_time_percentile(0.99)),
         current_p50_ms=current(0.5),
         current_p95_ms=current(0.95),

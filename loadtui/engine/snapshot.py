@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .thresholds import Result as ThresholdResult
+
 STATES = ("ready", "spawning", "running", "stopping", "stopped")
 """``ready``: not started; ``stopping``: users are being stopped and the report written."""
 
@@ -30,6 +32,7 @@ class EndpointRow:
     current_rps: float
     current_fail_per_s: float
     avg_size_bytes: float = 0.0
+    p90_ms: float = 0.0
 
     @property
     def key(self) -> tuple[str, str]:
@@ -65,6 +68,7 @@ class Totals:
     avg_ms: float = 0.0
     min_ms: float = 0.0
     max_ms: float = 0.0
+    p90_ms: float = 0.0
 
     @property
     def fail_ratio(self) -> float:
@@ -177,6 +181,10 @@ class Snapshot:
     """Set once the run has ended: completed, stopped, quit, interrupted, terminated, hangup, error."""
     message: str = ""
     """The latest thing the engine wants a person to know (a refused switch, a dead demo target)."""
+    thresholds: tuple[ThresholdResult, ...] = ()
+    """Every threshold of the current profile, judged on the figures so far."""
+    verdict: str | None = None
+    """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
 
     @property
     def live(self) -> bool:
