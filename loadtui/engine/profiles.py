@@ -10,6 +10,7 @@ profile that already inherited the third when the file was loaded.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import os
@@ -134,6 +135,9 @@ class ProfileSet:
     data: Mapping[str, Any]
     """The parsed document, so that saving one profile keeps everything else as it was."""
     text: str = ""
+    """The file's text when it was read: a save compares it with the disk to catch other edits."""
+    defaults: Profile = field(default_factory=lambda: Profile(name="[defaults]"))
+    """What [defaults] gives every profile; a saved profile leaves out what equals it."""
 
     @property
     def names(self) -> list[str]:
@@ -428,7 +432,15 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         if "weights" in base and "weights" in fields:
             fields["weights"] = {**base["weights"], **fields["weights"]}
         profiles[name] = Profile(name=name, **fields)
-    return ProfileSet(path=path, packaged=packaged, report_dir=report_dir, profiles=profiles, data=data, text=text)
+    return ProfileSet(
+        path=path,
+        packaged=packaged,
+        report_dir=report_dir,
+        profiles=profiles,
+        data=data,
+        text=text,
+        defaults=Profile(name="[defaults]", **base),
+    )
 
 
 def find_profiles(path: str | os.PathLike[str] | None) -> tuple[Path, bool]:
@@ -517,3 +529,135 @@ def _num(value: float) -> int | float:
 
 def dumps(data: Mapping[str, Any]) -> str:
     return tomli_w.dumps(dict(data))
+
+
+class ProfileConflict(ProfileError):
+    """profiles.toml changed on disk since it was read: reload it, or save over it with force."""
+
+
+PROFILE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+
+
+def check_name(name: str) -> str:
+    if not PROFILE_NAME_RE.match(name or ""):
+        raise ProfileError(
+            f"profile name {name!r}: use letters, digits, '_' and '-' (it becomes [profiles.NAME] and part of "
+            "the run folder's name)"
+        )
+    return name
+
+
+def has_comments(text: str) -> bool:
+    """True if the TOML text has a comment (a '#' outside strings): tomli-w would drop it."""
+    quote: str | None = None
+    triple = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is None:
+            if ch == "#":
+                return True
+            if ch in "\"'":
+                triple = text.startswith(ch * 3, i)
+                quote = ch
+                i += 3 if triple else 1
+                continue
+        else:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if triple and text.startswith(quote * 3, i):
+                quote, triple = None, False
+                i += 3
+                continue
+            if not triple and (ch == quote or ch == "\n"):
+                quote = None
+        i += 1
+    return False
+
+
+def save_target(profile_set: ProfileSet) -> Path:
+    """Where a save writes: the file in use, or ./profiles.toml when the packaged copy is in use."""
+    return Path("profiles.toml") if profile_set.packaged else profile_set.path
+
+
+def save(
+    profile_set: ProfileSet,
+    *,
+    put: Profile | None = None,
+    replace_name: str | None = None,
+    delete: str | None = None,
+    force: bool = False,
+) -> ProfileSet:
+    """Writes profiles.toml with one profile added, changed (``put``, optionally renamed from
+    ``replace_name``) or deleted, and returns the file as read back.
+
+    Everything else in the file (other profiles, [defaults]) is kept as parsed. The previous file
+    is kept as ``profiles.toml.bak``; the new one is written to a temporary name and renamed. If
+    the file changed on disk since ``profile_set`` was read, :class:`ProfileConflict` is raised
+    unless ``force``. Nothing invalid is written: the new text is validated before it is.
+    """
+    target = save_target(profile_set)
+    if not profile_set.packaged and not force:
+        try:
+            on_disk = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            on_disk = None
+        except OSError as exc:
+            raise ProfileError(f"{target}: cannot read: {exc.strerror or exc}") from None
+        if on_disk != profile_set.text:
+            raise ProfileConflict(
+                f"{target} changed on disk since loadtui read it (another editor or another loadtui?): "
+                "reload it to see the other change, or overwrite it"
+            )
+    data = {key: dict(value) if isinstance(value, dict) else value for key, value in profile_set.data.items()}
+    profiles_table: dict[str, Any] = dict(data.get("profiles", {}))
+    if profile_set.packaged:
+        # The packaged file's relative paths point inside the installed package: pin them there.
+        defaults = dict(data.get("defaults", {}))
+        locustfile = defaults.get("locustfile")
+        if isinstance(locustfile, str) and not Path(locustfile).is_absolute():
+            defaults["locustfile"] = str((profile_set.path.parent / locustfile).resolve())
+        data["defaults"] = defaults
+    if delete is not None:
+        if delete not in profiles_table:
+            raise ProfileError(f"{target.name}: no profile {delete!r} to delete")
+        del profiles_table[delete]
+    if put is not None:
+        check_name(put.name)
+        if replace_name is not None and replace_name != put.name:
+            if put.name in profiles_table:
+                raise ProfileError(f"{target.name}: a profile named {put.name!r} already exists")
+            # Keep the renamed profile where it was in the file (the 1..9 keys follow the order).
+            profiles_table = {
+                (put.name if name == replace_name else name): body for name, body in profiles_table.items()
+            }
+        profiles_table[put.name] = profile_to_toml(put, profile_set.defaults)
+    data["profiles"] = profiles_table
+    text = dumps(data)
+    saved = loads(text, target)  # nothing invalid is written
+    _write_with_backup(target, text)
+    return replace(saved, text=text)
+
+
+def _write_with_backup(target: Path, text: str) -> None:
+    import shutil
+    import tempfile
+
+    target = target.resolve() if target.exists() else target.absolute()
+    try:
+        if target.exists():
+            shutil.copy2(target, target.with_name(target.name + ".bak"))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise ProfileError(f"{target}: cannot save: {exc.strerror or exc}") from None
