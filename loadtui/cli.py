@@ -29,9 +29,9 @@ from .engine import compare as compare_mod
 from .engine import profiles as profiles_mod
 from .engine import runs
 from .engine.locustfile import LocustfileError, load_locustfile
-from .engine.profiles import ProfileError, ProfileSet
+from .engine.profiles import Profile, ProfileError, ProfileSet
 from .engine.reports import human_duration
-from .engine.session import LoadSession, RunResult, SessionError
+from .engine.session import Distribution, LoadSession, RunResult, SessionError
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 PROGRESS_SECONDS = 3.0
@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--report-dir", help="where run folders are written (default: [defaults] report_dir)")
     parser.add_argument("--baseline", help="a saved run folder to compare with at the end (regression fails the run)")
     parser.add_argument("--tolerance", help="how much worse than the baseline is still fine (default 20%%)")
+    parser.add_argument("--workers", help="run N local Locust worker processes under a master ('auto': one per core)")
+    parser.add_argument(
+        "--master", action="store_true", help="let workers on other machines join (plain locust --worker)"
+    )
+    parser.add_argument(
+        "--master-bind-host", default="*", help="interface workers connect to, with --master (default all)"
+    )
+    parser.add_argument("--master-bind-port", type=int, default=5557, help="port workers connect to (default 5557)")
+    parser.add_argument("--expect-workers", type=int, default=0, help="with --master: wait for N workers in all")
     parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr, for CI")
     parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
     parser.add_argument("--version", action="version", version=f"loadtui {__version__} (locust {locust.__version__})")
@@ -102,6 +111,7 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
         "exclude_tags": args.exclude_tags,
         "baseline": args.baseline,
         "baseline_tolerance": args.tolerance,
+        "workers": _workers_arg(args.workers),
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     # Validate the overrides now, with the messages the file would get.
@@ -112,20 +122,54 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
     return profiles, args.profile, overrides
 
 
+def _workers_arg(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInput(f'--workers: expected a number of worker processes or "auto", got {value!r}') from None
+
+
+def distribution_for(profile: Profile, args: argparse.Namespace) -> Distribution | None:
+    """--workers N (or the profile's workers) starts local workers; --master waits for others too."""
+    if args.master:
+        if args.expect_workers < 1 and not profile.worker_count:
+            raise BadInput("--master: say how many workers to wait for with --expect-workers N")
+        return Distribution(
+            local_workers=profile.worker_count,
+            expect_workers=args.expect_workers,
+            bind_host=args.master_bind_host,
+            bind_port=args.master_bind_port,
+        )
+    if args.expect_workers:
+        raise BadInput("--expect-workers goes with --master (workers on other machines)")
+    if profile.worker_count:
+        return Distribution(local_workers=profile.worker_count)
+    return None
+
+
 def _progress_line(session: LoadSession) -> str:
     snap = session.snapshot()
     t = snap.totals
     p95 = t.current_p95_ms if t.current_p95_ms is not None else t.p95_ms
     verdict = f"  thresholds: {snap.verdict}" if snap.verdict else ""
     remaining = f"/{human_duration(snap.run_time_s)}" if snap.run_time_s else ""
+    if snap.workers:
+        alive = sum(1 for w in snap.workers if not w.missing)
+        verdict_workers = f"  workers {alive}/{len(snap.workers)}"
+    else:
+        verdict_workers = ""
     return (
         f"[loadtui] {human_duration(snap.elapsed_s)}{remaining} {snap.state:<8} users {snap.users}/{snap.target_users}"
         f"  {t.rps:7.1f} req/s  p95 {p95:5.0f} ms  requests {t.requests}  failures {t.failures}"
-        f" ({100 * t.fail_ratio:.1f}%){verdict}"
+        f" ({100 * t.fail_ratio:.1f}%){verdict}{verdict_workers}"
     )
 
 
-def run_headless(profiles: ProfileSet, profile_name: str | None, overrides: dict[str, Any]) -> int:
+def run_headless(
+    profiles: ProfileSet, profile_name: str | None, overrides: dict[str, Any], args: argparse.Namespace
+) -> int:
     if profile_name is None:
         profile_name = profiles.names[0]
         print(f"[loadtui] no --profile given: running the first one, {profile_name!r}", file=sys.stderr)
@@ -136,7 +180,7 @@ def run_headless(profiles: ProfileSet, profile_name: str | None, overrides: dict
         )
     profile = profiles_mod.resolve(profiles.get(profile_name), **overrides)
     locustfile = load_locustfile(profiles.locustfile_path(profile))
-    session = LoadSession(profiles, profile, locustfile=locustfile)
+    session = LoadSession(profiles, profile, locustfile=locustfile, distribution=distribution_for(profile, args))
     try:
         session.start()
     except SessionError:
@@ -275,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise BadInput(f"--refresh: expected a positive number of seconds, got {args.refresh}")
         profiles, profile_name, overrides = load_profiles(args)
         if args.headless:
-            return run_headless(profiles, profile_name, overrides)
+            return run_headless(profiles, profile_name, overrides, args)
         from .ui.app import run_app
 
         result = run_app(profiles, profile=profile_name, overrides=overrides, refresh=args.refresh)

@@ -45,6 +45,7 @@ PROFILE_KEYS = (
     "thresholds",
     "baseline",
     "baseline_tolerance",
+    "workers",
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate")
@@ -97,6 +98,14 @@ class Profile:
     """A saved run folder to compare the finished run with (relative to the current directory);
     a regression beyond ``baseline_tolerance`` fails the run."""
     baseline_tolerance: str = "20%"
+    workers: int | str = 0
+    """Local Locust worker processes (master/worker mode); 0: one process; ``"auto"``: one per core."""
+
+    @property
+    def worker_count(self) -> int:
+        if self.workers == "auto":
+            return os.cpu_count() or 1
+        return int(self.workers)
 
     @property
     def run_time_s(self) -> float | None:
@@ -318,6 +327,16 @@ def _profile_fields(
             except CompareError as exc:
                 raise where.error(table, key, str(exc).removeprefix("--tolerance: ")) from None
             out[key] = text
+        elif key == "workers":
+            if value != "auto":
+                value = (
+                    _positive_int(where, table, key, value, allow_zero=True) if not isinstance(value, str) else value
+                )
+            if isinstance(value, str) and value != "auto":
+                raise where.error(
+                    table, key, f'expected a number of worker processes or "auto", got {_describe(value)}'
+                )
+            out[key] = value
         elif key == "users":
             out[key] = _positive_int(where, table, key, value)
         elif key == "spawn_rate":

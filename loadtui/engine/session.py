@@ -13,9 +13,12 @@ gevent's hub whenever it waits. Per-tick work here is kept small so it never sta
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +29,6 @@ from locust import runners as locust_runners
 from locust.env import Environment
 from locust.shape import LoadTestShape
 from locust.stats import StatsError, stats_history
-from locust.user.task import filter_tasks_by_tags
 
 from . import reports
 from . import thresholds as thresholds_mod
@@ -43,11 +45,12 @@ from .snapshot import (
     ProfileSwitch,
     Snapshot,
     Totals,
+    WorkerRow,
 )
+from .tasks import TAGS_MESSAGE, TaskFilter
 
 if TYPE_CHECKING:
-    from locust import User
-    from locust.runners import LocalRunner
+    from locust.runners import LocalRunner, MasterRunner
     from locust.stats import StatsEntry
 
 logger = logging.getLogger(__name__)
@@ -97,26 +100,31 @@ class StagesShape(LoadTestShape):
         return None
 
 
-def _task_holders(user_classes: Iterable[type[User]]) -> dict[Any, list[Any]]:
-    """Every object with a ``tasks`` list (User classes, nested TaskSets), with that list as it is now.
+@dataclass(frozen=True)
+class Distribution:
+    """Run on Locust's master/worker engine instead of one process.
 
-    Locust filters tasks by tags by rewriting these lists in place, once per Environment; keeping
-    the originals is what lets a profile switch change the tags of a running test.
+    ``local_workers`` worker processes are started here and stopped at the end; ``expect_workers``
+    more may join from other machines with ``locust -f FILE --worker --master-host HOST``.
     """
-    found: dict[Any, list[Any]] = {}
-    pending: list[Any] = list(user_classes)
-    while pending:
-        holder = pending.pop()
-        if holder in found:
-            continue
-        tasks = list(getattr(holder, "tasks", []) or [])
-        found[holder] = tasks
-        pending.extend(task for task in tasks if hasattr(task, "tasks"))
-    return found
+
+    local_workers: int = 0
+    expect_workers: int = 0
+    """Wait for this many workers in all (local ones included) before starting the users."""
+    bind_host: str = "127.0.0.1"
+    bind_port: int = 0
+    """0: any free port (fine for local workers; remote ones need a known port, Locust's is 5557)."""
+
+    @property
+    def workers_needed(self) -> int:
+        return max(self.local_workers, self.expect_workers)
+
+
+WORKER_START_TIMEOUT = 60.0
 
 
 class LoadSession:
-    """Owns one Locust Environment and its LocalRunner for the length of one run."""
+    """Owns one Locust Environment and its runner (local, or a master) for the length of one run."""
 
     def __init__(
         self,
@@ -127,6 +135,7 @@ class LoadSession:
         report_dir: Path | None = None,
         tick_seconds: float = TICK_SECONDS,
         history_points: int = HISTORY_POINTS,
+        distribution: Distribution | None = None,
     ) -> None:
         self.profiles = profiles
         self.profile = profile
@@ -140,8 +149,15 @@ class LoadSession:
         self.result: RunResult | None = None
         self.message = ""
 
+        self.distribution = distribution if distribution and distribution.workers_needed else None
         self.env: Environment | None = None
-        self.runner: LocalRunner | None = None
+        self.runner: LocalRunner | MasterRunner | None = None
+        self.master_port: int | None = None
+        self._worker_procs: list[subprocess.Popen[bytes]] = []
+        self._worker_log: Any = None
+        """The workers' stderr (a temporary file, so a pipe nobody reads never blocks them)."""
+        self._load_started = False
+        self._ramp_greenlet: gevent.Greenlet | None = None
         self.host_url = profile.host
         self._demo: DemoTarget | None = None
         self._started_at: float | None = None
@@ -155,7 +171,6 @@ class LoadSession:
         self._greenlets: list[gevent.Greenlet] = []
         self._deadline_greenlet: gevent.Greenlet | None = None
         self._switches: list[ProfileSwitch] = []
-        self._original_tasks: dict[Any, list[Any]] = {}
         self._original_weights: dict[str, int] = {}
         self._series: dict[str, deque[float]] = {
             name: deque(maxlen=history_points)
@@ -164,7 +179,7 @@ class LoadSession:
         self._history_rows: list[list[Any]] = []
         """stats_history.csv rows, written by Locust's own row writer each tick."""
         # Bad tags are bad input: find out now, before the demo target or any user starts.
-        self._original_tasks = _task_holders(self.locustfile.user_classes.values())
+        self._tasks = TaskFilter(self.locustfile.user_classes.values())
         self._filter_tags(profile)
         self._restore_classes()
         self._threshold_results: tuple[thresholds_mod.Result, ...] = ()
@@ -212,20 +227,134 @@ class LoadSession:
             catch_exceptions=True,
         )
         self.env = env
-        self.runner = env.create_local_runner()
-        env.events.test_stopping.add_listener(self._on_test_stopping)
         self._filter_tags(profile)
         self._apply_weights(profile)
+        if self.distribution is None:
+            self.runner = env.create_local_runner()
+        else:
+            self.runner = self._start_master(env, profile)
+        env.events.test_stopping.add_listener(self._on_test_stopping)
 
         self._started_at = time.time()
         self._started_mono = time.monotonic()
         self._greenlets.append(gevent.spawn(stats_history, self.runner))
         self._greenlets.append(gevent.spawn(self._ticker))
+        target = f"against {self.host_url}" + (" (bundled demo target)" if self._demo is not None else "")
+        if self.distribution is None:
+            self._begin_load(profile)
+            self.message = f"Started {profile.name} {target}"
+        else:
+            self._greenlets.append(gevent.spawn(self._begin_when_workers_ready, profile))
+            self.message = f"Waiting for {self.distribution.workers_needed} workers to start {profile.name} {target}"
+
+    def _begin_load(self, profile: Profile) -> None:
+        self._load_started = True
         self._start_load(profile)
         self._arm_deadline(profile)
-        self.message = f"Started {profile.name} against {self.host_url}"
-        if self._demo is not None:
-            self.message += " (bundled demo target)"
+
+    # --- distributed -------------------------------------------------------------------------------
+
+    def _start_master(self, env: Environment, profile: Profile) -> MasterRunner:
+        from locust import argument_parser
+
+        dist = self.distribution
+        assert dist is not None
+        # Plain `locust --worker` processes filter their tasks by the master's parsed_options tags.
+        parser = argument_parser.get_empty_argument_parser()
+        argument_parser.setup_parser_arguments(parser)
+        env.parsed_options = parser.parse_args(args=[])
+        env.parsed_options.tags = list(profile.tags) or None
+        env.parsed_options.exclude_tags = list(profile.exclude_tags) or None
+        try:
+            runner = env.create_master_runner(dist.bind_host, dist.bind_port)
+        except SystemExit:  # Locust exits when the port is taken
+            raise SessionError(
+                f"cannot listen for workers on {dist.bind_host}:{dist.bind_port}: the port is in use"
+            ) from None
+        self.master_port = runner.server.port
+        self._worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the workers
+        for _ in range(dist.local_workers):
+            command = [
+                sys.executable,
+                "-m",
+                "loadtui.engine.worker",
+                "-f",
+                str(self.locustfile.path.resolve()),
+                "--master-host",
+                "127.0.0.1",
+                "--master-port",
+                str(self.master_port),
+                "--tags",
+                *profile.tags,
+                "--exclude-tags",
+                *profile.exclude_tags,
+            ]
+            self._worker_procs.append(
+                subprocess.Popen(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=self._worker_log,
+                    start_new_session=True,  # Ctrl+C in the terminal is loadtui's to handle, not theirs
+                )
+            )
+        return runner
+
+    def _begin_when_workers_ready(self, profile: Profile) -> None:
+        dist = self.distribution
+        runner = self.runner
+        assert dist is not None and runner is not None
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while runner.worker_count < dist.workers_needed:
+            if self._worker_procs and time.monotonic() > deadline:
+                self.message = (
+                    f"Only {runner.worker_count} of {dist.workers_needed} workers connected: {self._worker_errors()}"
+                )
+                self._end_in_greenlet("error")
+                return
+            dead = [p for p in self._worker_procs if p.poll() is not None]
+            if dead:
+                self.message = f"A worker process exited before the run started: {self._worker_errors()}"
+                self._end_in_greenlet("error")
+                return
+            gevent.sleep(0.1)
+        self._started_at = time.time()
+        self._started_mono = time.monotonic()
+        self._begin_load(self.profile)
+        self.message = f"Started {self.profile.name} on {runner.worker_count} workers against {self.host_url}"
+
+    def _worker_errors(self) -> str:
+        if self._worker_log is None:
+            return "no output"
+        self._worker_log.seek(0)
+        tail = self._worker_log.read()[-1500:].decode("utf-8", "replace").strip()
+        return tail.splitlines()[-1] if tail else "no output"
+
+    def _quit_workers(self) -> None:
+        """Asks every worker to quit and waits for its final stats (Locust's own quit waits 0.5 s)."""
+        runner = self.runner
+        if runner is None or self.distribution is None:
+            return
+        from locust.rpc import Message
+
+        master = runner  # a MasterRunner here
+        for client in list(master.clients.all):  # type: ignore[union-attr]
+            master.server.send_to_client(Message("quit", None, client.id))  # type: ignore[union-attr]
+        deadline = time.monotonic() + 10.0
+        while len(master.clients) and time.monotonic() < deadline:  # type: ignore[union-attr]
+            gevent.sleep(0.05)  # each worker sends its last stats, then "quit"
+
+    def _stop_worker_processes(self) -> None:
+        for proc in self._worker_procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self._worker_procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        self._worker_procs = []
 
     def _start_load(self, profile: Profile) -> None:
         """Applies ``profile``'s users, or its stages, to the runner (which keeps its stats)."""
@@ -249,9 +378,17 @@ class LoadSession:
         runner.shape_greenlet.link_exception(locust_runners.locust_exception_handler(env))
 
     def _ramp(self, users: int, spawn_rate: float) -> None:
-        self._require_runner().start(users, spawn_rate)
-        # LocalRunner.start() hands the ramp to a greenlet; let it take the new target now, so
-        # that the screen (and a caller) sees it before the next tick.
+        runner = self._require_runner()
+        if self.distribution is None:
+            runner.start(users, spawn_rate)
+        else:
+            # MasterRunner.start() ramps in the caller (LocalRunner's hands it to a greenlet):
+            # give it one, so that a key press never waits for a ramp.
+            if self._ramp_greenlet is not None:
+                self._ramp_greenlet.kill(block=True)
+            runner.target_user_count = users
+            self._ramp_greenlet = gevent.spawn(runner.start, users, spawn_rate)
+        # Let the ramp take the new target now, so that the screen (and a caller) sees it at once.
         gevent.sleep(0)
 
     def _stop_shape(self) -> None:
@@ -324,8 +461,11 @@ class LoadSession:
         try:
             if self._deadline_greenlet is not None and self._deadline_greenlet is not gevent.getcurrent():
                 self._deadline_greenlet.kill(block=False)
+            if self._ramp_greenlet is not None:
+                self._ramp_greenlet.kill(block=False)
             if self.runner is not None:
                 self.runner.stop()
+                self._quit_workers()
             self._ended_at = time.time()
             if self.runner is not None:
                 self._sample(host=False)  # CPU over the few ms since the last tick would read ~0
@@ -337,6 +477,7 @@ class LoadSession:
                     greenlet.kill(block=False)
             if self.runner is not None:
                 self.runner.greenlet.kill(block=False)
+            self._stop_worker_processes()
             self._stop_demo()
             if self.result is None:
                 self.result = RunResult(end_reason=reason, folder=None, error="the run ended with an internal error")
@@ -357,6 +498,7 @@ class LoadSession:
         """Releases what the session holds without writing anything (the demo target, class state)."""
         if self.result is None:
             self._finishing = True  # a runner stopped here is not a run that ended: no report
+        self._stop_worker_processes()
         self._stop_demo()
         for greenlet in self._greenlets:
             greenlet.kill(block=False)
@@ -369,8 +511,7 @@ class LoadSession:
             self._demo.stop()
 
     def _restore_classes(self) -> None:
-        for holder, tasks in self._original_tasks.items():
-            holder.tasks = list(tasks)
+        self._tasks.restore()
         for cls in self.locustfile.user_classes.values():
             if cls.__name__ in self._original_weights:
                 cls.weight = self._original_weights[cls.__name__]
@@ -466,7 +607,7 @@ class LoadSession:
         """Sets each class's weight for ``profile``; True if any changed."""
         weights = {**self._original_weights, **dict(profile.weights)}
         for cls in self.locustfile.user_classes.values():
-            if not self._tasks_left(cls):
+            if not TaskFilter.has_tasks(cls):
                 weights[cls.__name__] = 0
         changed = False
         for cls in self.locustfile.user_classes.values():
@@ -476,34 +617,28 @@ class LoadSession:
                 changed = True
         return changed
 
-    def _tasks_left(self, cls: Any) -> bool:
-        return bool(getattr(cls, "tasks", None)) or bool(getattr(cls, "functions", None))
-
     def _filter_tags(self, profile: Profile) -> None:
-        """Restores every task list, then filters them again with Locust's own filter."""
-        for holder, tasks in self._original_tasks.items():
-            holder.tasks = list(tasks)
-        tags = set(profile.tags) if profile.tags else None
-        exclude = set(profile.exclude_tags) if profile.exclude_tags else None
+        """Filters the tasks for ``profile``'s tags, here and on the workers."""
+        empty = self._tasks.apply(profile.tags, profile.exclude_tags)
+        if len(empty) == len(self.locustfile.user_classes):
+            if profile is not self.profile:
+                self._tasks.apply(self.profile.tags, self.profile.exclude_tags)  # the running test's filter back
+            else:
+                self._tasks.restore()
+            raise SessionError(
+                f"{profile.name}: no task in {self.locustfile.path.name} matches tags={list(profile.tags)}"
+                f" exclude_tags={list(profile.exclude_tags)}"
+            )
         if self.env is not None:
             self.env.tags = list(profile.tags) or None
             self.env.exclude_tags = list(profile.exclude_tags) or None
             self.env._tasks_filtered = True  # Locust must not filter again on start: done here
-        checked: dict[Any, bool] = {}
-        empty = []
-        for cls in self.locustfile.user_classes.values():
-            filter_tasks_by_tags(cls, tags, exclude, checked)
-            if not self._tasks_left(cls):
-                empty.append(cls.__name__)
-        if len(empty) == len(self.locustfile.user_classes):
-            if profile is not self.profile:
-                self._filter_tags(self.profile)  # put the running test's filter back
-            else:
-                for holder, tasks in self._original_tasks.items():
-                    holder.tasks = list(tasks)
-            raise SessionError(
-                f"{profile.name}: no task in {self.locustfile.path.name} matches tags={list(profile.tags)}"
-                f" exclude_tags={list(profile.exclude_tags)}"
+            if self.env.parsed_options is not None:
+                self.env.parsed_options.tags = self.env.tags
+                self.env.parsed_options.exclude_tags = self.env.exclude_tags
+        if self.runner is not None and self.distribution is not None:
+            self.runner.send_message(
+                TAGS_MESSAGE, {"tags": list(profile.tags), "exclude_tags": list(profile.exclude_tags)}
             )
         if empty:
             self.message = f"{', '.join(empty)}: no task left after tag filtering, not spawned"
@@ -587,6 +722,8 @@ class LoadSession:
     def state(self) -> str:
         if self.runner is None:
             return "ready"
+        if self.distribution is not None and not self._load_started and not self._finishing:
+            return "waiting"
         if self.result is not None:
             return "stopped"
         if self._finishing:
@@ -659,6 +796,7 @@ class LoadSession:
         return Snapshot(
             users=runner.user_count,
             target_users=runner.target_user_count,
+            workers=self._worker_rows(),
             totals=_totals(stats.total),
             endpoints=endpoints,
             endpoint_count=len(endpoints),
@@ -666,6 +804,22 @@ class LoadSession:
             exceptions=exceptions,
             history=history,
             **base,  # type: ignore[arg-type]
+        )
+
+    def _worker_rows(self) -> tuple[WorkerRow, ...]:
+        clients = getattr(self.runner, "clients", None)
+        if clients is None:
+            return ()
+        return tuple(
+            WorkerRow(
+                id=node.id,
+                state=node.state,
+                users=node.user_count,
+                cpu_percent=float(node.cpu_usage),
+                memory_bytes=int(node.memory_usage),
+                heartbeat=int(node.heartbeat),
+            )
+            for node in sorted(clients.values(), key=lambda n: n.id)
         )
 
     # --- reports -----------------------------------------------------------------------------------
@@ -713,7 +867,7 @@ class LoadSession:
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    def _require_runner(self) -> LocalRunner:
+    def _require_runner(self) -> LocalRunner | MasterRunner:
         if self.runner is None:
             raise SessionError("the run has not started")
         return self.runner

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from .thresholds import Result as ThresholdResult
 
-STATES = ("ready", "spawning", "running", "stopping", "stopped")
-"""``ready``: not started; ``stopping``: users are being stopped and the report written."""
+STATES = ("ready", "waiting", "spawning", "running", "stopping", "stopped")
+"""``ready``: not started; ``waiting``: for workers to connect; ``stopping``: users are being stopped
+and the report written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,24 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerRow:
+    """One Locust worker process, as the master last heard of it."""
+
+    id: str
+    state: str
+    """Locust's worker states: ready, spawning, running, stopped, missing (no heartbeat)."""
+    users: int
+    cpu_percent: float
+    memory_bytes: int
+    heartbeat: int
+    """Heartbeats left before the master calls it missing (3 is fresh, 0 or less is gone)."""
+
+    @property
+    def missing(self) -> bool:
+        return self.state == "missing"
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileSwitch:
     at: float
     """Epoch seconds."""
@@ -185,6 +204,8 @@ class Snapshot:
     """Every threshold of the current profile, judged on the figures so far."""
     verdict: str | None = None
     """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
+    workers: tuple[WorkerRow, ...] = ()
+    """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
 
     @property
     def live(self) -> bool:

@@ -1,0 +1,88 @@
+"""Locust's master/worker engine: a master here, two local worker processes, a loopback target."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import gevent
+import httpx
+import psutil
+import pytest
+
+from loadtui.engine import profiles
+from loadtui.engine.demo_target import DemoTarget
+from loadtui.engine.session import Distribution, LoadSession
+from tests.helpers import LOCUSTFILES, write_profiles
+
+pytestmark = pytest.mark.slow
+
+PROFILES = """
+[profiles.four]
+users = 4
+spawn_rate = 50
+[profiles.writers]
+users = 10
+spawn_rate = 50
+tags = ["write"]
+[profiles.writers.weights]
+ReaderUser = 1
+WriterUser = 4
+"""
+
+
+@pytest.fixture
+def target() -> Iterator[DemoTarget]:
+    with DemoTarget() as started:
+        yield started
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = gevent.get_hub().loop.now() + timeout
+    while not predicate():
+        assert gevent.get_hub().loop.now() < deadline, "condition not met in time"
+        gevent.sleep(0.1)
+
+
+def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, target: DemoTarget) -> None:
+    profile_set = profiles.load(
+        write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    received_before = httpx.get(f"{target.url}/__stats").json()["requests"]
+    session = LoadSession(
+        profile_set,
+        profile_set.get("four"),
+        report_dir=tmp_path / "reports",
+        distribution=Distribution(local_workers=2),
+    )
+    session.start()
+    runner = session.runner
+    assert runner is not None
+    worker_pids = [p.pid for p in session._worker_procs]
+    assert len(worker_pids) == 2
+    wait_for(lambda: runner.user_count == 4)
+    snap = session.snapshot()
+    assert len(snap.workers) == 2 and {w.users for w in snap.workers} == {2}
+    gevent.sleep(3.5)  # workers report every 3 s
+
+    session.switch_profile("writers")
+    wait_for(lambda: runner.user_count == 10)
+    wait_for(lambda: runner.reported_user_classes_count == {"ReaderUser": 2, "WriterUser": 8})
+    gevent.sleep(3.5)  # the workers' reports from before the switch have all arrived
+    before = {row.name: row.requests for row in session.snapshot().endpoints}
+    gevent.sleep(6.5)  # two more reports, from after the switch
+    after = {row.name: row.requests for row in session.snapshot().endpoints}
+    # tags=["write"] reached the workers: the read task and the untagged one stopped.
+    assert after.get("/anything/reader/read", 0) <= before.get("/anything/reader/read", 0) + 4
+    assert after.get("/status/503", 0) <= before.get("/status/503", 0) + 8
+    assert after["/anything/writer/write"] > before.get("/anything/writer/write", 0)
+
+    result = session.stop()
+    received = httpx.get(f"{target.url}/__stats").json()["requests"] - received_before
+    summary = json.loads((result.folder / "summary.json").read_text())  # type: ignore[operator]
+    total = summary["totals"]["requests"]
+    # Every request the workers counted reached the master (final reports on quit), and the target
+    # got them all, less at most one in flight per user at the stop.
+    assert received - 10 <= total <= received, (received, total)
+    assert summary["switches"][0]["to"] == "writers"
+    _, alive = psutil.wait_procs([psutil.Process(pid) for pid in worker_pids if psutil.pid_exists(pid)], timeout=5)
+    assert not alive
