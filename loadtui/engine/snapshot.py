@@ -11,6 +11,24 @@ from dataclasses import dataclass, field
 
 from .thresholds import Result as ThresholdResult
 
+MANY_NAMES = 500
+"""Past this many endpoint names, a locustfile almost always puts ids in URLs: group them with name=."""
+
+SORT_KEYS = (
+    "name",
+    "method",
+    "requests",
+    "failures",
+    "fail_ratio",
+    "median_ms",
+    "p95_ms",
+    "p99_ms",
+    "avg_ms",
+    "max_ms",
+    "current_rps",
+)
+"""What :meth:`LoadSession.snapshot` can pick the top endpoint rows by."""
+
 STATES = ("ready", "waiting", "spawning", "running", "stopping", "stopped")
 """``ready``: not started; ``waiting``: for workers to connect; ``stopping``: users are being stopped
 and the report written."""
@@ -191,6 +209,9 @@ class Snapshot:
     endpoints: tuple[EndpointRow, ...] = ()
     """Sorted by (name, method) as Locust's reports are; the Aggregated row is in ``totals``."""
     endpoint_count: int = 0
+    """Every name with a request so far; ``endpoints`` may hold only the top rows of them."""
+    endpoints_matched: int = 0
+    """Names that pass the snapshot's filter (== endpoint_count without one)."""
     failures: tuple[FailureRow, ...] = ()
     exceptions: tuple[ExceptionRow, ...] = ()
     history: History = field(default_factory=History)
@@ -206,6 +227,10 @@ class Snapshot:
     """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
     workers: tuple[WorkerRow, ...] = ()
     """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
+
+    @property
+    def many_names(self) -> bool:
+        return self.endpoint_count > MANY_NAMES
 
     @property
     def live(self) -> bool:

@@ -295,3 +295,34 @@ def test_locustfile_that_quits_the_runner_ends_the_run(tmp_path: Path, target: D
     assert result is not None and result.end_reason == "stopped" and result.folder is not None
     assert "locustfile stopped the test" in session.snapshot().message
     assert json.loads((result.folder / "summary.json").read_text())["totals"]["requests"] > 20
+
+
+def test_thousands_of_names_stay_bounded_on_screen_and_complete_in_reports(tmp_path: Path, target: DemoTarget) -> None:
+    body = "[profiles.ids]\nusers = 8\nspawn_rate = 100\n"
+    profile_set = profiles.load(
+        write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "many_names.py", host=target.url)
+    )
+    session = make_session(profile_set, "ids", tmp_path)
+    session.start()
+    try:
+        wait_for(lambda: session.snapshot(endpoint_limit=1).endpoint_count >= 1500, timeout=40)
+        snap = session.snapshot(endpoint_limit=100, sort_by="max_ms", descending=True)
+        assert len(snap.endpoints) == 100 and snap.endpoint_count >= 1500 and snap.many_names
+        slowest = max(row.max_ms for row in session.snapshot().endpoints)
+        assert max(row.max_ms for row in snap.endpoints) == slowest  # the top rows really are the top
+        filtered = session.snapshot(endpoint_limit=100, name_filter="ITEM/12")
+        assert filtered.endpoints_matched < filtered.endpoint_count
+        assert all("/item/12" in row.name for row in filtered.endpoints)
+        with pytest.raises(ValueError, match="unknown sort key"):
+            session.snapshot(sort_by="colour")
+    finally:
+        result = session.stop()
+    rows = list(csv.DictReader((result.folder / "stats.csv").open()))  # type: ignore[operator]
+    assert len(rows) - 1 == session.snapshot().endpoint_count  # every name, plus Aggregated
+
+
+def test_sort_keys_offered_are_the_ones_the_engine_knows() -> None:
+    from loadtui.engine.session import _ENTRY_SORT_KEYS
+    from loadtui.engine.snapshot import SORT_KEYS
+
+    assert tuple(_ENTRY_SORT_KEYS) == SORT_KEYS

@@ -1,0 +1,1 @@
+"""The Textual app over the engine. Reads :class:`loadtui.engine.snapshot.Snapshot` only; never Locust."""

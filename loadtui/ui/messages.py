@@ -1,0 +1,28 @@
+"""Messages of the app: small, past-tense events (toolong style)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from loadtui.engine.snapshot import Snapshot
+
+
+class SnapshotReady(Message):
+    """A new snapshot of the run was taken by the app's refresh timer."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer snapshot makes a queued older one worthless: if the UI falls behind, it skips
+        # straight to the latest instead of replaying every tick it missed.
+        return isinstance(message, SnapshotReady)
+
+
+class ProfileChosen(Message):
+    """The picker's Enter: start (or switch the live run to) this profile."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name

@@ -1,0 +1,1 @@
+"""Screens: picker, dashboard, run ended, help."""

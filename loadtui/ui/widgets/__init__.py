@@ -1,0 +1,1 @@
+"""Widgets of the dashboard, one per panel. Each takes a Snapshot; none knows Locust."""

@@ -1,0 +1,157 @@
+"""The real app over the real engine, against the bundled demo target on loopback.
+
+Each test writes its own profiles.toml (few users, short runs) and its reports into tmp_path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from loadtui.engine import profiles as profiles_mod
+from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.screens.dashboard import DashboardScreen
+from loadtui.ui.screens.ended import EndedScreen
+from loadtui.ui.screens.picker import PickerScreen
+from loadtui.ui.widgets.keyed_table import KeyedTable
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROFILES = """
+[profiles.one]
+description = "two users"
+users = 2
+spawn_rate = 10
+run_time = "30s"
+
+[profiles.two]
+description = "four users"
+users = 4
+spawn_rate = 10
+run_time = "30s"
+
+[profiles.short]
+description = "ends by itself"
+users = 1
+spawn_rate = 10
+run_time = "2s"
+"""
+
+
+def make_app(tmp_path: Path, profile: str | None = "one") -> LoadTuiApp:
+    # The shape of the repository's profiles.toml, with few users and short runs; host empty so
+    # the engine starts the bundled demo target on loopback.
+    path = tmp_path / "profiles.toml"
+    demo = ROOT / "locustfiles" / "demo.py"
+    path.write_text(f'[defaults]\nlocustfile = "{demo}"\nhost = ""\n{PROFILES}', encoding="utf-8")
+    profiles = profiles_mod.load(path)
+    return LoadTuiApp(profiles, profile=profile, refresh=0.2, report_dir=tmp_path / "reports")
+
+
+def started(app: LoadTuiApp) -> None:
+    """Fails with what the app told the user when the run did not start."""
+    assert app.session is not None, [n.message for n in app._notifications]
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+async def test_keys_drive_the_real_runner(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        started(app)
+        session = app.session
+        await wait_for(pilot, lambda: session.runner.user_count == 2)
+        await wait_for(pilot, lambda: endpoint_rows(app) > 0)
+
+        await pilot.press("2")
+        assert session.profile.name == "two"
+        assert session.runner.target_user_count == 4
+        await wait_for(pilot, lambda: session.runner.user_count == 4)
+
+        await pilot.press("1")
+        assert session.profile.name == "one"
+        assert session.runner.target_user_count == 2
+
+        await pilot.press("plus")
+        assert session.runner.target_user_count == 3
+        await pilot.press("minus")
+        assert session.runner.target_user_count == 2
+        await pilot.press("greater_than_sign")
+        assert session.runner.target_user_count == 12
+        await pilot.press("less_than_sign")
+        assert session.runner.target_user_count == 2
+
+        # The switch keeps the stats: requests made before it are still counted.
+        before = session.runner.stats.total.num_requests
+        assert before > 0
+        await pilot.press("p")
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("down", "enter")
+        assert session.profile.name == "two"
+        assert session.runner.stats.total.num_requests >= before
+
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, EndedScreen))
+        result = app.result
+        assert result.end_reason == "stopped"
+        assert result.folder is not None and result.folder.is_dir()
+        assert result.folder.parent == tmp_path / "reports"
+        summary = str(app.screen.query_one("#ended-summary").render())
+        assert str(result.folder) in summary
+        for path in result.files:
+            assert path.exists()
+
+
+async def test_q_writes_the_report_then_exits(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        started(app)
+        await wait_for(pilot, lambda: app.session.runner.user_count == 2)
+        await pilot.pause(0.5)
+        await pilot.press("q")
+    assert app.result is not None
+    assert app.result.end_reason == "quit"
+    assert app.result.folder is not None and app.result.folder.is_dir()
+    assert any(p.suffix == ".html" for p in app.result.files)
+
+
+async def test_run_time_elapsed_shows_the_run_ended_view(tmp_path: Path) -> None:
+    app = make_app(tmp_path, profile="short")
+    async with app.run_test() as pilot:
+        started(app)
+        await wait_for(pilot, lambda: isinstance(app.screen, EndedScreen), timeout=15)
+        assert app.result.end_reason == "completed"
+        assert app.result.folder.is_dir()
+        await pilot.press("q")
+
+
+async def test_picker_starts_the_highlighted_profile(tmp_path: Path) -> None:
+    app = make_app(tmp_path, profile=None)
+    async with app.run_test() as pilot:
+        assert isinstance(app.screen, PickerScreen)
+        info = str(app.screen.query_one("#picker-info").render())
+        # The real locustfile was loaded: its User classes and weights are listed.
+        assert "BrowsingUser" in info and "ApiUser" in info
+        await pilot.press("down", "enter")
+        started(app)
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.session.profile.name == "two"
+        await wait_for(pilot, lambda: app.session.runner.user_count == 4)
+        await pilot.press("q")
+    assert app.result.folder.is_dir()
+
+
+def endpoint_rows(app: LoadTuiApp) -> int:
+    return app.screen.query_one("#endpoints", KeyedTable).row_count

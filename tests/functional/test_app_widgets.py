@@ -1,0 +1,334 @@
+"""Pilot tests of the app with hand-made snapshots (memray style): only the data source is fake.
+
+The app runs its real timer, message path and widgets; ``FakeSession`` (tests/snapshots/appdata.py)
+serves the snapshots a test builds and records what the keys asked of it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import TabbedContent
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
+
+from appdata import FakeSession, fake_loader, make_snapshot, profile_set
+
+from loadtui.engine.snapshot import EndpointRow
+from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.messages import SnapshotReady
+from loadtui.ui.screens.dashboard import DashboardScreen
+from loadtui.ui.screens.ended import EndedScreen
+from loadtui.ui.screens.help import HelpScreen, bindings_table
+from loadtui.ui.screens.picker import PickerScreen
+from loadtui.ui.widgets.endpoint_table import EndpointTable
+from loadtui.ui.widgets.host_panel import HostPanel, HostReadout
+from loadtui.ui.widgets.keyed_table import KeyedTable
+
+
+def make_app(profile: str | None = "light", **kwargs: object) -> LoadTuiApp:
+    # refresh=3600: the timer never fires on its own; tests call refresh_snapshot() when they want one.
+    options: dict[str, object] = {"session_factory": FakeSession, "locustfile_loader": fake_loader, **kwargs}
+    return LoadTuiApp(profile_set(), profile=profile, refresh=3600, **options)  # type: ignore[arg-type]
+
+
+async def push(app: LoadTuiApp, pilot: Pilot, **snapshot_kwargs: object) -> None:
+    """Serves the next snapshot through the app's own path and waits until it is shown."""
+    while app.refresh_in_flight:  # the tick of the start: let it land first, or ours is skipped
+        await pilot.pause()
+    app.session.next_snapshot = make_snapshot(**snapshot_kwargs)  # type: ignore[arg-type]
+    app.refresh_snapshot()
+    await pilot.pause()
+
+
+def endpoint_table(app: LoadTuiApp) -> KeyedTable:
+    return app.screen.query_one("#endpoints", KeyedTable)
+
+
+class TestDataPath:
+    async def test_snapshot_fills_every_panel(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            assert isinstance(app.screen, DashboardScreen)
+            table = endpoint_table(app)
+            assert table.row_count == 8
+            # Locust's order: by name, then method.
+            assert table.row_keys[0] == "GET\x00/"
+            aggregated = app.screen.query_one("#aggregated", KeyedTable)
+            assert aggregated.get_row("aggregated")[1].plain == "Aggregated"
+            assert aggregated.get_row("aggregated")[2].text == "5,932"
+            assert app.screen.query_one("#failures", KeyedTable).row_count == 2
+            assert app.screen.query_one("#exceptions", KeyedTable).row_count == 1
+            tabs = app.screen.query_one(TabbedContent)
+            assert "Failures (2)" in str(tabs.get_tab("tab-failures").label)
+
+    async def test_rows_update_in_place(self) -> None:
+        """Rows keep their keys across ticks: new ones added, gone ones removed, no rebuild."""
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot, endpoints=3)
+            table = endpoint_table(app)
+            assert table.row_count == 3
+            row_keys_before = {row.key for row in table.ordered_rows}
+            await push(app, pilot, endpoints=5, scale=2.0)
+            assert table.row_count == 5
+            assert row_keys_before <= {row.key for row in table.ordered_rows}
+            assert table.get_row("GET\x00/")[2].text == "2,400"
+            await push(app, pilot, endpoints=2)
+            assert table.row_count == 2
+
+    async def test_thousands_of_endpoints(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            base = make_snapshot()
+            rows = tuple(
+                EndpointRow("GET", f"/item/{i:05d}", i, 0, 1.0, 1.0, 1.0, 2.0, 1.5, 1.9, 0.5, 0.0) for i in range(3000)
+            )
+            app.session.next_snapshot = replace(base, endpoints=rows, endpoint_count=3000)
+            app.refresh_snapshot()
+            await pilot.pause()
+            assert endpoint_table(app).row_count == 3000
+            # The second tick changes nothing: every row is compared and skipped.
+            app.refresh_snapshot()
+            await pilot.pause()
+            assert endpoint_table(app).row_count == 3000
+
+    async def test_refresh_skipped_while_one_is_pending(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            app._refresh_pending = True
+            app.refresh_snapshot()
+            assert app.skipped_refreshes == 1
+            app._refresh_pending = False
+
+    def test_newer_snapshot_replaces_queued_one(self) -> None:
+        older, newer = SnapshotReady(make_snapshot()), SnapshotReady(make_snapshot(users=3))
+        assert older.can_replace(newer)
+
+    async def test_generator_warning_above_90_percent(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot, process_cpu=95.0)
+            panel = app.screen.query_one(HostPanel)
+            assert panel.has_class("-saturated")
+            assert "GENERATOR SATURATED" in app.screen.query_one(HostReadout).render().plain
+            await push(app, pilot, process_cpu=40.0)
+            assert not panel.has_class("-saturated")
+
+
+class TestKeys:
+    async def test_number_keys_switch_profile(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.press("2")
+            assert app.session.profile.name == "medium"
+            assert app.session.target == 20
+            await pilot.press("3")
+            assert app.session.profile.name == "heavy"
+            await pilot.press("9")  # no 9th profile: refused, nothing changes
+            assert app.session.profile.name == "heavy"
+
+    async def test_plus_minus_change_users(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.press("plus")
+            assert app.session.target == 11
+            await pilot.press("minus")
+            assert app.session.target == 10
+            await pilot.press("greater_than_sign")
+            assert app.session.target == 20
+            await pilot.press("less_than_sign")
+            assert app.session.target == 10
+            await pilot.press("underscore")
+            assert app.session.target == 0
+
+    async def test_reset_stats(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.press("r")
+            assert ("reset_stats", None) in app.session.calls
+
+    async def test_p_opens_picker_over_the_run(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.press("p")
+            assert isinstance(app.screen, PickerScreen)
+            assert app.screen.live
+            await pilot.press("down", "down", "enter")
+            assert isinstance(app.screen, DashboardScreen)
+            assert app.session.profile.name == "heavy"
+            await pilot.press("p", "escape")
+            assert isinstance(app.screen, DashboardScreen)
+            assert app.session.profile.name == "heavy"
+
+    async def test_s_stops_and_shows_report_paths(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await push(app, pilot)
+            await pilot.press("s")
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, EndedScreen)
+            assert app.session.calls[-1] == ("stop", "stopped")
+            summary = str(app.screen.query_one("#ended-summary").render())
+            assert "report.html" in summary
+            await pilot.press("escape")  # back to the frozen dashboard
+            assert isinstance(app.screen, DashboardScreen)
+
+    async def test_q_stops_the_run_then_exits(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.press("q")
+        assert app.session.calls[-1] == ("stop", "quit")
+        assert app.result is not None and app.result.end_reason == "quit"
+        assert app.return_value is app.result
+
+    async def test_sort_keys(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            table = endpoint_table(app)
+            await pilot.press("o")  # -> requests, biggest first
+            requests = [row[2].value for row in (table.get_row(k) for k in table.row_keys)]
+            assert requests == sorted(requests, reverse=True)
+            assert app.screen.query_one(EndpointTable).sort_column == "requests"
+            await pilot.press("O")
+            requests = [row[2].value for row in (table.get_row(k) for k in table.row_keys)]
+            assert requests == sorted(requests)
+
+    async def test_sort_keeps_cursor_on_the_same_endpoint(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            table = endpoint_table(app)
+            await pilot.press("o")  # requests
+            await pilot.press("down", "down")
+            selected = table.selected_key()
+            # The selected endpoint becomes the busiest: it moves to the top, the cursor follows.
+            snap = make_snapshot()
+            rows = tuple(
+                replace(r, requests=99_999) if f"{r.method}\x00{r.name}" == selected else r for r in snap.endpoints
+            )
+            app.session.next_snapshot = replace(snap, endpoints=rows)
+            app.refresh_snapshot()
+            await pilot.pause()
+            assert table.row_keys[0] == selected
+            assert table.selected_key() == selected
+
+    async def test_panel_letters_and_tab(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            tabs = app.screen.query_one(TabbedContent)
+            await pilot.press("f")
+            assert tabs.active == "tab-failures"
+            assert app.focused is app.screen.query_one("#failures")
+            await pilot.press("x")
+            assert tabs.active == "tab-exceptions"
+            traceback = str(app.screen.query_one("#traceback").render())
+            assert "KeyError" in traceback
+            await pilot.press("h")
+            assert app.focused is app.screen.query_one(HostPanel)
+            await pilot.press("e")
+            assert tabs.active == "tab-endpoints"
+            assert app.focused is endpoint_table(app)
+            await pilot.press("tab")
+            assert app.focused is not endpoint_table(app)
+
+    async def test_help_lists_every_binding(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            console = Console(width=120, record=True)
+            console.print(bindings_table(app.screen.sections))
+            text = console.export_text()
+            for binding in DashboardScreen.BINDINGS:
+                if binding.id and binding.id.startswith("switch-profile-") and binding.id != "switch-profile-1":
+                    continue  # 2..9 share the "1-9" line
+                assert binding.id in text
+            await pilot.press("escape")
+            assert isinstance(app.screen, DashboardScreen)
+
+    async def test_command_palette_offers_the_actions(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+p")
+            await pilot.press(*"add 10 users")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.session.target == 20
+
+    def test_every_binding_has_a_description_and_an_id(self) -> None:
+        for owner in (LoadTuiApp, DashboardScreen, PickerScreen, EndedScreen, HelpScreen):
+            for binding in owner.BINDINGS:
+                assert binding.description, binding
+                assert binding.id, binding
+
+
+class TestPicker:
+    async def test_picker_first_then_enter_starts(self) -> None:
+        FakeSession.instances.clear()
+        app = make_app(profile=None)
+        async with app.run_test() as pilot:
+            assert isinstance(app.screen, PickerScreen)
+            info = str(app.screen.query_one("#picker-info").render())
+            assert "BrowsingUser" in info and "demo target" in info
+            await pilot.press("down", "enter")
+            assert isinstance(app.screen, DashboardScreen)
+            assert app.session.profile.name == "medium"
+            assert app.session.started
+
+    async def test_overrides_apply_to_the_first_start(self) -> None:
+        app = make_app(profile=None, overrides={"users": 3})
+        async with app.run_test() as pilot:
+            assert "users       3" in str(app.screen.query_one("#picker-info").render())
+            await pilot.press("enter")
+            assert app.session.profile.users == 3
+
+    async def test_broken_locustfile_is_shown_and_does_not_start(self) -> None:
+        def broken(path: Path) -> object:
+            raise ValueError(f"{path.name}:12: syntax error: invalid syntax")
+
+        FakeSession.instances.clear()
+        app = make_app(profile=None, locustfile_loader=broken)
+        async with app.run_test() as pilot:
+            info = str(app.screen.query_one("#picker-info").render())
+            assert "demo.py:12: syntax error" in info
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PickerScreen)
+            assert app.is_running
+            assert not FakeSession.instances
+
+    async def test_new_run_after_the_end(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await pilot.press("s")
+            await pilot.pause(0.1)
+            first = app.session
+            await pilot.press("n")
+            assert isinstance(app.screen, PickerScreen)
+            await pilot.press("enter")
+            assert app.session is not first
+            assert first.closed
+            assert isinstance(app.screen, DashboardScreen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_resizes_mid_run(size: tuple[int, int]) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await push(app, pilot)
+        for width, height in [(80, 24), (120, 40), (60, 15), (200, 60), size]:
+            await pilot.resize_terminal(width, height)
+            await push(app, pilot)
+        chart = app.screen.query_one("#latency")
+        assert chart.display is (size[0] >= 110 and size[1] >= 32)

@@ -1,0 +1,305 @@
+"""Deterministic data for the UI tests: hand-made snapshots and a session double.
+
+The double replaces only the data source (memray's way): the app under test runs its real timer,
+message and widgets; ``FakeSession.snapshot()`` returns what the test built. Nothing here reads
+the clock, so screenshots are identical run after run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from loadtui.engine import profiles as profiles_mod
+from loadtui.engine.profiles import Profile, ProfileSet
+from loadtui.engine.snapshot import (
+    EndpointRow,
+    ExceptionRow,
+    FailureRow,
+    History,
+    HostSample,
+    ProfileSwitch,
+    Snapshot,
+    Totals,
+)
+
+T0 = 1_700_000_000.0
+"""A fixed epoch for every timestamp (2023-11-14), instead of the clock."""
+
+PROFILES_TOML = """\
+[defaults]
+locustfile = "locustfiles/demo.py"
+host = ""
+report_dir = "reports"
+
+[profiles.light]
+description = "Smoke testing and development"
+users = 10
+spawn_rate = 1
+run_time = "1m"
+
+[profiles.medium]
+description = "Everyday load: a busy afternoon"
+users = 20
+spawn_rate = 2
+run_time = "5m"
+
+[profiles.heavy]
+description = "Peak traffic: what a launch day looks like"
+users = 50
+spawn_rate = 5
+run_time = "10m"
+
+[profiles.heavy.weights]
+BrowsingUser = 3
+ApiUser = 2
+
+[profiles.spike]
+description = "Sudden surge: ramp to 100 users, hold, fall back"
+users = 100
+spawn_rate = 10
+run_time = "3m"
+stages = [
+    { duration = "30s", users = 10, spawn_rate = 2 },
+    { duration = "1m", users = 100, spawn_rate = 10 },
+    { duration = "1m30s", users = 10, spawn_rate = 10 },
+]
+"""
+
+
+def profile_set() -> ProfileSet:
+    # A fixed, made-up path: it is shown in the picker's title and must not depend on tmp dirs.
+    return profiles_mod.loads(PROFILES_TOML, Path("/srv/shop/profiles.toml"))
+
+
+@dataclass(frozen=True)
+class FakeLocustfile:
+    path: Path
+    user_classes: dict[str, Any] = field(default_factory=lambda: {"BrowsingUser": object, "ApiUser": object})
+
+    def weights(self, profile: Profile) -> dict[str, int]:
+        return {"BrowsingUser": 1, "ApiUser": 1, **dict(profile.weights)}
+
+
+def fake_loader(path: Path) -> FakeLocustfile:
+    return FakeLocustfile(path)
+
+
+ENDPOINTS = (
+    ("GET", "/"),
+    ("GET", "/api/v1/products?page=[n]"),
+    ("GET", "/api/v1/products/[id]"),
+    ("GET", "/api/v1/search?q=[term]"),
+    ("POST", "/api/v1/cart"),
+    ("POST", "/api/v1/login"),
+    ("GET", "/api/v1/orders"),
+    ("DELETE", "/api/v1/cart/[id]"),
+)
+
+
+def endpoint(index: int, method: str, name: str, scale: float = 1.0) -> EndpointRow:
+    requests = int((1200 - index * 131) * scale)
+    failures = 0 if index % 3 else int(requests * 0.02)
+    base = 4.0 + index * 11.5
+    return EndpointRow(
+        method=method,
+        name=name,
+        requests=requests,
+        failures=failures,
+        median_ms=base,
+        avg_ms=base * 1.2,
+        min_ms=base / 3,
+        max_ms=base * 9,
+        p95_ms=base * 3,
+        p99_ms=base * 5,
+        current_rps=round(20.0 - index * 2.1, 1),
+        current_fail_per_s=0.4 if failures else 0.0,
+    )
+
+
+def history(points: int = 60) -> History:
+    times = tuple(T0 + i for i in range(points))
+    return History(
+        time=times,
+        rps=tuple(round(80 + 30 * math.sin(i / 6), 1) for i in range(points)),
+        fail_per_s=tuple(round(max(0.0, 2 * math.sin(i / 4)), 2) for i in range(points)),
+        p50_ms=tuple(round(20 + 5 * math.sin(i / 5), 1) for i in range(points)),
+        p95_ms=tuple(round(60 + 20 * math.sin(i / 5), 1) for i in range(points)),
+        p99_ms=tuple(round(120 + 40 * math.sin(i / 5), 1) for i in range(points)),
+        users=tuple(min(10, i // 2) for i in range(points)),
+        cpu_percent=tuple(30.0 for _ in range(points)),
+        mem_percent=tuple(40.0 for _ in range(points)),
+    )
+
+
+def host_sample(process_cpu: float = 23.0) -> HostSample:
+    return HostSample(
+        time=T0 + 60,
+        cpu_percent=37.5,
+        cpu_per_core=(72.0, 12.0, 45.0, 5.0, 93.0, 30.0, 18.0, 25.0),
+        mem_used=6 * 1024**3,
+        mem_total=16 * 1024**3,
+        swap_used=0,
+        swap_total=2 * 1024**3,
+        load_avg=(1.25, 0.98, 0.71),
+        process_cpu_percent=process_cpu,
+        process_rss=142 * 1024**2,
+        cpu_count=8,
+    )
+
+
+def make_snapshot(
+    *,
+    profile: str = "light",
+    users: int = 10,
+    target_users: int = 10,
+    endpoints: int = len(ENDPOINTS),
+    state: str = "running",
+    process_cpu: float = 23.0,
+    scale: float = 1.0,
+) -> Snapshot:
+    rows = tuple(
+        sorted(
+            (endpoint(i, m, n, scale) for i, (m, n) in enumerate(ENDPOINTS[:endpoints])),
+            key=lambda r: (r.name, r.method),
+        )
+    )
+    requests = sum(r.requests for r in rows)
+    failures = sum(r.failures for r in rows)
+    return Snapshot(
+        taken_at=T0 + 60,
+        state=state,
+        profile=profile,
+        host="http://127.0.0.1:41234",
+        demo_target=True,
+        locustfile="/srv/shop/locustfiles/demo.py",
+        started_at=T0,
+        elapsed_s=60.0,
+        run_time_s=300.0,
+        users=users,
+        target_users=target_users,
+        spawn_rate=1.0,
+        totals=Totals(
+            requests=requests,
+            failures=failures,
+            rps=sum(r.current_rps for r in rows),
+            fail_per_s=0.8,
+            avg_rps=requests / 60,
+            p50_ms=22.0,
+            p95_ms=71.0,
+            p99_ms=140.0,
+            current_p50_ms=21.0,
+            current_p95_ms=68.0,
+            current_p99_ms=133.0,
+            avg_ms=30.5,
+            min_ms=1.2,
+            max_ms=810.0,
+        ),
+        endpoints=rows,
+        endpoint_count=len(rows),
+        failures=(
+            FailureRow(
+                "GET",
+                "/api/v1/search?q=[term]",
+                "HTTPError('500 Server Error: search backend timeout')",
+                14,
+                T0 + 3,
+                T0 + 57,
+            ),
+            FailureRow("GET", "/", "ConnectionResetError(104, 'Connection reset by peer')", 3, T0 + 10, T0 + 41),
+        ),
+        exceptions=(
+            ExceptionRow(
+                2,
+                "KeyError: 'token'",
+                'Traceback (most recent call last):\n  File "demo.py", '
+                "line 88, in login\n    token = r.json()['token']\nKeyError: 'token'\n",
+            ),
+        ),
+        history=history(),
+        host_sample=host_sample(process_cpu),
+        switches=(ProfileSwitch(T0 + 20, 20.0, "medium", profile, users, 1.0),),
+    )
+
+
+@dataclass
+class FakeResult:
+    end_reason: str
+    folder: Path | None
+    files: tuple[Path, ...] = ()
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    exit_code: int = 0
+
+
+class FakeSession:
+    """Stands in for LoadSession: same methods, records calls, serves ``next_snapshot``."""
+
+    instances: list[FakeSession] = []
+
+    def __init__(
+        self,
+        profiles: ProfileSet,
+        profile: Profile,
+        *,
+        locustfile: Any = None,
+        report_dir: Path | None = None,
+    ) -> None:
+        self.profiles = profiles
+        self.profile = profile
+        self.locustfile = locustfile
+        self.report_dir = report_dir or Path("/srv/shop/reports")
+        self.result: FakeResult | None = None
+        self.started = False
+        self.closed = False
+        self.target = profile.users
+        self.calls: list[tuple[str, Any]] = []
+        self.next_snapshot: Snapshot | None = None
+        FakeSession.instances.append(self)
+
+    def start(self) -> None:
+        self.started = True
+
+    def snapshot(self) -> Snapshot:
+        base = self.next_snapshot or make_snapshot()
+        state = "stopped" if self.result else base.state
+        return replace(
+            base,
+            profile=self.profile.name,
+            target_users=self.target,
+            state=state,
+            end_reason=self.result.end_reason if self.result else None,
+        )
+
+    def switch_profile(self, profile: Profile | str) -> str:
+        name = profile if isinstance(profile, str) else profile.name
+        previous = self.profile.name
+        self.profile = self.profiles.get(name)
+        self.target = self.profile.users
+        self.calls.append(("switch_profile", name))
+        return f"Switched {previous} -> {name}"
+
+    def change_users(self, delta: int) -> int:
+        self.target = max(0, self.target + delta)
+        self.calls.append(("change_users", delta))
+        return self.target
+
+    def reset_stats(self) -> None:
+        self.calls.append(("reset_stats", None))
+
+    def stop(self, reason: str = "stopped") -> FakeResult:
+        if self.result is None:
+            folder = self.report_dir / "20231114-221320-light"
+            self.result = FakeResult(
+                reason, folder, (folder / "report.html", folder / "stats.csv", folder / "summary.json")
+            )
+        self.calls.append(("stop", reason))
+        return self.result
+
+    def add_run_ended_listener(self, callback: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
