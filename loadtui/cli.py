@@ -224,7 +224,7 @@ def finish(session: LoadSession, result: RunResult) -> int:
         rescued = session.write_report(fallback)
         if rescued.folder is not None:
             print(f"[loadtui] the report was saved to {rescued.folder} instead", file=sys.stderr)
-            result = dataclasses.replace(rescued, end_reason=result.end_reason)
+            result = rescued
         else:
             print(f"[loadtui] {rescued.error}; the summary follows on stdout", file=sys.stderr)
         _print_summary(result)

@@ -487,10 +487,10 @@ def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[st
     return summary, files
 
 
-def write_run(env: Environment, run: RunInfo, report_dir: Path) -> WrittenRun:
-    """Writes ``report_dir/<YYYYmmdd-HHMMSS>-<profile>/``. Never raises for disk problems: the
-    error is returned and the caller keeps the data to try again elsewhere."""
-    folder = report_dir / run_folder_name(run.started_at, run.profile.name)
+def write_run(env: Environment, run: RunInfo, report_dir: Path, *, suffix: str = "") -> WrittenRun:
+    """Writes ``report_dir/<YYYYmmdd-HHMMSS>-<profile><suffix>/``. Never raises for disk problems:
+    the error is returned and the caller keeps the data to try again elsewhere."""
+    folder = report_dir / (run_folder_name(run.started_at, run.profile.name) + suffix)
     summary, files = render(env, run, folder)
     try:
         report_dir.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ gevent's hub whenever it waits. Per-tick work here is kept small so it never sta
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import subprocess
 import sys
@@ -847,7 +848,7 @@ class LoadSession:
 
     # --- reports -----------------------------------------------------------------------------------
 
-    def _write_report(self, reason: str, report_dir: Path | None = None) -> RunResult:
+    def _write_report(self, reason: str, report_dir: Path | None = None, *, suffix: str = "") -> RunResult:
         env = self._require_env() if self.env is not None else None
         if env is None:
             return RunResult(end_reason=reason, folder=None, error="the run never started")
@@ -864,7 +865,7 @@ class LoadSession:
             history_rows=tuple(self._history_rows),
             host_stats=self._host_peaks,
         )
-        written = reports.write_run(env, run, report_dir or self.report_dir)
+        written = reports.write_run(env, run, report_dir or self.report_dir, suffix=suffix)
         if written.summary.get("verdict") is not None:
             failed = written.summary["verdict"] == "fail"
         else:
@@ -879,14 +880,29 @@ class LoadSession:
         )
 
     def write_report(self, report_dir: Path | None = None) -> RunResult:
-        """Writes the report again (another directory after a disk error, or an export mid-run)."""
-        reason = self.result.end_reason if self.result else "running"
+        """Writes the ended run's report again: to another directory after a disk error.
+
+        The data stays in memory until this succeeds (or the process exits), so nothing collected
+        is lost to a full disk or a missing permission.
+        """
         if self.result is None:
-            self._ended_at = None
-        result = self._write_report(reason, report_dir)
+            raise SessionError("the run has not ended: use export_report() for the run so far")
+        self.result = dataclasses.replace(
+            self._write_report(self.result.end_reason, report_dir), exit_code=self.result.exit_code
+        )
+        return self.result
+
+    def export_report(self, report_dir: Path | None = None) -> RunResult:
+        """Writes a report of the run so far, without stopping it (end_reason ``running``).
+
+        Its folder is the run's with ``-partial-<HHMMSS>`` added, so the final report keeps the
+        run's own folder name.
+        """
+        if self.env is None:
+            raise SessionError("the run has not started")
         if self.result is not None:
-            self.result = result
-        return result
+            return self.write_report(report_dir)
+        return self._write_report("running", report_dir, suffix=time.strftime("-partial-%H%M%S"))
 
     # --- helpers -----------------------------------------------------------------------------------
 

@@ -326,3 +326,19 @@ def test_sort_keys_offered_are_the_ones_the_engine_knows() -> None:
     from loadtui.engine.snapshot import SORT_KEYS
 
     assert tuple(_ENTRY_SORT_KEYS) == SORT_KEYS
+
+
+def test_export_mid_run_leaves_the_run_going_and_its_folder_name_free(
+    profile_set: profiles.ProfileSet, tmp_path: Path
+) -> None:
+    session = make_session(profile_set, "small", tmp_path)
+    session.start()
+    gevent.sleep(1.5)
+    partial = session.export_report()
+    assert partial.folder is not None and "-partial-" in partial.folder.name
+    assert json.loads((partial.folder / "summary.json").read_text())["end_reason"] == "running"
+    assert session.live and session.result is None
+    gevent.sleep(0.5)
+    final = session.stop()
+    assert final.folder is not None and final.folder.name == partial.folder.name.split("-partial-")[0]
+    assert final.summary["totals"]["requests"] > partial.summary["totals"]["requests"]
