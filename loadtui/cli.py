@@ -322,7 +322,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_headless(profiles, profile_name, overrides, args)
         from .ui.app import run_app
 
-        result = run_app(profiles, profile=profile_name, overrides=overrides, refresh=args.refresh)
+        def session_factory(profiles: ProfileSet, profile: Profile, **kwargs: Any) -> LoadSession:
+            return LoadSession(profiles, profile, distribution=distribution_for(profile, args), **kwargs)
+
+        result = run_app(
+            profiles, profile=profile_name, overrides=overrides, refresh=args.refresh, session_factory=session_factory
+        )
         if result is None:
             return EXIT_OK
         _print_summary(result)
