@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--master-bind-port", type=int, default=5557, help="port workers connect to (default 5557)")
     parser.add_argument("--expect-workers", type=int, default=0, help="with --master: wait for N workers in all")
+    parser.add_argument(
+        "--watch", action="append", metavar="PID|NAME", help="follow a process of the system under test (repeatable)"
+    )
     parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr, for CI")
     parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
     parser.add_argument("--version", action="version", version=f"loadtui {__version__} (locust {locust.__version__})")
@@ -112,6 +115,7 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
         "baseline": args.baseline,
         "baseline_tolerance": args.tolerance,
         "workers": _workers_arg(args.workers),
+        "watch": args.watch,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     # Validate the overrides now, with the messages the file would get.

@@ -46,6 +46,7 @@ PROFILE_KEYS = (
     "baseline",
     "baseline_tolerance",
     "workers",
+    "watch",
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate")
@@ -98,6 +99,8 @@ class Profile:
     """A saved run folder to compare the finished run with (relative to the current directory);
     a regression beyond ``baseline_tolerance`` fails the run."""
     baseline_tolerance: str = "20%"
+    watch: tuple[str, ...] = ()
+    """Processes of the system under test to follow: PIDs or names (see :mod:`loadtui.engine.watch`)."""
     workers: int | str = 0
     """Local Locust worker processes (master/worker mode); 0: one process; ``"auto"``: one per core."""
 
@@ -343,6 +346,13 @@ def _profile_fields(
             out[key] = _positive_float(where, table, key, value)
         elif key == "run_time":
             out[key] = _duration(where, table, key, value)
+        elif key == "watch":
+            items = value if isinstance(value, list) else [value]
+            if not all(
+                (isinstance(v, str) and v.strip()) or (isinstance(v, int) and not isinstance(v, bool)) for v in items
+            ):
+                raise where.error(table, key, f"expected a list of PIDs or process names, got {_describe(value)}")
+            out[key] = tuple(str(v).strip() for v in items)
         elif key in ("tags", "exclude_tags"):
             out[key] = _str_list(where, table, key, value)
         elif key == "weights":
@@ -522,7 +532,9 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
             continue
         if key == "run_time" and value is None:
             continue
-        if key in ("tags", "exclude_tags"):
+        if key in ("tags", "exclude_tags", "watch"):
+            if key == "watch" and not value:
+                continue
             value = list(value)
         elif key == "weights":
             if not value:

@@ -38,6 +38,7 @@ from . import compare as compare_mod
 from . import thresholds as thresholds_mod
 from .profiles import format_duration
 from .snapshot import HostSample
+from .watch import WatchedState
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -132,6 +133,7 @@ class RunInfo:
     switches: tuple[ProfileSwitch, ...] = ()
     history_rows: tuple[list[Any], ...] = ()
     host_stats: HostStats = field(default_factory=HostStats)
+    watched: tuple[WatchedState, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -292,6 +294,9 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
             for s in run.switches
         ],
         "host_stats": run.host_stats.to_dict(),
+        "watched": [
+            {**w.to_dict(), "rss_series_mb": [round(v, 2) for v in _thin(w.rss_series, 300)]} for w in run.watched
+        ],
         "versions": {
             "loadtui": __version__,
             "locust": locust.__version__,
@@ -324,7 +329,16 @@ def judge(summary: dict[str, Any], limits: thresholds_mod.Thresholds) -> tuple[t
         limits,
         thresholds_mod.Figures.from_summary(summary["totals"]),
         [(e["method"], e["name"], thresholds_mod.Figures.from_summary(e)) for e in summary["endpoints"]],
+        {w["spec"]: {m: w.get(m) for m in thresholds_mod.WATCH_METRICS} for w in summary.get("watched", [])},
     )
+
+
+def _thin(values: tuple[float, ...], most: int) -> list[float]:
+    """At most ``most`` evenly spaced values (for the curves kept in summary.json)."""
+    if len(values) <= most:
+        return list(values)
+    step = len(values) / most
+    return [values[int(i * step)] for i in range(most)]
 
 
 def judge_summary(summary: dict[str, Any], limits: thresholds_mod.Thresholds) -> dict[str, Any]:
@@ -353,6 +367,14 @@ def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder
         lines.append("")
         lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds)")
         lines.extend("  " + result.describe() for result in judge(summary, run.profile.thresholds))
+    for w in summary.get("watched", []):
+        slope = "-" if w["rss_slope_mb_per_min"] is None else f"{w['rss_slope_mb_per_min']:+.2f} MB/min"
+        growth = "-" if w["rss_growth_mb"] is None else f"{w['rss_growth_mb']:+.1f} MB"
+        lines.append(
+            f"  watched {w['spec']}: {w['state']}, RSS {w['rss_mb']} MB (growth {growth}, slope {slope}),"
+            f" CPU {w['cpu_percent']}%, {w['threads']} threads, {w['connections']} connections"
+            + (f", restarted {w['restarts']}x" if w["restarts"] else "")
+        )
     comparison = summary.get("comparison")
     if comparison:
         lines.append("")

@@ -49,6 +49,7 @@ from .snapshot import (
     WorkerRow,
 )
 from .tasks import TAGS_MESSAGE, TaskFilter
+from .watch import WatchedState, Watcher
 
 if TYPE_CHECKING:
     from locust.runners import LocalRunner, MasterRunner
@@ -183,6 +184,8 @@ class LoadSession:
         self._tasks = TaskFilter(self.locustfile.user_classes.values())
         self._filter_tags(profile)
         self._restore_classes()
+        self._watcher = Watcher(profile.watch)
+        self._watched: tuple[WatchedState, ...] = ()
         self._threshold_results: tuple[thresholds_mod.Result, ...] = ()
         self._failing_since: float | None = None
         self._host_sampler = HostSampler()
@@ -651,6 +654,8 @@ class LoadSession:
             started = time.monotonic()
             try:
                 self._sample()
+                if self._watcher.watches:
+                    self._watched = self._watcher.sample()
                 self._judge_thresholds()
                 if self._demo is not None and not self._demo.alive and not self._finishing:
                     self.message = "The bundled demo target exited unexpectedly; the run was stopped"
@@ -695,7 +700,7 @@ class LoadSession:
             if (entry.num_requests or entry.num_failures)
             and any(thresholds_mod.matches(p, entry.method or "", entry.name) for p in patterns)
         ]
-        results = thresholds_mod.evaluate(limits, _figures(runner.stats.total), rows)
+        results = thresholds_mod.evaluate(limits, _figures(runner.stats.total), rows, _watch_figures(self._watched))
         self._threshold_results = results
         failing = [r for r in results if r.state == thresholds_mod.FAIL]
         if not failing or limits.abort_on_fail is None:
@@ -771,6 +776,7 @@ class LoadSession:
             message=self.message,
             host_sample=self._host_sample,
             thresholds=self._threshold_results,
+            watched=self._watched,
             verdict=thresholds_mod.verdict(self._threshold_results) if self.profile.thresholds else None,
         )
         if runner is None:
@@ -864,6 +870,7 @@ class LoadSession:
             switches=tuple(self._switches),
             history_rows=tuple(self._history_rows),
             host_stats=self._host_peaks,
+            watched=self._watched,
         )
         written = reports.write_run(env, run, report_dir or self.report_dir, suffix=suffix)
         if written.summary.get("verdict") is not None:
@@ -950,6 +957,10 @@ _ENTRY_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
     "current_rps": lambda e: e.current_rps or 0.0,
 }
 """How to rank Locust's stats entries without building their rows (see snapshot())."""
+
+
+def _watch_figures(watched: Sequence[WatchedState]) -> dict[str, dict[str, float | None]]:
+    return {w.spec: {"rss_growth_mb": w.growth_mb, "rss_slope_mb_per_min": w.slope_mb_per_min} for w in watched}
 
 
 def _figures(entry: StatsEntry) -> thresholds_mod.Figures:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .thresholds import Result as ThresholdResult
+from .watch import WatchedState
 
 MANY_NAMES = 500
 """Past this many endpoint names, a locustfile almost always puts ids in URLs: group them with name=."""
@@ -227,6 +228,8 @@ class Snapshot:
     """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
     workers: tuple[WorkerRow, ...] = ()
     """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
+    watched: tuple[WatchedState, ...] = ()
+    """The processes of the system under test given with --watch, one entry per spec."""
 
     @property
     def many_names(self) -> bool:

@@ -27,7 +27,9 @@ UPPER_METRICS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "avg_ms", "fa
 """Figures that must stay at or below their limit."""
 LOWER_METRICS = ("rps_min",)
 """Figures that must reach their limit (``rps_min`` judges the run's average requests/s)."""
-METRICS = (*UPPER_METRICS, *LOWER_METRICS)
+WATCH_METRICS = ("rss_growth_mb", "rss_slope_mb_per_min")
+"""Leak signals of the processes given with --watch (or ``watch = [...]``): each is judged per spec."""
+METRICS = (*UPPER_METRICS, *LOWER_METRICS, *WATCH_METRICS)
 OPTION_KEYS = ("abort_on_fail", "endpoints")
 
 OK, WARN, FAIL, NO_DATA = "ok", "warn", "fail", "no data"
@@ -159,6 +161,12 @@ def parse(data: Any, error: Error, *, base: Thresholds = NONE) -> Thresholds:
             return error("endpoints", f"{pattern!r} {key}: {message}")
 
         limits = _limits({k: v for k, v in item.items() if k != "name"}, endpoint_error)
+        for metric in limits:
+            if metric in WATCH_METRICS:
+                raise error(
+                    "endpoints",
+                    f"{pattern!r} {metric}: judges a watched process, not an endpoint (put it in the thresholds table)",
+                )
         if not limits:
             raise error("endpoints", f"{pattern!r}: no limit given (e.g. p95_ms = 100)")
         endpoints[pattern] = EndpointLimits(pattern=pattern, limits=limits)
@@ -261,6 +269,10 @@ def _fmt(metric: str, value: float | None) -> str:
         return f"{100 * value:.2f}%"
     if metric == "rps_min":
         return f"{value:.1f}/s"
+    if metric == "rss_growth_mb":
+        return f"{value:.1f} MB"
+    if metric == "rss_slope_mb_per_min":
+        return f"{value:.2f} MB/min"
     return f"{value:.0f} ms"
 
 
@@ -280,11 +292,23 @@ def matches(pattern: str, method: str, name: str) -> bool:
 
 
 def evaluate(
-    thresholds: Thresholds, overall: Figures, endpoints: Iterable[tuple[str, str, Figures]]
+    thresholds: Thresholds,
+    overall: Figures,
+    endpoints: Iterable[tuple[str, str, Figures]],
+    watched: Mapping[str, Mapping[str, float | None]] | None = None,
 ) -> tuple[Result, ...]:
-    """Judges every threshold. ``endpoints`` are (method, name, figures)."""
+    """Judges every threshold. ``endpoints`` are (method, name, figures); ``watched`` maps each
+    --watch spec to its leak figures (``rss_growth_mb``, ``rss_slope_mb_per_min``)."""
     results = []
     for metric, limit in thresholds.overall.items():
+        if metric in WATCH_METRICS:
+            if not watched:
+                results.append(Result(metric, "watch (nothing watched)", limit, None, NO_DATA))
+            for spec, leak in (watched or {}).items():
+                value = leak.get(metric)
+                state = NO_DATA if value is None else judge(metric, value, limit)
+                results.append(Result(metric, f"watch {spec}", limit, value, state))
+            continue
         no_data = overall.requests == 0 and metric != "fail_ratio"
         state = NO_DATA if no_data else judge(metric, overall.value(metric), limit)
         results.append(Result(metric, "overall", limit, None if no_data else overall.value(metric), state))
