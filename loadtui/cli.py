@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run Locust load tests from the terminal and watch them live. With no host "
         "configured, a bundled demo target is started so there is something to test.",
         epilog="Other commands: 'loadtui reports [DIR]' lists past runs; 'loadtui compare RUN_A RUN_B "
-        "[--tolerance 20%%]' compares two (exit 1 on a regression).",
+        "[--tolerance 20%%]' compares two (exit 1 on a regression); 'loadtui attach URL' watches a Locust "
+        "started elsewhere.",
     )
     parser.add_argument("-f", "--locustfile", help="locustfile to run (default: the profile's, else the demo)")
     parser.add_argument("-p", "--profile", help="profile from profiles.toml to run (skips the picker)")
@@ -191,6 +192,11 @@ def run_headless(
         session.close()
         raise
     print(f"[loadtui] {session.message}", file=sys.stderr)
+    return _wait_headless(session)
+
+
+def _wait_headless(session: LoadSession) -> int:
+    """Progress lines on stderr until the run ends (by itself or by a signal), then the summary."""
 
     def on_signal(reason: str) -> None:
         if session.result is None:
@@ -310,8 +316,53 @@ def compare_command(argv: Sequence[str]) -> int:
     return EXIT_FAILURES if result.regressed else EXIT_OK
 
 
+def attach_command(argv: Sequence[str]) -> int:
+    """``loadtui attach URL``: the dashboard over a Locust run that loadtui did not start."""
+    from .engine.attach import AttachedSession, auth_from_env
+
+    parser = _Parser(
+        prog="loadtui attach",
+        description="Watch and drive a running Locust through its web UI (e.g. a master on another box). "
+        "Basic-auth credentials, if needed, come from LOADTUI_ATTACH_AUTH=user:password.",
+    )
+    parser.add_argument("url", help="the Locust web UI, e.g. http://127.0.0.1:8089")
+    parser.add_argument("--report-dir", default="reports", help="where the run folder is saved (default: reports)")
+    parser.add_argument("-r", "--spawn-rate", type=float, default=1.0, help="spawn rate for +/- user changes")
+    parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds")
+    parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr until the run stops")
+    args = parser.parse_args(argv)
+    _configure_logging(args.headless)
+    try:
+        session = AttachedSession(
+            args.url, report_dir=Path(args.report_dir), spawn_rate=args.spawn_rate, auth=auth_from_env()
+        )
+    except SessionError as exc:
+        print(f"loadtui: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.headless:
+        session.start()
+        return _wait_headless(session)  # type: ignore[arg-type]
+    from .ui.app import LoadTuiApp
+
+    app = LoadTuiApp(
+        session.profiles,
+        profile="attached",
+        refresh=args.refresh,
+        session_factory=lambda *_a, **_k: session,
+        locustfile_loader=lambda _path: session.locustfile,
+    )
+    app.run()
+    result = app.result or session.result
+    if result is None:
+        return EXIT_OK
+    _print_summary(result)
+    return EXIT_BAD_INPUT if result.error else result.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["attach"]:
+        return attach_command(argv[1:])
     if argv[:1] == ["reports"]:
         return reports_command(argv[1:])
     if argv[:1] == ["compare"]:

@@ -23,7 +23,7 @@ import platform
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,28 +154,33 @@ class _Rows:
         self.rows.append(list(columns))
 
 
+def history_header() -> list[str]:
+    """Locust's stats_history.csv columns (its writer builds them in a constructor that opens files)."""
+    return [
+        "Timestamp",
+        "User Count",
+        "Type",
+        "Name",
+        "Requests/s",
+        "Failures/s",
+        *locust_stats.get_readable_percentiles(locust_stats.PERCENTILES_TO_REPORT),
+        "Total Request Count",
+        "Total Failure Count",
+        "Total Median Response Time",
+        "Total Average Response Time",
+        "Total Min Response Time",
+        "Total Max Response Time",
+        "Total Average Content Size",
+    ]
+
+
 class _HistoryWriter(locust_stats.StatsCSVFileWriter):
     """Locust's stats_history row writer without the files its constructor opens."""
 
     def __init__(self, environment: Environment) -> None:
         locust_stats.StatsCSV.__init__(self, environment, locust_stats.PERCENTILES_TO_REPORT)
         self.full_history = False
-        self.stats_history_csv_columns = [
-            "Timestamp",
-            "User Count",
-            "Type",
-            "Name",
-            "Requests/s",
-            "Failures/s",
-            *locust_stats.get_readable_percentiles(self.percentiles_to_report),
-            "Total Request Count",
-            "Total Failure Count",
-            "Total Median Response Time",
-            "Total Average Response Time",
-            "Total Min Response Time",
-            "Total Max Response Time",
-            "Total Average Content Size",
-        ]
+        self.stats_history_csv_columns = history_header()
 
 
 def history_rows(env: Environment, now: float) -> list[list[Any]]:
@@ -190,11 +195,11 @@ def human_duration(seconds: float | None) -> str:
     return "-" if seconds is None else format_duration(seconds)
 
 
-def _iso(ts: float) -> str:
+def iso_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _csv_text(rows: Iterable[Iterable[Any]]) -> str:
+def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -253,8 +258,8 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         "locustfile": str(run.locustfile.path),
         "host": run.host,
         "demo_target": run.demo_target,
-        "started_at": _iso(run.started_at),
-        "ended_at": _iso(run.ended_at),
+        "started_at": iso_time(run.started_at),
+        "ended_at": iso_time(run.ended_at),
         "duration_s": _round(run.ended_at - run.started_at, 3),
         "end_reason": run.end_reason,
         "totals": {
@@ -284,7 +289,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         "settings": _profile_settings(run.profile, {cls.__name__: int(cls.weight) for cls in env.user_classes}),
         "switches": [
             {
-                "at": _iso(s.at),
+                "at": iso_time(s.at),
                 "elapsed_s": _round(s.elapsed_s, 1),
                 "from": s.from_profile,
                 "to": s.to_profile,
@@ -356,7 +361,7 @@ def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder
         f"loadtui run: profile {run.profile.name}"
         + (f" (started as {run.initial_profile.name})" if run.initial_profile.name != run.profile.name else ""),
         f"host {run.host}{' (bundled demo target)' if run.demo_target else ''}, locustfile {run.locustfile.path}",
-        f"{_iso(run.started_at)} -> {_iso(run.ended_at)} ({human_duration(run.ended_at - run.started_at)}),"
+        f"{iso_time(run.started_at)} -> {iso_time(run.ended_at)} ({human_duration(run.ended_at - run.started_at)}),"
         f" ended: {run.end_reason}",
         f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
         f" {totals['rps']:.1f} req/s, p50 {totals['p50']} ms, p95 {totals['p95']} ms, p99 {totals['p99']} ms",
@@ -496,13 +501,12 @@ def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[st
     writer.requests_csv(requests)
     writer.failures_csv(failures)
     writer.exceptions_csv(exceptions)
-    history_header = _HistoryWriter(env).stats_history_csv_columns
     files = {
         "report.html": _with_companion(get_html_report(env, show_download_link=False), companion_section(summary, run)),
-        "stats.csv": _csv_text(requests.rows),
-        "stats_history.csv": _csv_text([history_header, *run.history_rows]),
-        "failures.csv": _csv_text(failures.rows),
-        "exceptions.csv": _csv_text(exceptions.rows),
+        "stats.csv": csv_text(requests.rows),
+        "stats_history.csv": csv_text([history_header(), *run.history_rows]),
+        "failures.csv": csv_text(failures.rows),
+        "exceptions.csv": csv_text(exceptions.rows),
         "summary.json": json.dumps(summary, indent=2) + "\n",
         "summary.txt": summary_text(env, run, summary, folder),
     }
@@ -512,33 +516,37 @@ def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[st
 def write_run(env: Environment, run: RunInfo, report_dir: Path, *, suffix: str = "") -> WrittenRun:
     """Writes ``report_dir/<YYYYmmdd-HHMMSS>-<profile><suffix>/``. Never raises for disk problems:
     the error is returned and the caller keeps the data to try again elsewhere."""
-    folder = report_dir / (run_folder_name(run.started_at, run.profile.name) + suffix)
-    summary, files = render(env, run, folder)
+    summary, files = render(env, run, None)
+
+    def with_folder(folder: Path) -> dict[str, str]:
+        return {**files, "summary.txt": summary_text(env, run, summary, folder)}
+
+    return write_folder(report_dir, run_folder_name(run.started_at, run.profile.name) + suffix, summary, with_folder)
+
+
+def write_folder(
+    report_dir: Path, name: str, summary: dict[str, Any], files_for: Callable[[Path], dict[str, str]]
+) -> WrittenRun:
+    """Creates ``report_dir/name`` (``name-2``... if taken) and writes ``files_for(folder)`` into it,
+    each file atomically. Disk problems come back as ``WrittenRun.error``, never as an exception."""
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
-        candidate, n = folder, 1
+        folder, n = report_dir / name, 1
         while True:
             try:
-                candidate.mkdir()
+                folder.mkdir()
                 break
             except FileExistsError:
                 n += 1
-                candidate = folder.with_name(f"{folder.name}-{n}")
-        if candidate != folder:
-            folder = candidate
-            summary, files = summary, {**files, "summary.txt": summary_text(env, run, summary, folder)}
+                folder = report_dir / f"{name}-{n}"
+        files = files_for(folder)
         written = []
-        for name in FILES:
-            path = folder / name
-            _atomic_write(path, files[name])
+        for file_name in sorted(files, key=lambda f: f == "summary.json"):  # summary.json last: a run is listed
+            path = folder / file_name  # by it, so it appears only once the rest is there
+            _atomic_write(path, files[file_name])
             written.append(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         where = exc.filename or report_dir
-        return WrittenRun(
-            folder=None,
-            files=(),
-            summary=summary,
-            error=f"cannot write the report to {where}: {reason}",
-        )
+        return WrittenRun(folder=None, files=(), summary=summary, error=f"cannot write the report to {where}: {reason}")
     return WrittenRun(folder=folder, files=tuple(written), summary=summary)
