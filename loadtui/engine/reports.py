@@ -448,6 +448,23 @@ def _svg_chart(series: list[tuple[float, float, float]], width: int = 900, heigh
     )
 
 
+def _svg_line(values: list[float], unit: str, width: int = 900, height: int = 140) -> str:
+    """One series as an inline SVG polyline, scaled to its own range (for the watched RSS curves)."""
+    if len(values) < 2:
+        return "<p>Not enough samples for a chart.</p>"
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - (v - low) / span * (height - 10) - 5:.1f}" for i, v in enumerate(values)
+    )
+    return (
+        f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" role="img" aria-label="{unit} over the run">'
+        f'<polyline fill="none" stroke="#9467bd" stroke-width="1.5" points="{points}"/></svg>'
+        f"<p>from {low:.1f} to {high:.1f} {unit}</p>"
+    )
+
+
 def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
     """What Locust's report lacks: the profile switches and the load generator's host over time."""
     esc = html.escape
@@ -469,6 +486,12 @@ def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
         if host["generator_saturated"]
         else ""
     )
+    watched = "".join(
+        f"<h3>Watched: {esc(w['spec'])} ({esc(w['state'])})</h3><p>RSS {w['rss_mb']} MB, growth "
+        f"{w['rss_growth_mb']} MB, slope {w['rss_slope_mb_per_min']} MB/min, CPU {w['cpu_percent']}%, "
+        f"{w['threads']} threads, {w['connections']} connections</p>{_svg_line(w['rss_series_mb'], 'MB RSS')}"
+        for w in summary.get("watched", [])
+    )
     return f"""
     <section id="loadtui" style="font-family:sans-serif;max-width:1150px;margin:2em auto;padding:0 24px">
       <style>#loadtui table{{border-collapse:collapse}}#loadtui td,#loadtui th{{border:1px solid #ccc;
@@ -483,6 +506,7 @@ def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
       {switches}
       <h3>Load generator host</h3>
       {_svg_chart(run.host_stats.series)}
+      {watched}
     </section>
 """
 

@@ -100,6 +100,8 @@ rss_slope_mb_per_min = { warn = 5, fail = 20 }
     states = {t["scope"]: t["state"] for t in summary["thresholds"]}
     assert states[f"watch {leaking.pid}"] == "fail" and summary["verdict"] == "fail"
     assert f"watched {leaking.pid}: running" in done.stdout
+    html = next((tmp_path / "reports").glob("*/report.html")).read_text()
+    assert f"Watched: {leaking.pid} (running)" in html and "MB RSS over the run" in html
 
 
 def test_a_name_follows_the_process_and_its_children_and_sees_a_restart(tmp_path: Path) -> None:
