@@ -459,7 +459,8 @@ def _svg_line(values: list[float], unit: str, width: int = 900, height: int = 14
         f"{i * step:.1f},{height - (v - low) / span * (height - 10) - 5:.1f}" for i, v in enumerate(values)
     )
     return (
-        f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" role="img" aria-label="{unit} over the run">'
+        f'<svg viewBox="0 0 {width} {height}" width="100%" height="{height}" role="img" '
+        f'aria-label="{unit} over the run">'
         f'<polyline fill="none" stroke="#9467bd" stroke-width="1.5" points="{points}"/></svg>'
         f"<p>from {low:.1f} to {high:.1f} {unit}</p>"
     )
