@@ -22,11 +22,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import gevent
-import httpx
 import locust
 from gevent.event import Event
 
@@ -37,6 +36,9 @@ from .locustfile import LoadedLocustfile
 from .profiles import Profile, ProfileSet
 from .session import END_REASONS, HISTORY_POINTS, RunResult, SessionError
 from .snapshot import EndpointRow, ExceptionRow, FailureRow, History, HostSample, Snapshot, Totals, WorkerRow
+
+if TYPE_CHECKING:
+    import httpx
 
 AUTH_ENV = "LOADTUI_ATTACH_AUTH"
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 10.0)
@@ -98,6 +100,11 @@ class AttachedSession:
         self.message = f"Attaching to {self.url}"
         self.connection = "connecting"
         """``ok``, or what went wrong with the last poll (shown in the header)."""
+        # Imported here, not at the top: httpx imports rich (for its own CLI) when rich is installed,
+        # and the engine's modules must import without it (tests/unit/test_imports.py).
+        import httpx
+
+        self._http_error: type[Exception] = httpx.HTTPError
         self._client = httpx.Client(base_url=self.url, auth=auth, timeout=timeout, transport=transport)
         self._stats: dict[str, Any] = {}
         self._exceptions: list[dict[str, Any]] = []
@@ -146,7 +153,7 @@ class AttachedSession:
             stats = self._get("/stats/requests").json()
             if int(time.time()) % 5 == 0 or not self._exceptions:
                 self._exceptions = list(self._get("/exceptions").json().get("exceptions", []))
-        except (httpx.HTTPError, SessionError, ValueError) as exc:
+        except (self._http_error, SessionError, ValueError) as exc:
             self._failed_polls += 1
             retry = BACKOFF[min(self._failed_polls, len(BACKOFF)) - 1]
             self.connection = f"{_describe(exc)} (retrying in {retry:g}s)"
@@ -311,7 +318,7 @@ class AttachedSession:
                 raise SessionError(f"401 from {self.url}{path}: set {AUTH_ENV}=user:password")
             response.raise_for_status()
             return response
-        except httpx.HTTPError as exc:
+        except self._http_error as exc:
             raise SessionError(f"{self.url}{path}: {_describe(exc)}") from None
 
     def _swarm(self, users: int, spawn_rate: float) -> None:
@@ -397,7 +404,7 @@ class AttachedSession:
     def _fetch(self, path: str) -> str | None:
         try:
             return self._get(path).text
-        except (httpx.HTTPError, SessionError):
+        except (self._http_error, SessionError):
             return None
 
     def _write(self, reason: str, report_dir: Path, *, suffix: str = "") -> RunResult:
@@ -493,6 +500,8 @@ class AttachedSession:
 
 
 def _describe(exc: BaseException) -> str:
+    import httpx
+
     if isinstance(exc, httpx.ConnectError):
         return "connection refused"
     if isinstance(exc, httpx.TimeoutException):

@@ -10,7 +10,6 @@ profile that already inherited the third when the file was loaded.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import math
 import os
@@ -673,22 +672,13 @@ def save(
 
 def _write_with_backup(target: Path, text: str) -> None:
     import shutil
-    import tempfile
+
+    from .files import atomic_write
 
     target = target.resolve() if target.exists() else target.absolute()
     try:
         if target.exists():
             shutil.copy2(target, target.with_name(target.name + ".bak"))
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(target, text)
     except OSError as exc:
         raise ProfileError(f"{target}: cannot save: {exc.strerror or exc}") from None

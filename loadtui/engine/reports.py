@@ -13,15 +13,12 @@ second signal) never sees half a file.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import html
 import io
 import json
-import os
 import platform
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +33,7 @@ from locust.html import get_html_report
 from .. import __version__
 from . import compare as compare_mod
 from . import thresholds as thresholds_mod
+from .files import atomic_write
 from .profiles import format_duration
 from .snapshot import HostSample
 from .watch import WatchedState
@@ -405,20 +403,6 @@ def run_folder_name(started_at: float, profile: str) -> str:
     return f"{stamp}-{safe}"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _svg_chart(series: list[tuple[float, float, float]], width: int = 900, height: int = 180) -> str:
     """CPU and memory % over the run as an inline SVG (no script, no external asset)."""
     if len(series) < 2:
@@ -568,7 +552,7 @@ def write_folder(
         written = []
         for file_name in sorted(files, key=lambda f: f == "summary.json"):  # summary.json last: a run is listed
             path = folder / file_name  # by it, so it appears only once the rest is there
-            _atomic_write(path, files[file_name])
+            atomic_write(path, files[file_name])
             written.append(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)

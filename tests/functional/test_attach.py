@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from loadtui.engine.attach import AttachedSession, auth_from_env
+from loadtui.engine.reports import FILES
 from loadtui.engine.session import SessionError
 from tests.helpers import LOCUSTFILES, run_loadtui
 
@@ -77,17 +78,7 @@ def test_attach_watch_drive_stop_and_save(tmp_path: Path, locust_web: str) -> No
     assert httpx.get(f"{locust_web}/stats/requests").json()["state"] == "stopped"  # the remote test stopped
     assert result.error is None and result.folder is not None and result.end_reason == "stopped"
     names = sorted(p.name for p in result.folder.iterdir())
-    assert names == sorted(
-        [
-            "report.html",
-            "stats.csv",
-            "stats_history.csv",
-            "failures.csv",
-            "exceptions.csv",
-            "summary.json",
-            "summary.txt",
-        ]
-    )
+    assert names == sorted(FILES)
     summary = json.loads((result.folder / "summary.json").read_text())
     aggregated = list(csv.DictReader((result.folder / "stats.csv").open()))[-1]
     assert int(aggregated["Request Count"]) == summary["totals"]["requests"] > 0

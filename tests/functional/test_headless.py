@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from loadtui.engine.reports import FILES
 from tests.helpers import LOCUSTFILES, ROOT, run_loadtui, write_profiles
 
 pytestmark = pytest.mark.slow
@@ -37,17 +38,7 @@ def only_run_folder(reports: Path) -> Path:
 
 def check_consistent(folder: Path) -> dict:  # type: ignore[type-arg]
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted(
-        [
-            "report.html",
-            "stats.csv",
-            "stats_history.csv",
-            "failures.csv",
-            "exceptions.csv",
-            "summary.json",
-            "summary.txt",
-        ]
-    ), names
+    assert names == sorted(FILES), names
     summary = json.loads((folder / "summary.json").read_text())
     aggregated = list(csv.DictReader((folder / "stats.csv").open()))[-1]
     assert aggregated["Name"] == "Aggregated"

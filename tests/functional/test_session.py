@@ -15,6 +15,7 @@ import pytest
 
 from loadtui.engine import profiles
 from loadtui.engine.demo_target import DemoTarget
+from loadtui.engine.reports import FILES
 from loadtui.engine.session import LoadSession, SessionError
 from tests.helpers import LOCUSTFILES, write_profiles
 
@@ -208,17 +209,7 @@ def test_report_totals_agree_with_each_other_and_the_target(
 
     assert result.end_reason == "stopped" and result.error is None and result.folder is not None
     folder = result.folder
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [
-            "report.html",
-            "stats.csv",
-            "stats_history.csv",
-            "failures.csv",
-            "exceptions.csv",
-            "summary.json",
-            "summary.txt",
-        ]
-    )
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
     summary = json.loads((folder / "summary.json").read_text())
     rows = list(csv.DictReader((folder / "stats.csv").open()))
     aggregated = rows[-1]

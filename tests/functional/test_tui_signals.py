@@ -14,6 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from loadtui.engine.reports import FILES
 from tests.helpers import write_profiles
 
 pytestmark = pytest.mark.slow
@@ -78,17 +79,7 @@ def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path
     folders = list((tmp_path / "reports").iterdir())
     assert len(folders) == 1
     names = sorted(p.name for p in folders[0].iterdir())
-    assert names == sorted(
-        [
-            "report.html",
-            "stats.csv",
-            "stats_history.csv",
-            "failures.csv",
-            "exceptions.csv",
-            "summary.json",
-            "summary.txt",
-        ]
-    )
+    assert names == sorted(FILES)
     summary = json.loads((folders[0] / "summary.json").read_text())
     assert summary["end_reason"] == reason and summary["totals"]["requests"] > 0
     assert took < 15, f"took {took:.1f}s to end"
