@@ -1,0 +1,389 @@
+"""Does loadtui cost the load generator anything? Requests/s against Locust itself, A/B alternated.
+
+    .venv/bin/python bench/bench.py                 # ~5 minutes, prints the table
+    .venv/bin/python bench/bench.py --write         # and writes bench/RESULTS.md
+    .venv/bin/python bench/bench.py --reps 5 --seconds 15
+
+Cases, each run ``--reps`` times in rotation (A B C A B C ...) so that the noise of a shared
+machine falls on all of them alike; the table reports medians:
+
+1. ``locust --headless`` alone (the reference);
+2. ``loadtui --headless``;
+3. ``loadtui`` with the full dashboard open, on a pseudo-terminal, as over SSH;
+4. the dashboard again with 3000 distinct endpoint names: requests/s, the dashboard's update time
+   (median, p95; measured in the app process, in-process via Textual's headless driver), how long
+   a key press takes to be handled, and peak RSS;
+5. ``loadtui --headless --workers 2`` against one process.
+
+The target is nginx on a loopback port when nginx is installed (``apt-get install nginx``), else
+loadtui's bundled demo target (much slower: then the target, not the generator, is the limit).
+Only 127.0.0.1 is ever contacted.
+"""
+
+# isort: off
+import locust  # gevent must patch the process before anything imports ssl
+
+# isort: on
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LOCUSTFILE = HERE / "locustfile.py"
+USERS = 10
+
+
+# --- the target -----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def target() -> Iterator[tuple[str, str]]:
+    """(base URL, description) of a fast loopback HTTP server for the run's length."""
+    nginx = shutil.which("nginx")
+    if nginx is None:
+        from loadtui.engine.demo_target import DemoTarget
+
+        with DemoTarget() as demo:
+            assert demo.url is not None
+            yield demo.url, "loadtui's demo target (nginx not installed: the target may be the limit)"
+        return
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="loadtui-bench-nginx-") as tmp:
+        conf = Path(tmp) / "nginx.conf"
+        conf.write_text(
+            f"""
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+    uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+    server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok\\n"; }} }}
+}}
+"""
+        )
+        proc = subprocess.Popen([nginx, "-c", str(conf), "-p", tmp], stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("nginx did not start")
+                time.sleep(0.05)
+            yield f"http://127.0.0.1:{port}", "nginx (1 worker process) on loopback"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+# --- the cases ------------------------------------------------------------------------------------
+
+
+def _python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def _profiles(directory: Path, url: str, tags: str, workers: int = 0) -> Path:
+    path = directory / "profiles.toml"
+    path.write_text(
+        f'[defaults]\nlocustfile = "{LOCUSTFILE}"\nhost = "{url}"\nreport_dir = "{directory / "reports"}"\n\n'
+        f'[profiles.bench]\nusers = {USERS}\nspawn_rate = {USERS}\ntags = ["{tags}"]\nworkers = {workers}\n'
+    )
+    return path
+
+
+def _summary(directory: Path) -> dict[str, Any]:
+    found = sorted((directory / "reports").glob("*/summary.json"))
+    if not found:
+        raise RuntimeError(f"no summary.json under {directory}")
+    return dict(json.loads(found[-1].read_text()))
+
+
+def locust_alone(url: str, seconds: int) -> dict[str, float]:
+    done = subprocess.run(
+        _python(
+            "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", str(USERS), "-r", str(USERS),
+            "-t", f"{seconds}s", "-H", url, "--tags", "one", "--json", "--only-summary",
+        ),
+        capture_output=True, text=True, timeout=seconds + 60, check=False,
+    )  # fmt: skip
+    entries = json.loads(done.stdout)
+    requests = sum(e["num_requests"] for e in entries)
+    span = max(e["last_request_timestamp"] for e in entries) - min(e["start_time"] for e in entries)
+    return {"rps": requests / span}
+
+
+def loadtui_headless(url: str, seconds: int, *extra: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
+        profiles = _profiles(Path(tmp), url, "one")
+        subprocess.run(
+            _python(
+                "-m", "loadtui", "--headless", "--profiles", str(profiles), "-p", "bench", "-t", f"{seconds}s", *extra
+            ),
+            cwd=tmp, capture_output=True, timeout=seconds + 90, check=False,
+        )  # fmt: skip
+        return {"rps": float(_summary(Path(tmp))["totals"]["rps"])}
+
+
+PTY_DRIVER = r"""
+import fcntl, os, pty, select, struct, sys, termios, time
+report_dir, *args = sys.argv[1:]
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    os.execvp(sys.executable, [sys.executable, "-m", "loadtui", *args])
+print(pid, flush=True)
+def done():
+    return any(name == "summary.json" for _, _, files in os.walk(report_dir) for name in files)
+quit_sent = 0.0
+while True:
+    ready, _, _ = select.select([fd], [], [], 0.1)
+    if ready:
+        try:
+            os.read(fd, 1 << 16)
+        except OSError:
+            break
+    if done() and time.time() - quit_sent > 2:
+        os.write(fd, b"q")  # the run ended by itself; leave the run-ended view
+        quit_sent = time.time()
+os.waitpid(pid, 0)
+"""
+
+
+def loadtui_dashboard(url: str, seconds: int, tags: str = "one", workers: int = 0) -> dict[str, float]:
+    """The whole app on a pseudo-terminal (its output drained as a terminal would)."""
+    with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
+        profiles = _profiles(Path(tmp), url, tags, workers)
+        driver = subprocess.Popen(
+            _python(
+                "-c", PTY_DRIVER, str(Path(tmp) / "reports"),
+                "--profiles", str(profiles), "-p", "bench", "-t", f"{seconds}s",
+            ),
+            cwd=tmp, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert driver.stdout is not None
+        app = psutil.Process(int(driver.stdout.readline()))
+        peak = 0
+        while driver.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, app.memory_info().rss)
+            time.sleep(0.25)
+        return {"rps": float(_summary(Path(tmp))["totals"]["rps"]), "peak_rss_mb": peak / 2**20}
+
+
+IN_APP = r"""
+import locust  # noqa
+import asyncio, json, statistics, sys, time
+from pathlib import Path
+import psutil
+from loadtui.engine import profiles as P
+from loadtui.ui.app import LoadTuiApp
+
+profiles_path, seconds = sys.argv[1], float(sys.argv[2])
+loaded = P.load(profiles_path)
+updates, keys, peak = [], [], 0
+
+async def main():
+    global peak
+    app = LoadTuiApp(loaded, profile="bench", refresh=1.0)
+    original = app.show_snapshot
+    def timed(snapshot):
+        started = time.perf_counter()
+        original(snapshot)
+        updates.append(1000 * (time.perf_counter() - started))
+    app.show_snapshot = timed
+    async with app.run_test(size=(120, 40)) as pilot:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            await asyncio.sleep(0.7)
+            # `o` cycles the endpoint table's sort: timed from the key event to its effect on the
+            # app's state (Pilot's press() waits for an idle app, which a busy one never is).
+            before = app.endpoint_view.sort_by
+            started = time.perf_counter()
+            app.simulate_key("o")
+            while app.endpoint_view.sort_by == before and time.perf_counter() - started < 10:
+                await asyncio.sleep(0.002)
+            keys.append(1000 * (time.perf_counter() - started))
+            peak = max(peak, psutil.Process().memory_info().rss)
+        result = app.session.stop("stopped")
+    return result
+
+result = asyncio.run(main())
+print(json.dumps({"rps": result.summary["totals"]["rps"], "names": len(result.summary["endpoints"]),
+                  "updates": updates, "keys": keys, "peak_rss_mb": peak / 2**20}))
+"""
+
+
+def dashboard_names_in_app(url: str, seconds: int, workers: int = 0) -> dict[str, float]:
+    """The dashboard with 3000 names, timed inside the app process (Textual's headless driver)."""
+    with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
+        profiles = _profiles(Path(tmp), url, "names", workers)
+        done = subprocess.run(
+            _python("-c", IN_APP, str(profiles), str(seconds)),
+            cwd=tmp, capture_output=True, text=True, timeout=seconds + 90, check=False,
+        )  # fmt: skip
+        data = json.loads(done.stdout.strip().splitlines()[-1])
+        updates = sorted(data["updates"][2:])  # the first updates build the table's rows
+        keys = sorted(data["keys"])
+        return {
+            "rps": data["rps"],
+            "names": data["names"],
+            "update_median_ms": statistics.median(updates),
+            "update_p95_ms": updates[int(0.95 * (len(updates) - 1))],
+            "key_median_ms": statistics.median(keys),
+            "key_p95_ms": keys[int(0.95 * (len(keys) - 1))],
+            "peak_rss_mb": data["peak_rss_mb"],
+        }
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+def rotate(cases: dict[str, Callable[[], dict[str, float]]], reps: int) -> dict[str, list[dict[str, float]]]:
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in cases}
+    for rep in range(reps):
+        for name, run in cases.items():
+            started = time.monotonic()
+            results[name].append(run())
+            print(
+                f"  rep {rep + 1}/{reps} {name}: {results[name][-1]} ({time.monotonic() - started:.0f}s)",
+                file=sys.stderr,
+            )
+    return results
+
+
+def median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")
+    args = parser.parse_args()
+    with target() as (url, what):
+        print(f"target: {what} at {url}", file=sys.stderr)
+        s = args.seconds
+        single = rotate(
+            {
+                "locust": lambda: locust_alone(url, s),
+                "headless": lambda: loadtui_headless(url, s),
+                "dashboard": lambda: loadtui_dashboard(url, s),
+                "dashboard_worker": lambda: loadtui_dashboard(url, s, workers=1),
+            },
+            args.reps,
+        )
+        names = rotate(
+            {
+                "locust": lambda: locust_alone(url, s),
+                "dashboard_names": lambda: dashboard_names_in_app(url, s),
+                "dashboard_names_worker": lambda: dashboard_names_in_app(url, s, workers=1),
+            },
+            args.reps,
+        )
+        workers = rotate(
+            {"one": lambda: loadtui_headless(url, s), "workers2": lambda: loadtui_headless(url, s, "--workers", "2")},
+            args.reps,
+        )
+    base = median(single["locust"], "rps")
+    base_names = median(names["locust"], "rps")
+
+    def names_row(label: str, n: list[dict[str, float]]) -> tuple[str, str, str, str]:
+        return (
+            f"{label}, {median(n, 'names'):.0f} names (vs locust, 1 name)",
+            f"{median(n, 'rps'):,.0f}",
+            f"{median(n, 'rps') / base_names:.2f}",
+            f"update median {median(n, 'update_median_ms'):.1f} ms, p95 {median(n, 'update_p95_ms'):.1f} ms; "
+            f"key median {median(n, 'key_median_ms'):.0f} ms, p95 {median(n, 'key_p95_ms'):.0f} ms; "
+            f"peak RSS {median(n, 'peak_rss_mb'):.0f} MB",
+        )
+
+    rows = [
+        ("1. locust --headless", f"{base:,.0f}", "1.00", ""),
+        (
+            "2. loadtui --headless",
+            f"{median(single['headless'], 'rps'):,.0f}",
+            f"{median(single['headless'], 'rps') / base:.2f}",
+            "",
+        ),
+        (
+            "3. loadtui, dashboard on a pty",
+            f"{median(single['dashboard'], 'rps'):,.0f}",
+            f"{median(single['dashboard'], 'rps') / base:.2f}",
+            f"peak RSS {median(single['dashboard'], 'peak_rss_mb'):.0f} MB",
+        ),
+        (
+            "3b. loadtui, dashboard on a pty, users in 1 worker process",
+            f"{median(single['dashboard_worker'], 'rps'):,.0f}",
+            f"{median(single['dashboard_worker'], 'rps') / base:.2f}",
+            f"peak RSS (UI process) {median(single['dashboard_worker'], 'peak_rss_mb'):.0f} MB",
+        ),
+        names_row("4. dashboard", names["dashboard_names"]),
+        names_row("4b. dashboard, users in 1 worker process", names["dashboard_names_worker"]),
+        (
+            "5. loadtui --headless --workers 2 (vs 1 process)",
+            f"{median(workers['workers2'], 'rps'):,.0f}",
+            f"{median(workers['workers2'], 'rps') / median(workers['one'], 'rps'):.2f}",
+            f"1 process: {median(workers['one'], 'rps'):,.0f} req/s",
+        ),
+    ]
+    header = ("case", "req/s (median)", "ratio", "notes")
+    table = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---"] * len(header)) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+    machine = (
+        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB; locust {locust.__version__}"
+    )
+    text = "\n".join(
+        [
+            f"Target: {what}. {USERS} users, FastHttpUser with no wait, {s} s per run, "
+            f"{args.reps} runs per case in rotation, medians.",
+            f"Machine: {machine}.",
+            "",
+            *table,
+        ]
+    )
+    print(text)
+    if args.write:
+        (HERE / "RESULTS.md").write_text(
+            "# Benchmark results\n\n"
+            f"Run on {time.strftime('%Y-%m-%d')} with `.venv/bin/python bench/bench.py --reps {args.reps} "
+            f"--seconds {s} --write`.\n\n{text}\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    asyncio.set_event_loop_policy(None)
+    sys.exit(main())
