@@ -136,8 +136,13 @@ def _workers_arg(value: str | None) -> int | str | None:
         raise BadInput(f'--workers: expected a number of worker processes or "auto", got {value!r}') from None
 
 
-def distribution_for(profile: Profile, args: argparse.Namespace) -> Distribution | None:
-    """--workers N (or the profile's workers) starts local workers; --master waits for others too."""
+def distribution_for(profile: Profile, args: argparse.Namespace, *, dashboard: bool = False) -> Distribution | None:
+    """--workers N (or the profile's workers) starts local workers; --master waits for others too.
+
+    Under the dashboard, a profile that does not say (workers unset) gets one worker process: the
+    screen's drawing then never shares a hub with the users (in-process it cost the generator up to
+    half its requests/s and slowed keys; see bench/RESULTS.md). ``workers = 0`` keeps them in-process.
+    """
     if args.master:
         if args.expect_workers < 1 and not profile.worker_count:
             raise BadInput("--master: say how many workers to wait for with --expect-workers N")
@@ -151,6 +156,8 @@ def distribution_for(profile: Profile, args: argparse.Namespace) -> Distribution
         raise BadInput("--expect-workers goes with --master (workers on other machines)")
     if profile.worker_count:
         return Distribution(local_workers=profile.worker_count)
+    if dashboard and profile.workers is None:
+        return Distribution(local_workers=1)
     return None
 
 
@@ -378,7 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .ui.app import run_app
 
         def session_factory(profiles: ProfileSet, profile: Profile, **kwargs: Any) -> LoadSession:
-            return LoadSession(profiles, profile, distribution=distribution_for(profile, args), **kwargs)
+            return LoadSession(
+                profiles, profile, distribution=distribution_for(profile, args, dashboard=True), **kwargs
+            )
 
         result = run_app(
             profiles, profile=profile_name, overrides=overrides, refresh=args.refresh, session_factory=session_factory

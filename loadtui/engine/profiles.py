@@ -100,14 +100,16 @@ class Profile:
     baseline_tolerance: str = "20%"
     watch: tuple[str, ...] = ()
     """Processes of the system under test to follow: PIDs or names (see :mod:`loadtui.engine.watch`)."""
-    workers: int | str = 0
-    """Local Locust worker processes (master/worker mode); 0: one process; ``"auto"``: one per core."""
+    workers: int | str | None = None
+    """Local Locust worker processes (master/worker mode); ``"auto"``: one per core; 0: the users run
+    in loadtui's own process. None (not set): in-process headless, one worker under the dashboard,
+    so that drawing the screen never competes with the users (bench/RESULTS.md has the figures)."""
 
     @property
     def worker_count(self) -> int:
         if self.workers == "auto":
             return os.cpu_count() or 1
-        return int(self.workers)
+        return int(self.workers or 0)
 
     @property
     def run_time_s(self) -> float | None:
@@ -529,7 +531,7 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
         value = getattr(profile, key)
         if base is not None and value == getattr(base, key):
             continue
-        if key == "run_time" and value is None:
+        if key in ("run_time", "workers") and value is None:
             continue
         if key in ("tags", "exclude_tags", "watch"):
             if key == "watch" and not value:
