@@ -86,3 +86,29 @@ def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, t
     assert summary["switches"][0]["to"] == "writers"
     _, alive = psutil.wait_procs([psutil.Process(pid) for pid in worker_pids if psutil.pid_exists(pid)], timeout=5)
     assert not alive
+
+
+def test_a_worker_that_dies_is_shown_missing_and_the_run_goes_on(tmp_path: Path, target: DemoTarget) -> None:
+    profile_set = profiles.load(
+        write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    session = LoadSession(
+        profile_set,
+        profile_set.get("four"),
+        report_dir=tmp_path / "reports",
+        distribution=Distribution(local_workers=2),
+    )
+    session.start()
+    runner = session.runner
+    assert runner is not None
+    wait_for(lambda: runner.user_count == 4)
+    session._worker_procs[0].kill()
+    # Locust's master marks it missing after its heartbeats stop (about 3 s) and moves its users.
+    wait_for(lambda: any(w.missing for w in session.snapshot().workers), timeout=20)
+    snap = session.snapshot()
+    assert snap.live and sum(1 for w in snap.workers if not w.missing) == 1
+    before = snap.totals.requests
+    gevent.sleep(2.5)
+    assert session.snapshot().totals.requests > before  # the run goes on with the other worker
+    result = session.stop()
+    assert result.folder is not None and result.error is None

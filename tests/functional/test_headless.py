@@ -216,3 +216,36 @@ def test_reports_lists_past_runs_newest_first(tmp_path: Path, demo_target) -> No
 
 def only_run_names(tmp_path: Path) -> list[str]:
     return sorted(p.name for p in (tmp_path / "reports").iterdir() if p.name.endswith("-quick"))
+
+
+def test_unwritable_report_dir_exits_2_and_says_where_the_report_went(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
+    (tmp_path / "not-a-dir").write_text("a file where the report directory should be")
+    done = run_loadtui("--headless", "-p", "quick", "-t", "2s", "--report-dir", "not-a-dir/reports", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "cannot write the report to" in done.stderr and "the report was saved to" in done.stderr
+    rescued = Path(done.stderr.split("the report was saved to ")[1].split(" instead")[0])
+    assert sorted(p.name for p in rescued.iterdir()) == sorted(FILES)
+    assert "Aggregated" in done.stdout
+
+
+def test_a_second_signal_while_the_report_is_written_does_not_corrupt_it(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "long"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGTERM)
+    for _ in range(5):  # an impatient operator
+        time.sleep(0.05)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    summary = check_consistent(only_run_folder(tmp_path / "reports"))
+    assert summary["end_reason"] == "terminated"
+    assert not list((tmp_path / "reports").glob("*/.*.tmp"))

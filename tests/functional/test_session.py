@@ -6,6 +6,8 @@ really does (target user counts, per-class users, which URLs were hit) and what 
 
 import csv
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -333,3 +335,16 @@ def test_export_mid_run_leaves_the_run_going_and_its_folder_name_free(
     final = session.stop()
     assert final.folder is not None and final.folder.name == partial.folder.name.split("-partial-")[0]
     assert final.summary["totals"]["requests"] > partial.summary["totals"]["requests"]
+
+
+def test_the_demo_target_dying_ends_the_run_with_a_report(tmp_path: Path) -> None:
+    profile_set = profiles.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py"))
+    session = make_session(profile_set, "small", tmp_path)  # no host: the bundled demo target
+    session.start()
+    assert session.demo_target and session._demo is not None and session._demo.pid is not None
+    gevent.sleep(1.5)
+    os.kill(session._demo.pid, signal.SIGKILL)
+    result = session.wait(timeout=15)
+    assert result is not None and result.end_reason == "error" and result.folder is not None
+    assert "demo target exited" in session.snapshot().message
+    assert json.loads((result.folder / "summary.json").read_text())["totals"]["requests"] > 0
