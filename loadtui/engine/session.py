@@ -151,6 +151,8 @@ class LoadSession:
         self.result: RunResult | None = None
         self.message = ""
 
+        if distribution is None and profile.worker_count:
+            distribution = Distribution(local_workers=profile.worker_count)
         self.distribution = distribution if distribution and distribution.workers_needed else None
         self.env: Environment | None = None
         self.runner: LocalRunner | MasterRunner | None = None
