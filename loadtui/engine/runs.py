@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -50,7 +51,15 @@ class PastRun:
         return str(self.summary.get("end_reason", "?"))
 
     def sort_key(self) -> str:
-        return self.started_at or self.folder.name
+        """``YYYYmmdd-HHMMSS`` (local time) for every run, broken ones included, so they sort together:
+        from the folder's name when it has loadtui's stamp, else from summary.json's started_at."""
+        stamp = re.match(r"\d{8}-\d{6}", self.folder.name)
+        if stamp:
+            return stamp.group(0)
+        try:
+            return datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).astimezone().strftime("%Y%m%d-%H%M%S")
+        except ValueError:
+            return ""
 
 
 def read_run(folder: Path) -> PastRun:

@@ -74,3 +74,21 @@ def test_companion_section_shows_switches_and_host_chart(tmp_path: Path) -> None
     assert section.count("<polyline") == 2
     page = reports._with_companion("<html><body><div id='root'></div></body></html>", section)
     assert page.index("id='root'") < page.index('id="loadtui"') < page.index("</body>")
+
+
+def test_past_runs_sort_newest_first_with_broken_ones_in_their_place(tmp_path: Path) -> None:
+    import json
+
+    from loadtui.engine.runs import list_runs
+
+    for name, started in (("20261101-100000-a", "2026-11-01T10:00:00Z"), ("20261103-100000-c", "2026-11-03T10:00:00Z")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"started_at": started, "totals": {}}))
+    broken = tmp_path / "20261102-100000-b"
+    broken.mkdir()
+    (broken / "summary.json").write_text("{not json")
+    assert [run.folder.name for run in list_runs(tmp_path)] == [
+        "20261103-100000-c",
+        "20261102-100000-b",
+        "20261101-100000-a",
+    ]
