@@ -242,7 +242,7 @@ class AttachedSession:
             state = "stopping" if state == "cleanup" else "ready"
         series = self._series
         end = self._ended_at or time.time()
-        message = self.message if self.connection == "ok" else f"Connection to {self.url}: {self.connection}"
+        connection = "" if self.connection == "ok" else self.connection
         return Snapshot(
             taken_at=time.time(),
             state=state,
@@ -305,7 +305,8 @@ class AttachedSession:
                 for w in (stats.get("workers") or [])
             ),
             end_reason=self.result.end_reason if self.result else None,
-            message=message,
+            message=self.message,
+            connection=connection,
             host_sample=self._host_sample,
         )
 

@@ -230,6 +230,8 @@ class Snapshot:
     """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
     watched: tuple[WatchedState, ...] = ()
     """The processes of the system under test given with --watch, one entry per spec."""
+    connection: str = ""
+    """Attached runs: what went wrong with the last poll of the Locust web UI ("" when all is well)."""
 
     @property
     def many_names(self) -> bool:

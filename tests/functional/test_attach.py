@@ -93,7 +93,7 @@ def test_connection_problems_are_shown_and_retried_not_fatal(tmp_path: Path) -> 
     session.start()
     gevent.sleep(1.5)
     snap = session.snapshot()
-    assert "connection refused (retrying in" in snap.message
+    assert snap.connection.startswith("connection refused (retrying in")
     assert snap.state == "ready"
     with pytest.raises(SessionError, match="connection refused"):
         session.change_users(1)
@@ -125,3 +125,15 @@ def test_credentials_come_from_the_environment_only() -> None:
 def test_bad_url_is_bad_input(tmp_path: Path) -> None:
     done = run_loadtui("attach", "localhost:8089", "--headless", cwd=tmp_path)
     assert done.returncode == 2 and "expected the URL of a Locust web UI" in done.stderr
+
+
+def test_the_header_says_when_the_web_ui_does_not_answer() -> None:
+    from loadtui.engine.snapshot import Snapshot, Totals
+    from loadtui.ui.widgets.status_line import status_text
+
+    snap = Snapshot(
+        taken_at=0.0, state="running", profile="attached", host="http://127.0.0.1:8089", demo_target=False,
+        locustfile="", started_at=0.0, elapsed_s=5.0, run_time_s=None, users=4, target_users=4, spawn_rate=1.0,
+        totals=Totals(), connection="connection refused (retrying in 4s)",
+    )  # fmt: skip
+    assert "⚠ connection refused (retrying in 4s)" in status_text(snap).plain.splitlines()[0]
