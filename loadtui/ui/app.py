@@ -6,12 +6,21 @@ comes while the previous snapshot is still being handled is skipped, never queue
 screen (thousands of endpoint names, a slow SSH link) shows fresher data rather than falling
 behind. Every session call is short and runs in this thread: gevent's hub runs the Locust users
 whenever Textual's loop waits.
+
+Snapshots carry only the top ``ENDPOINT_LIMIT`` endpoint rows by the table's sort, after its ``/``
+filter (``EndpointViewChanged``): with thousands of names the table stays bounded and cheap.
+
+Reports are never lost silently: when one cannot be written (``RunResult.error``) the session keeps
+the data, the app stays up, says where it could not go, and offers a retry or another directory;
+``q`` asks before quitting with a report that is written nowhere.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import os
 import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,11 +35,17 @@ from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.snapshot import Snapshot
 
 from .commands import LoadTuiCommands
-from .messages import SnapshotReady
+from .messages import EndpointView, EndpointViewChanged, SnapshotReady
 from .screens.dashboard import DashboardScreen
-from .screens.ended import EndedScreen
+from .screens.ended import EndedScreen, report_unwritten
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
+from .widgets.dialogs import ConfirmDialog, ConflictDialog, PromptDialog, UnwrittenReportDialog
+from .widgets.endpoint_table import FilterInput
+
+ENDPOINT_LIMIT = 200
+"""Endpoint rows per snapshot. 3000 names: the session builds a full snapshot in 42 ms against
+3 ms for the top 200; and a person reads the top of a sorted list, or filters with ``/``."""
 
 SessionFactory = Callable[..., Any]
 """``(profiles, profile, *, locustfile=, report_dir=) -> session``: LoadSession or a test double."""
@@ -59,7 +74,10 @@ class LoadTuiApp(App[Any]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall"), (50, "-huge")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Stop the run, write its report, exit"),
+        # Ctrl+C ends the run like q (report first), as it does headless; Textual's own only hints.
+        Binding("ctrl+c", "interrupt", "Stop & quit", show=False, priority=True, id="interrupt"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("R", "past_runs", "Past runs", id="past-runs"),
     ]
 
     def __init__(
@@ -91,6 +109,11 @@ class LoadTuiApp(App[Any]):
         self._ended_shown = False
         self._exiting = False
         self._last_message = ""
+        self.endpoint_view = EndpointView()
+        """The table's sort and filter, which every snapshot follows."""
+        self._refresh_again = False
+        self._comments_warned = False
+        self._quit_anyway = False
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -105,10 +128,27 @@ class LoadTuiApp(App[Any]):
         """SIGHUP (the SSH link dropped) and SIGTERM end the run the same way ``q`` does."""
         try:
             loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self.end_and_exit, "hangup")
+            loop.add_signal_handler(signal.SIGHUP, self._hang_up)
             loop.add_signal_handler(signal.SIGTERM, self.end_and_exit, "terminated")
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not the main thread (tests) or no such signal: Textual's own handling remains
+
+    def _hang_up(self) -> None:
+        """The terminal is gone (SSH dropped): write the report and leave without drawing on it.
+
+        The terminal's file descriptors are pointed at /dev/null first, so whatever Textual still
+        writes on the way out (its last frame, the escape codes that restore the terminal) goes
+        nowhere instead of failing with EIO on the dead pty.
+        """
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            os.close(devnull)
+        self.end_and_exit("hangup")
+
+    async def action_interrupt(self) -> None:
+        self.end_and_exit("interrupted")
 
     def on_unmount(self) -> None:
         self._close_session()
@@ -155,6 +195,8 @@ class LoadTuiApp(App[Any]):
         self._overrides_used = True
         self._ended_shown = False
         self._refresh_pending = False
+        self._quit_anyway = False
+        self.endpoint_view = EndpointView()
         self.result = None
         self._show_only_screen(DashboardScreen())
         self.refresh_snapshot()
@@ -178,8 +220,14 @@ class LoadTuiApp(App[Any]):
             self.skipped_refreshes += 1
             return
         self._refresh_pending = True
+        view = self.endpoint_view
         try:
-            snapshot = self.session.snapshot()
+            snapshot = self.session.snapshot(
+                endpoint_limit=ENDPOINT_LIMIT,
+                sort_by=view.sort_by,
+                descending=view.descending,
+                name_filter=view.name_filter,
+            )
         except Exception:
             self._refresh_pending = False
             raise
@@ -192,6 +240,18 @@ class LoadTuiApp(App[Any]):
             self._refresh_pending = False
         if self.session is not None and self.session.result is not None:
             self.show_ended(self.session.result)
+        elif self._refresh_again:
+            self._refresh_again = False
+            self.refresh_snapshot()
+
+    def on_endpoint_view_changed(self, message: EndpointViewChanged) -> None:
+        """Sort or filter changed: a snapshot now (typing filters as you type), or right after the
+        one being shown, rather than at the next tick."""
+        self.endpoint_view = message.view
+        if self._refresh_pending:
+            self._refresh_again = True
+        else:
+            self.refresh_snapshot()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.last_snapshot = snapshot
@@ -280,29 +340,242 @@ class LoadTuiApp(App[Any]):
         result = session.stop(reason) if session.result is None else session.result
         self.result = result
         with contextlib.suppress(Exception):
-            self.show_snapshot(session.snapshot())
+            self.show_snapshot(session.snapshot(endpoint_limit=ENDPOINT_LIMIT))
         self.show_ended(result)
+        self._say_if_unwritten(result)
         return result
 
     def show_ended(self, result: Any) -> None:
         self.result = result
         # Quitting also ends the run; a tick handled after exit() must not mount a screen on an
         # app that is shutting down.
-        if self._ended_shown or self._exiting:
+        if self._exiting:
+            return
+        if self._ended_shown:
+            for screen in self.screen_stack:
+                if isinstance(screen, EndedScreen):
+                    screen.show_result(result)
             return
         self._ended_shown = True
         self.push_screen(EndedScreen(result, self.last_snapshot))
 
+    # --- reports: export, and disk problems --------------------------------------------------------
+
+    def _say_if_unwritten(self, result: Any) -> None:
+        if report_unwritten(result):
+            self.notify(
+                f"{result.error}. The data is kept: r retries, a picks another directory.",
+                title="Report not written",
+                severity="error",
+                timeout=15,
+            )
+
+    def export_report(self, report_dir: Path | None = None) -> Any:
+        """``e``: a report of the run so far, in a ``-partial-`` folder; the run goes on."""
+        session = self.session
+        if session is None:
+            return None
+        try:
+            result = session.export_report(report_dir)
+        except Exception as exc:  # SessionError: the run has not started
+            self.notify(str(exc), title="Export refused", severity="error")
+            return None
+        if result.error:
+            self.notify(
+                f"{result.error}. The run goes on; e retries, or type another directory.",
+                title="Export not written",
+                severity="error",
+                timeout=15,
+            )
+            self._ask_dir(result.error, self._export_to)
+        else:
+            self._notice(f"Report of the run so far: {result.folder}", title="Exported", timeout=8)
+        return result
+
+    def _export_to(self, directory: str | None) -> None:
+        if directory:
+            self.export_report(Path(directory).expanduser())
+
+    def retry_report(self) -> Any:
+        """The ended run's report, written again where it should have gone."""
+        return self.write_report_to(None)
+
+    def ask_report_dir(self) -> None:
+        result = self.session.result if self.session is not None else None
+        self._ask_dir(getattr(result, "error", None) or "", self._write_to_answer)
+
+    def _write_to_answer(self, directory: str | None) -> None:
+        if directory:
+            self.write_report_to(Path(directory).expanduser())
+
+    def _ask_dir(self, error: str, callback: Callable[[str | None], None]) -> None:
+        from rich.text import Text
+
+        session = self.session
+        current = getattr(session, "report_dir", None) or self.report_dir or ""
+        message = Text.assemble(
+            ("Could not write the report\n", "bold red"),
+            (f"{error}\n\n" if error else "\n"),
+            "The data is kept in memory. Write it to this directory instead (created if missing):",
+        )
+        self.push_screen(
+            PromptDialog("Report directory", message, value=str(current), id="report-dir-dialog"), callback
+        )
+
+    def write_report_to(self, directory: Path | None) -> Any:
+        """Writes the ended run's report to ``directory`` (None: the run's own); says how it went."""
+        session = self.session
+        if session is None or session.result is None:
+            return None
+        try:
+            result = session.write_report(directory)
+        except Exception as exc:
+            self.notify(str(exc), title="Report not written", severity="error", timeout=10)
+            return None
+        self.result = result
+        self.show_ended(result)
+        if report_unwritten(result):
+            self._say_if_unwritten(result)
+        else:
+            self._notice(f"Report written: {result.folder}", title="Report", timeout=8)
+        return result
+
+    # --- S: the live settings as a new profile ---------------------------------------------------
+
+    def live_profile(self, name: str) -> Profile:
+        """The running profile with the live users and class weights, under ``name``, no stages."""
+        session = self.session
+        target = session.snapshot(endpoint_limit=0).target_users
+        classes = getattr(session.locustfile, "user_classes", {}) or {}
+        weights = {cls.__name__: int(cls.weight) for cls in classes.values() if hasattr(cls, "weight")}
+        if not weights:
+            weights = dict(session.locustfile.weights(session.profile))
+        return dataclasses.replace(session.profile, name=name, users=target, weights=weights, stages=())
+
+    def _check_new_name(self, name: str) -> str | None:
+        try:
+            profiles_mod.check_name(name)
+        except profiles_mod.ProfileError as exc:
+            return str(exc)
+        if name in self.profiles.profiles:
+            return f"{name!r} already exists in {self.profiles.path.name}: choose another name"
+        return None
+
+    def ask_save_live_profile(self) -> None:
+        """``S``: asks for a name, then saves (warning first if the file has comments)."""
+        session = self._live_session()
+        if session is None:
+            return
+        target = profiles_mod.save_target(self.profiles)
+        message = (
+            f"Save the live settings of {session.profile.name} (users now, spawn rate, class weights) "
+            f"as a new profile in {target}. Name:"
+        )
+        self.push_screen(
+            PromptDialog("Save as profile", message, validate=self._check_new_name, id="save-profile-dialog"),
+            self._save_name_chosen,
+        )
+
+    def _save_name_chosen(self, name: str | None) -> None:
+        if not name:
+            return
+        if not self._comments_warned and profiles_mod.has_comments(self.profiles.text):
+            target = profiles_mod.save_target(self.profiles)
+            message = (
+                f"{target} has comments. Saving rewrites it without them (the current file is kept as "
+                f"{target.name}.bak). Save anyway?"
+            )
+
+            def answered(answer: str | None) -> None:
+                if answer == "yes":
+                    self._comments_warned = True
+                    self.save_live_profile(name)
+
+            self.push_screen(ConfirmDialog("Comments will be lost", message, id="comments-dialog"), answered)
+            return
+        self.save_live_profile(name)
+
+    def save_live_profile(self, name: str, *, force: bool = False) -> bool:
+        """Writes the new profile; on a concurrent edit, asks to reload or overwrite."""
+        session = self.session
+        if session is None:
+            return False
+        try:
+            profile = self.live_profile(name)
+            saved = profiles_mod.save(self.profiles, put=profile, force=force)
+        except profiles_mod.ProfileConflict as exc:
+            self.push_screen(
+                ConflictDialog("profiles.toml changed on disk", str(exc), id="conflict-dialog"),
+                lambda answer: self._conflict_answered(answer, name),
+            )
+            return False
+        except profiles_mod.ProfileError as exc:
+            self.notify(str(exc), title="Profile not saved", severity="error", timeout=10)
+            return False
+        self.profiles_saved(saved)
+        number = saved.names.index(name) + 1 if name in saved.names else 0
+        key = f" (key {number})" if 1 <= number <= 9 else ""
+        self._notice(f"Saved profile {name}{key} to {profiles_mod.save_target(saved)}", title="Saved", timeout=8)
+        return True
+
+    def _conflict_answered(self, answer: str | None, name: str) -> None:
+        if answer == "overwrite":
+            self.save_live_profile(name, force=True)
+        elif answer == "reload":
+            try:
+                reloaded = profiles_mod.load(self.profiles.path)
+            except profiles_mod.ProfileError as exc:
+                self.notify(str(exc), title="Cannot reload", severity="error", timeout=10)
+                return
+            self.profiles_saved(reloaded)
+            if name in reloaded.profiles:
+                self.notify(f"The file on disk already has a profile {name!r}: not saved", severity="warning")
+                return
+            self.save_live_profile(name)
+
+    def profiles_saved(self, profile_set: ProfileSet) -> None:
+        """profiles.toml was written or reloaded: the 1-9 keys, picker and session use the new set."""
+        self.profiles = profile_set
+        if self.session is not None:
+            self.session.profiles = profile_set
+
     def end_and_exit(self, reason: str = "quit") -> None:
-        """``q``, Ctrl+Q, SIGHUP, SIGTERM: a live run is stopped and its report written first."""
-        self._exiting = True
+        """``q``, Ctrl+Q, SIGHUP, SIGTERM: a live run is stopped and its report written first.
+
+        From the keyboard, a report that could not be written keeps the app up (the ended view
+        says why, with the ways out); a signal exits regardless, there is nobody left to ask.
+        """
         if self.session is not None:
             if self.session.result is None:
                 self.notify("Stopping the run and writing the report…", timeout=5)
                 self.result = self.session.stop(reason)
             else:
                 self.result = self.session.result
+        if reason in ("quit", "interrupted") and not self._quit_anyway and report_unwritten(self.result):
+            self.show_ended(self.result)
+            self.push_screen(
+                UnwrittenReportDialog("The report is not written", self._unwritten_message(), id="unwritten-dialog"),
+                self._unwritten_answered,
+            )
+            return
+        self._exiting = True
         self.exit(self.result)
+
+    def _unwritten_message(self) -> str:
+        error = getattr(self.result, "error", "") or "the report could not be written"
+        return (
+            f"{error}.\n\nThe run's data is only in memory: quitting now loses it.\n"
+            "r retry  ·  a write it to another directory  ·  y quit anyway  ·  Esc stay"
+        )
+
+    def _unwritten_answered(self, answer: str | None) -> None:
+        if answer == "retry":
+            self.retry_report()
+        elif answer == "another":
+            self.ask_report_dir()
+        elif answer == "quit":
+            self._quit_anyway = True
+            self.end_and_exit("quit")
 
     async def action_quit(self) -> None:
         self.end_and_exit("quit")
@@ -313,8 +586,22 @@ class LoadTuiApp(App[Any]):
         sections: list[tuple[str, list[Any]]] = [("Everywhere", list(self.BINDINGS))]
         sections.append(("Dashboard", list(DashboardScreen.BINDINGS)))
         sections.append(("Profile picker", list(PickerScreen.BINDINGS)))
+        sections.append(("Endpoint filter (/)", list(FilterInput.BINDINGS)))
         sections.append(("Run ended", list(EndedScreen.BINDINGS)))
+        from .screens.editor import ProfileEditor
+        from .screens.reports import ReportsScreen
+
+        sections.append(("Past runs (R)", list(ReportsScreen.BINDINGS)))
+        sections.append(("Profile editor (n, c, E in the picker)", list(ProfileEditor.BINDINGS)))
+        sections.append(("Report not written (q)", list(UnwrittenReportDialog.BINDINGS)))
+        sections.append(("profiles.toml changed on disk (S)", list(ConflictDialog.BINDINGS)))
         self.push_screen(HelpScreen(sections))
+
+    def action_past_runs(self) -> None:
+        from .screens.reports import ReportsScreen  # imported on use: the reports screen is rarely opened
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen(self.report_dir or self.profiles.report_dir_path()))
 
 
 def run_app(

@@ -54,3 +54,36 @@ def fmt_bytes(value: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} TiB"  # unreachable, keeps type checkers content
+
+
+# --- thresholds ---------------------------------------------------------------------------------
+
+STATE_STYLES = {"ok": "green", "warn": "bold yellow", "fail": "bold red", "no data": "dim"}
+"""Threshold states. Always shown with their symbol (thresholds.STATE_SYMBOLS) or word too."""
+
+VERDICTS = {
+    "pass": ("✓ PASS", "bold green"),
+    "warn": ("! WARN", "bold yellow"),
+    "fail": ("✗ FAIL", "bold red"),
+}
+"""Verdict word and style: the symbol and word read the same in a monochrome terminal."""
+
+
+def fmt_metric(metric: str, value: float | None) -> str:
+    """A threshold figure in its own unit: ``p95_ms`` in ms, ``fail_ratio`` in %, ``rps_min`` in /s."""
+    if value is None:
+        return "-"
+    if metric == "fail_ratio":
+        return f"{100.0 * value:.2f}%"
+    if metric == "rps_min":
+        return f"{value:,.1f}/s"
+    return f"{fmt_ms(value)} ms"
+
+
+def fmt_limit(metric: str, fail: float, warn: float | None) -> str:
+    """``≤ 100 ms (warn 50 ms)``; ``≥ 50.0/s`` for the lower limit ``rps_min``."""
+    op = "≥" if metric == "rps_min" else "≤"
+    text = f"{op} {fmt_metric(metric, fail)}"
+    if warn is not None:
+        text += f" (warn {fmt_metric(metric, warn)})"
+    return text

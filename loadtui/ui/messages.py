@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.message import Message
 
 from loadtui.engine.snapshot import Snapshot
@@ -26,3 +28,26 @@ class ProfileChosen(Message):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    """What the endpoint table shows: every snapshot is built for it (``session.snapshot()``)."""
+
+    sort_by: str = "name"
+    """One of ``snapshot.SORT_KEYS``."""
+    descending: bool = False
+    name_filter: str = ""
+    """Case-insensitive substring of ``"METHOD name"``; empty: every name."""
+
+
+class EndpointViewChanged(Message):
+    """The endpoint table's sort or ``/`` filter changed: the next snapshot must follow it.
+
+    The session builds only the top rows (``endpoint_limit``) by this sort, after this filter, so
+    thousands of names cost the snapshot what a few hundred do.
+    """
+
+    def __init__(self, view: EndpointView) -> None:
+        super().__init__()
+        self.view = view

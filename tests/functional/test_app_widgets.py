@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 from appdata import FakeSession, fake_loader, make_snapshot, profile_set
 
 from loadtui.engine.snapshot import EndpointRow
-from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
 from loadtui.ui.messages import SnapshotReady
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
@@ -84,6 +84,7 @@ class TestDataPath:
             assert table.row_count == 2
 
     async def test_thousands_of_endpoints(self) -> None:
+        """3000 names: the app asks for the top ENDPOINT_LIMIT rows; the table stays bounded."""
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             base = make_snapshot()
@@ -93,11 +94,15 @@ class TestDataPath:
             app.session.next_snapshot = replace(base, endpoints=rows, endpoint_count=3000)
             app.refresh_snapshot()
             await pilot.pause()
-            assert endpoint_table(app).row_count == 3000
+            assert app.session.snapshot_args["endpoint_limit"] == ENDPOINT_LIMIT
+            assert endpoint_table(app).row_count == ENDPOINT_LIMIT
+            info = str(app.screen.query_one("#endpoint-info").render())
+            assert "showing 200 of 3,000 names" in info
+            assert "name=" in info  # many_names: group them with name=
             # The second tick changes nothing: every row is compared and skipped.
             app.refresh_snapshot()
             await pilot.pause()
-            assert endpoint_table(app).row_count == 3000
+            assert endpoint_table(app).row_count == ENDPOINT_LIMIT
 
     async def test_refresh_skipped_while_one_is_pending(self) -> None:
         app = make_app()
@@ -235,7 +240,7 @@ class TestKeys:
             assert "KeyError" in traceback
             await pilot.press("h")
             assert app.focused is app.screen.query_one(HostPanel)
-            await pilot.press("e")
+            await pilot.press("E")
             assert tabs.active == "tab-endpoints"
             assert app.focused is endpoint_table(app)
             await pilot.press("tab")

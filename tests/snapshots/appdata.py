@@ -262,15 +262,41 @@ class FakeSession:
     def start(self) -> None:
         self.started = True
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(
+        self,
+        *,
+        endpoint_limit: int | None = None,
+        sort_by: str = "name",
+        descending: bool = False,
+        name_filter: str = "",
+    ) -> Snapshot:
+        """As LoadSession's: the filter, then the top ``endpoint_limit`` rows by ``sort_by``."""
+        self.snapshot_args = {
+            "endpoint_limit": endpoint_limit,
+            "sort_by": sort_by,
+            "descending": descending,
+            "name_filter": name_filter,
+        }
         base = self.next_snapshot or make_snapshot()
         state = "stopped" if self.result else base.state
+        rows = base.endpoints
+        count = base.endpoint_count or len(rows)
+        if name_filter:
+            rows = tuple(r for r in rows if name_filter.lower() in f"{r.method} {r.name}".lower())
+        matched = len(rows) if name_filter else (base.endpoints_matched or count)
+        if endpoint_limit is not None and len(rows) > endpoint_limit:
+            field_name = {"fail_ratio": "failures", "current_rps": "current_rps"}.get(sort_by, sort_by)
+            top = sorted(rows, key=lambda r: getattr(r, field_name, r.name), reverse=descending)[:endpoint_limit]
+            rows = tuple(sorted(top, key=lambda r: (r.name, r.method)))
         return replace(
             base,
             profile=self.profile.name,
             target_users=self.target,
             state=state,
             end_reason=self.result.end_reason if self.result else None,
+            endpoints=rows,
+            endpoint_count=count,
+            endpoints_matched=matched,
         )
 
     def switch_profile(self, profile: Profile | str) -> str:
@@ -298,8 +324,106 @@ class FakeSession:
         self.calls.append(("stop", reason))
         return self.result
 
+    def export_report(self, report_dir: Path | None = None) -> FakeResult:
+        folder = (report_dir or self.report_dir) / "20231114-221320-light-partial-221420"
+        self.calls.append(("export_report", report_dir))
+        return FakeResult("running", folder, (folder / "report.html",))
+
+    def write_report(self, report_dir: Path | None = None) -> FakeResult:
+        assert self.result is not None
+        folder = (report_dir or self.report_dir) / "20231114-221320-light"
+        self.result = FakeResult(self.result.end_reason, folder, (folder / "report.html",), self.result.summary)
+        self.calls.append(("write_report", report_dir))
+        return self.result
+
     def add_run_ended_listener(self, callback: Any) -> None:
         pass
 
     def close(self) -> None:
         self.closed = True
+
+
+# --- thresholds, verdicts and workers (dashboard issue 6/7 tests) ---------------------------------
+
+THRESHOLDS_TOML = """\
+[thresholds]
+p95_ms = { warn = 50, fail = 100 }
+fail_ratio = { warn = 0.001, fail = 0.05 }
+rps_min = 50
+[[thresholds.endpoints]]
+name = "/api/v1/search*"
+p95_ms = { warn = 80, fail = 100 }
+[[thresholds.endpoints]]
+name = "/api/v1/login"
+p95_ms = 500
+[[thresholds.endpoints]]
+name = "/api/v2/*"
+p99_ms = 300
+"""
+
+
+def threshold_results(snapshot: Snapshot) -> tuple[Any, ...]:
+    """The engine's own evaluation of THRESHOLDS_TOML on a hand-made snapshot's figures."""
+    import tomllib
+
+    from loadtui.engine import thresholds
+
+    def error(key: str, message: str) -> Exception:
+        return ValueError(f"{key}: {message}")
+
+    limits = thresholds.parse(tomllib.loads(THRESHOLDS_TOML)["thresholds"], error)
+
+    def figures(row: Any, rps: float) -> Any:
+        p50 = row.median_ms if isinstance(row, EndpointRow) else row.p50_ms
+        return thresholds.Figures(
+            row.requests, row.failures, rps, row.avg_ms, row.max_ms, p50, row.p95_ms, row.p95_ms, row.p99_ms
+        )
+
+    totals = snapshot.totals
+    rows = [(r.method, r.name, figures(r, r.current_rps)) for r in snapshot.endpoints]
+    return thresholds.evaluate(limits, figures(totals, totals.avg_rps), rows)
+
+
+def make_threshold_snapshot(**kwargs: Any) -> Snapshot:
+    """make_snapshot() with the thresholds above judged: p95 warns, search fails, v2 has no data."""
+    from loadtui.engine import thresholds
+
+    snapshot = make_snapshot(**kwargs)
+    results = threshold_results(snapshot)
+    return replace(snapshot, thresholds=results, verdict=thresholds.verdict(results))
+
+
+def workers() -> tuple[Any, ...]:
+    from loadtui.engine.snapshot import WorkerRow
+
+    return (
+        WorkerRow("loadgen-1_0f1e2d3c4b5a69788796a5b4c3d2e1f0", "running", 4, 37.0, 88 * 1024**2, 3),
+        WorkerRow("loadgen-1_1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d", "running", 3, 95.0, 91 * 1024**2, 2),
+        WorkerRow("loadgen-2_9f8e7d6c5b4a39281706f5e4d3c2b1a0", "missing", 3, 0.0, 90 * 1024**2, 0),
+    )
+
+
+def make_workers_snapshot(**kwargs: Any) -> Snapshot:
+    return replace(make_snapshot(**kwargs), workers=workers())
+
+
+def ended_summary(verdict: str = "fail") -> dict[str, Any]:
+    """A summary.json as a run with thresholds and a baseline leaves it (the parts the ended view reads)."""
+    snapshot = make_threshold_snapshot()
+    return {
+        "verdict": verdict,
+        "thresholds": [r.to_dict() for r in snapshot.thresholds],
+        "comparison": {
+            "baseline": "reports/20231113-101500-light",
+            "tolerance": 0.2,
+            "regressed": True,
+            "rows": [],
+            "text": (
+                "A: reports/20231113-101500-light\nB: reports/20231114-221320-light\n\n"
+                "scope                     p95: A -> B          fail %: A -> B\n"
+                "GET /                     20 -> 21 (+5%)       0.00% -> 0.00%\n"
+                "GET /api/v1/search?q=...  60 -> 115 (+92%) !   0.50% -> 2.00% (+300%) !  REGRESSED\n\n"
+                "2 regression(s) beyond 20% (marked !)"
+            ),
+        },
+    }

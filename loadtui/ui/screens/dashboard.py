@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -19,7 +21,9 @@ from ..widgets.failures_table import FailuresTable
 from ..widgets.host_panel import HostPanel
 from ..widgets.latency_chart import LatencyChart
 from ..widgets.status_line import StatusLine
+from ..widgets.thresholds_panel import ThresholdsTable, thresholds_tab_label
 from ..widgets.trends import TrendsPanel
+from ..widgets.workers_panel import WorkersTable, workers_tab_label
 
 if TYPE_CHECKING:
     from ..app import LoadTuiApp
@@ -75,14 +79,24 @@ class DashboardScreen(Screen[None]):
         Binding("r", "reset_stats", "Reset stats", id="reset-stats"),
         Binding("o", "cycle_sort", "Sort", id="cycle-sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
-        Binding("e", "show_panel('endpoints')", "Endpoints", show=False, id="show-endpoints"),
+        Binding("slash", "filter", "Filter", key_display="/", id="filter-endpoints"),
+        Binding("e", "export_report", "Export", id="export-report", tooltip="Write a report of the run so far"),
+        Binding("S", "save_profile", "Save as profile", id="save-live-profile"),
+        Binding("E", "show_panel('endpoints')", "Endpoints", show=False, id="show-endpoints"),
         Binding("f", "show_panel('failures')", "Failures", show=False, id="show-failures"),
         Binding("x", "show_panel('exceptions')", "Exceptions", show=False, id="show-exceptions"),
+        Binding("t", "show_panel('thresholds')", "Thresholds", show=False, id="show-thresholds"),
+        Binding("w", "show_panel('workers')", "Workers", show=False, id="show-workers"),
         Binding("h", "show_panel('host')", "Host panel", show=False, id="show-host"),
     ]
 
     snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, init=False)
     """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.update_ms: deque[float] = deque(maxlen=600)
+        """How long each snapshot took to show (ms), newest last: what the benchmark reports."""
 
     @property
     def loadtui(self) -> LoadTuiApp:
@@ -101,12 +115,20 @@ class DashboardScreen(Screen[None]):
                 yield FailuresTable(id="failures")
             with TabPane("Exceptions", id="tab-exceptions"):
                 yield ExceptionsView(id="exceptions-view")
+            with TabPane("Thresholds", id="tab-thresholds"):
+                yield ThresholdsTable(id="thresholds")
+            with TabPane("Workers", id="tab-workers"):
+                yield WorkersTable(id="workers")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#trends").border_title = "Trends"
         self.query_one("#host").border_title = "Host"
         self.query_one("#endpoints").focus()
+        tabs = self.query_one(TabbedContent)
+        # Shown once a snapshot has thresholds / workers: most runs have neither.
+        tabs.hide_tab("tab-thresholds")
+        tabs.hide_tab("tab-workers")
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
@@ -115,11 +137,12 @@ class DashboardScreen(Screen[None]):
         # shows it then.
         if snapshot is None or not self.is_mounted:
             return
+        started = time.perf_counter()
         # One batch: the screen repaints once for all panels, not once per widget.
         with self.app.batch_update():
             self.query_one(StatusLine).update_snapshot(snapshot)
             self.query_one(TrendsPanel).update_snapshot(snapshot)
-            self.query_one(HostPanel).update_snapshot(snapshot.host_sample)
+            self.query_one(HostPanel).update_snapshot(snapshot.host_sample, snapshot.watched)
             if self.query_one(LatencyChart).display:
                 self.query_one(LatencyChart).update_snapshot(snapshot)
             self.query_one(EndpointTable).update_snapshot(snapshot)
@@ -127,9 +150,26 @@ class DashboardScreen(Screen[None]):
             self.query_one(ExceptionsView).update_snapshot(snapshot)
             tabs = self.query_one(TabbedContent)
             # Counts in the tab labels: the failures are noticed even when their tab is hidden.
-            tabs.get_tab("tab-endpoints").label = f"Endpoints ({len(snapshot.endpoints)})"
+            tabs.get_tab("tab-endpoints").label = f"Endpoints ({snapshot.endpoint_count or len(snapshot.endpoints)})"
             tabs.get_tab("tab-failures").label = f"Failures ({len(snapshot.failures)})"
             tabs.get_tab("tab-exceptions").label = f"Exceptions ({len(snapshot.exceptions)})"
+            self._show_optional_tab(tabs, "thresholds", bool(snapshot.thresholds))
+            if snapshot.thresholds:
+                self.query_one(ThresholdsTable).update_snapshot(snapshot)
+                tabs.get_tab("tab-thresholds").label = thresholds_tab_label(snapshot)
+            self._show_optional_tab(tabs, "workers", bool(snapshot.workers))
+            if snapshot.workers:
+                self.query_one(WorkersTable).update_snapshot(snapshot)
+                tabs.get_tab("tab-workers").label = workers_tab_label(snapshot)
+        self.update_ms.append(1000.0 * (time.perf_counter() - started))
+
+    def _show_optional_tab(self, tabs: TabbedContent, panel: str, shown: bool) -> None:
+        tab = tabs.get_tab(f"tab-{panel}")
+        if tab.display != shown:
+            if shown:
+                tabs.show_tab(f"tab-{panel}")
+            else:
+                tabs.hide_tab(f"tab-{panel}")
 
     # --- actions: thin, the app owns the session -------------------------------------------------
 
@@ -166,6 +206,25 @@ class DashboardScreen(Screen[None]):
         if panel == "host":
             self.query_one(HostPanel).focus()
             return
-        self.query_one(TabbedContent).active = f"tab-{panel}"
-        target = {"endpoints": "#endpoints", "failures": "#failures", "exceptions": "#exceptions"}[panel]
-        self.query_one(target).focus()
+        tabs = self.query_one(TabbedContent)
+        if not tabs.get_tab(f"tab-{panel}").display:
+            why = {"thresholds": "this profile has no thresholds", "workers": "this run has no workers"}
+            self.notify(f"No {panel} panel: {why.get(panel, 'nothing to show')}", severity="warning", timeout=3)
+            return
+        tabs.active = f"tab-{panel}"
+        self.query_one(f"#{panel}").focus()
+
+    def action_filter(self) -> None:
+        """``/``: the endpoints tab, with the filter input focused."""
+        self.query_one(TabbedContent).active = "tab-endpoints"
+        self.query_one(EndpointTable).open_filter()
+
+    def action_export_report(self) -> None:
+        if self.loadtui._live_session() is None:
+            return
+        # Writing takes about a second: the notice is drawn first so the key visibly did something.
+        self.notify("Exporting a report of the run so far…", timeout=2)
+        self.call_after_refresh(self.loadtui.export_report)
+
+    def action_save_profile(self) -> None:
+        self.loadtui.ask_save_live_profile()

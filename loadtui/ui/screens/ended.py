@@ -1,4 +1,5 @@
-"""After the run: what happened, and where the report went."""
+"""After the run: the verdict first, then each threshold, the baseline comparison, the figures,
+and where the report went (or, after a disk error, where it could not go and how to retry)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,24 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from loadtui.engine.snapshot import Snapshot
+from loadtui.engine.thresholds import STATE_SYMBOLS
 
-from ..formatting import fmt_clock, fmt_int, fmt_ms, fmt_pct, fmt_rate
+from ..formatting import (
+    STATE_STYLES,
+    VERDICTS,
+    fmt_clock,
+    fmt_int,
+    fmt_limit,
+    fmt_metric,
+    fmt_ms,
+    fmt_pct,
+    fmt_rate,
+)
 
 END_REASONS = {
     "completed": "the run time elapsed",
@@ -23,15 +35,77 @@ END_REASONS = {
     "terminated": "terminated (SIGTERM)",
     "hangup": "the terminal hung up",
     "error": "an error ended it",
+    "aborted": "aborted: a failing threshold held for the profile's abort_on_fail time",
 }
+
+VERDICT_MEANING = {
+    "pass": "every threshold passed",
+    "warn": "no threshold failed, some crossed their warning level",
+    "fail": "at least one threshold failed",
+}
+
+
+def report_unwritten(result: Any) -> bool:
+    """The run ended but its report is nowhere on disk: the data is only in the session's memory."""
+    return result is not None and getattr(result, "folder", None) is None and bool(getattr(result, "error", None))
+
+
+def _threshold_rows(result: Any, snapshot: Snapshot | None) -> list[dict[str, Any]]:
+    """The report's list (summary.json) when there is one, else the last snapshot's."""
+    rows = (getattr(result, "summary", None) or {}).get("thresholds")
+    if rows:
+        return list(rows)
+    if snapshot is None:
+        return []
+    return [r.to_dict() for r in snapshot.thresholds]
+
+
+def _verdict(result: Any, snapshot: Snapshot | None) -> str | None:
+    summary = getattr(result, "summary", None) or {}
+    if "verdict" in summary:
+        return summary["verdict"]
+    return snapshot.verdict if snapshot is not None else None
 
 
 def ended_text(result: Any, snapshot: Snapshot | None) -> Text:
     """``result`` is the engine's RunResult (duck-typed so that test doubles need no engine)."""
-    text = Text()
+    # No wrapping: the comparison table is wide; the view scrolls sideways instead.
+    text = Text(no_wrap=True)
     reason = getattr(result, "end_reason", "stopped")
+    verdict = _verdict(result, snapshot)
+    if verdict in VERDICTS:
+        word, style = VERDICTS[verdict]
+        text.append(f"  {word}  ", style=f"{style} reverse")
+        text.append(f"  {VERDICT_MEANING[verdict]}\n\n", style="bold")
     text.append("■ RUN ENDED", style="bold")
     text.append(f"  {END_REASONS.get(reason, reason)}\n\n")
+
+    rows = _threshold_rows(result, snapshot)
+    if rows:
+        text.append("Thresholds\n", style="bold")
+        for row in rows:
+            state = row.get("state", "no data")
+            style = STATE_STYLES.get(state, "")
+            metric = row.get("metric", "")
+            # The scope last: on a narrow terminal a long endpoint name is what runs off the edge.
+            text.append(f"  {STATE_SYMBOLS.get(state, '?')} {state:<7} ", style=style)
+            text.append(f"{metric:<10} ")
+            text.append(f"{fmt_metric(metric, row.get('observed')):>9}", style=style)
+            text.append(f"  {fmt_limit(metric, row.get('fail', 0), row.get('warn')):<22} ", style="dim")
+            text.append(f"{row.get('scope', '')}\n", style="dim" if row.get("scope") == "overall" else "")
+        text.append("\n")
+
+    comparison = (getattr(result, "summary", None) or {}).get("comparison")
+    if comparison:
+        text.append(f"Compared with {comparison.get('baseline', 'the baseline')}\n", style="bold")
+        if comparison.get("error"):
+            text.append(f"  ! cannot compare: {comparison['error']}\n\n", style="bold yellow")
+        else:
+            for line in str(comparison.get("text", "")).splitlines():
+                regressed = line.rstrip().endswith("REGRESSED") or "regression(s)" in line
+                text.append(f"  {line}\n", style="bold red" if regressed else "")
+            text.append("\n")
+
     if snapshot is not None:
         totals = snapshot.totals
 
@@ -60,8 +134,15 @@ def ended_text(result: Any, snapshot: Snapshot | None) -> Text:
     error = getattr(result, "error", None)
     folder = getattr(result, "folder", None)
     if error:
-        text.append("! The report could not be written: ", style="bold reverse red")
-        text.append(f" {error}\n")
+        text.append("! THE REPORT WAS NOT WRITTEN", style="bold reverse red")
+        text.append(f"\n  {error}\n")
+        if folder is None:
+            text.append(
+                "  The data is kept in memory: r retries, a writes it to another directory.\n"
+                "  Quitting now loses it (q asks first).\n",
+                style="bold",
+            )
+        text.append("\n")
     if folder is not None:
         text.append("Report folder\n", style="bold")
         text.append(f"  {folder}\n")
@@ -78,6 +159,8 @@ class EndedScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="ended-quit"),
         Binding("n", "app.new_run", "New run", id="ended-new-run"),
         Binding("escape,d", "back", "Dashboard", id="ended-back"),
+        Binding("r", "retry_report", "Retry report", id="ended-retry-report"),
+        Binding("a", "report_elsewhere", "Another directory", id="ended-report-elsewhere"),
     ]
 
     def __init__(self, result: Any, snapshot: Snapshot | None) -> None:
@@ -86,13 +169,31 @@ class EndedScreen(Screen[None]):
         self.snapshot = snapshot
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="ended-body"):
+        with ScrollableContainer(id="ended-body"):
             yield Static(ended_text(self.result, self.snapshot), id="ended-summary")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#ended-body").border_title = "Run ended"
         self.query_one("#ended-body").focus()
+
+    def show_result(self, result: Any) -> None:
+        """A retry wrote the report (or failed again): the view says so."""
+        self.result = result
+        self.query_one("#ended-summary", Static).update(ended_text(result, self.snapshot))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The retry keys exist only while the report is unwritten.
+        if action in ("retry_report", "report_elsewhere"):
+            return report_unwritten(self.result)
+        return True
+
+    def action_retry_report(self) -> None:
+        self.app.retry_report()  # type: ignore[attr-defined]
+
+    def action_report_elsewhere(self) -> None:
+        self.app.ask_report_dir()  # type: ignore[attr-defined]
 
     def action_back(self) -> None:
         """Back to the (now frozen) dashboard, to read the final tables."""

@@ -15,15 +15,17 @@ class Num:
     displayed text right-aligned like a spreadsheet.
     """
 
-    __slots__ = ("style", "text", "value")
+    __slots__ = ("justify", "style", "text", "value")
 
-    def __init__(self, value: float, text: str, style: str = "") -> None:
+    def __init__(self, value: float, text: str, style: str = "", justify: str = "right") -> None:
         self.value = value
         self.text = text
         self.style = style
+        self.justify = justify
+        """``left`` for a word that sorts by a rank (a threshold state): numbers align right."""
 
     def __rich__(self) -> Text:
-        return Text(self.text, style=self.style, justify="right", no_wrap=True)
+        return Text(self.text, style=self.style, justify=self.justify, no_wrap=True)  # type: ignore[arg-type]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Num):

@@ -1,17 +1,30 @@
-"""Per-endpoint stats, sortable, with the Aggregated row pinned below in a one-row table."""
+"""Per-endpoint stats, sortable and filterable, with the Aggregated row pinned below.
+
+With thousands of names only the top rows by the current sort (after the ``/`` filter) come in
+each snapshot: the sort and filter are sent to the app (``EndpointViewChanged``), which passes
+them to ``session.snapshot()``. A line above the table says how many names exist and how many
+are shown, and warns when there are so many that the locustfile should group them with ``name=``.
+
+Cells of metrics with an endpoint threshold are coloured by its state and carry its symbol.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widgets import Input, Static
 
 from loadtui.engine.snapshot import EndpointRow, Snapshot, Totals
+from loadtui.engine.thresholds import Result
 
-from ..formatting import fmt_int, fmt_ms, fmt_pct, fmt_rate
+from ..formatting import STATE_STYLES, fmt_int, fmt_ms, fmt_pct, fmt_rate
+from ..messages import EndpointView, EndpointViewChanged
 from .cells import Num
 from .keyed_table import Cells, KeyedTable, row_key
 
@@ -49,14 +62,50 @@ SORTS: tuple[tuple[str, bool], ...] = (
 )
 """The order ``o`` cycles through, each with its natural direction (biggest first for numbers)."""
 
+SNAPSHOT_SORT_KEYS = {
+    "name": "name",
+    "method": "method",
+    "requests": "requests",
+    "failures": "failures",
+    "fail_pct": "fail_ratio",
+    "p95": "p95_ms",
+    "rps": "current_rps",
+    "median": "median_ms",
+    "p99": "p99_ms",
+    "avg": "avg_ms",
+    "max": "max_ms",
+}
+"""Table column -> ``snapshot.SORT_KEYS``: the session picks the top rows by the same figure."""
 
-def endpoint_cells(method: str, name: str, row: EndpointRow | Totals) -> Cells:
+COLUMN_METRICS = {
+    "fail_pct": "fail_ratio",
+    "p95": "p95_ms",
+    "median": "p50_ms",
+    "p99": "p99_ms",
+    "avg": "avg_ms",
+    "max": "max_ms",
+    "rps": "rps_min",
+}
+"""Table column -> the threshold metric it shows (p90 has no column: the thresholds panel has it)."""
+
+Judged = Mapping[str, Result]
+"""metric -> threshold result, for one row's scope."""
+
+
+def _judged(cell: Num, metric: str, judged: Judged) -> Num:
+    result = judged.get(COLUMN_METRICS.get(metric, ""))
+    if result is None:
+        return cell
+    return Num(cell.value, f"{cell.text}{result.symbol}", STATE_STYLES.get(result.state, ""))
+
+
+def endpoint_cells(method: str, name: str, row: EndpointRow | Totals, judged: Judged | None = None) -> Cells:
     failures = row.failures
     fail_ratio = row.fail_ratio
     bad = "bold red" if failures else ""
     median = row.median_ms if isinstance(row, EndpointRow) else row.p50_ms
     rps = row.current_rps if isinstance(row, EndpointRow) else row.rps
-    return {
+    cells: dict[str, object] = {
         "method": Text(method, no_wrap=True),
         "name": Text(name, no_wrap=True, overflow="ellipsis"),
         "requests": Num(row.requests, fmt_int(row.requests)),
@@ -69,6 +118,51 @@ def endpoint_cells(method: str, name: str, row: EndpointRow | Totals) -> Cells:
         "avg": Num(row.avg_ms, fmt_ms(row.avg_ms)),
         "max": Num(row.max_ms, fmt_ms(row.max_ms)),
     }
+    if judged:
+        for column in COLUMN_METRICS:
+            cells[column] = _judged(cells[column], column, judged)  # type: ignore[arg-type]
+    return cells
+
+
+def judged_by_scope(snapshot: Snapshot) -> dict[str, dict[str, Result]]:
+    """Endpoint thresholds by the row they judged (``"GET /x"``); ``"overall"`` for the Aggregated row."""
+    out: dict[str, dict[str, Result]] = {}
+    for result in snapshot.thresholds:
+        out.setdefault(result.scope, {})[result.metric] = result
+    return out
+
+
+def info_text(snapshot: Snapshot, name_filter: str, sort_label: str) -> Text:
+    """``showing 200 of 3,000 names (filter 'item'), top by p95 ▼`` and the ``name=`` warning."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    total = snapshot.endpoint_count or len(snapshot.endpoints)
+    matched = snapshot.endpoints_matched if (snapshot.endpoints_matched or name_filter) else total
+    shown = len(snapshot.endpoints)
+    text.append(f"showing {fmt_int(shown)} of {fmt_int(total)} names", style="bold")
+    if name_filter:
+        text.append(f" (filter '{name_filter}': {fmt_int(matched)} match)")
+    if shown < matched:
+        text.append(f", top by {sort_label}", style="dim")
+    if snapshot.many_names:
+        text.append("\n")
+        text.append(
+            f"! {fmt_int(total)} names: URLs with ids in them? Group them with name= in the locustfile, "
+            'e.g. client.get(f"/item/{id}", name="/item/[id]")',
+            style="bold yellow",
+        )
+    return text
+
+
+class FilterInput(Input):
+    """``/`` opens it; typing filters; Enter keeps the filter and goes back to the table; Esc clears it."""
+
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="clear-filter")]
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        parent = self.parent
+        if isinstance(parent, EndpointTable):
+            parent.close_filter()
 
 
 class EndpointTable(Vertical):
@@ -76,6 +170,10 @@ class EndpointTable(Vertical):
 
     DEFAULT_CSS = """
     EndpointTable { height: 1fr; }
+    EndpointTable > #endpoint-info { height: auto; max-height: 2; padding: 0 1; display: none; }
+    EndpointTable > #endpoint-info.-shown { display: block; }
+    EndpointTable > #filter { height: 1; border: none; padding: 0 1; display: none; }
+    EndpointTable > #filter.-shown { display: block; }
     EndpointTable > #endpoints { height: 1fr; }
     EndpointTable > #aggregated {
         height: 2; border-top: solid $primary-muted; overflow: hidden hidden; text-style: bold;
@@ -85,9 +183,12 @@ class EndpointTable(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sort_index = 0
-        self._row_cache: dict[str, tuple[EndpointRow, Cells]] = {}
+        self.name_filter = ""
+        self._row_cache: dict[str, tuple[EndpointRow, tuple[Result, ...], Cells]] = {}
 
     def compose(self) -> ComposeResult:
+        yield Static(id="endpoint-info")
+        yield FilterInput(placeholder="filter names (Esc clears)", id="filter")
         table = KeyedTable(COLUMNS, id="endpoints", cursor_type="row", zebra_stripes=True)
         table.sort_columns = ("name", "method")
         yield table
@@ -117,24 +218,77 @@ class EndpointTable(Vertical):
         self.aggregated.set_column_width("name", width)
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        # Cells are rebuilt only for rows whose stats changed; an unchanged row hands the table the
-        # very dict it already has, which sync() skips by identity. 3000 names, nothing changed:
-        # 57 ms -> 14 ms per tick (3000 rows; 1500 changed: 213 ms -> 83 ms).
+        # Cells are rebuilt only for rows whose stats (or threshold states) changed; an unchanged
+        # row hands the table the very dict it already has, which sync() skips by identity. 3000
+        # names, nothing changed: 57 ms -> 14 ms per tick (3000 rows; 1500 changed: 213 -> 83 ms).
+        # The session sends at most ENDPOINT_LIMIT rows anyway (app.py).
         rows: dict[str, Cells] = {}
         cache = self._row_cache
+        judged = judged_by_scope(snapshot) if snapshot.thresholds else {}
         for r in snapshot.endpoints:
             key = row_key(r.method, r.name)
+            row_judged = judged.get(f"{r.method} {r.name}".strip(), {}) if judged else {}
+            results = tuple(row_judged.values())
             cached = cache.get(key)
-            if cached is not None and cached[0] == r:
-                rows[key] = cached[1]
+            if cached is not None and cached[0] == r and cached[1] == results:
+                rows[key] = cached[2]
             else:
-                cells = endpoint_cells(r.method, r.name, r)
-                cache[key] = (r, cells)
+                cells = endpoint_cells(r.method, r.name, r, row_judged)
+                cache[key] = (r, results, cells)
                 rows[key] = cells
         if len(cache) > len(rows):
             self._row_cache = {key: cache[key] for key in rows}
         self.table.sync(rows)
-        self.aggregated.sync({"aggregated": endpoint_cells("", "Aggregated", snapshot.totals)})
+        self.aggregated.sync({"aggregated": endpoint_cells("", "Aggregated", snapshot.totals, judged.get("overall"))})
+        info = self.query_one("#endpoint-info", Static)
+        total = snapshot.endpoint_count or len(snapshot.endpoints)
+        shown = bool(self.name_filter) or snapshot.many_names or len(snapshot.endpoints) < total
+        info.set_class(shown, "-shown")
+        if shown:
+            info.update(info_text(snapshot, self.name_filter, self.sort_label))
+
+    # --- the / filter ------------------------------------------------------------------------
+
+    @property
+    def filter_input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    def open_filter(self) -> None:
+        self.filter_input.add_class("-shown")
+        self.filter_input.focus()
+
+    def close_filter(self) -> None:
+        """Hides the input (an empty filter) or leaves it showing what filters; back to the table."""
+        self.filter_input.set_class(bool(self.name_filter), "-shown")
+        self.table.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.name_filter = event.value.strip()
+        self._post_view()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close_filter()
+
+    def _post_view(self) -> None:
+        self.post_message(EndpointViewChanged(self.view))
+
+    @property
+    def view(self) -> EndpointView:
+        return EndpointView(self.snapshot_sort_key, self.table.sort_reverse, self.name_filter)
+
+    # --- sorting ------------------------------------------------------------------------------
+
+    @property
+    def snapshot_sort_key(self) -> str:
+        return SNAPSHOT_SORT_KEYS[self.sort_column]
+
+    @property
+    def sort_label(self) -> str:
+        return f"{LABELS[self.sort_column]} {'▼' if self.table.sort_reverse else '▲'}"
 
     @property
     def sort_column(self) -> str:
@@ -149,6 +303,7 @@ class EndpointTable(Vertical):
         table.sort_reverse = reverse
         table.apply_sort()
         self._show_sort()
+        self._post_view()
         return column
 
     def reverse_sort(self) -> bool:
@@ -156,6 +311,7 @@ class EndpointTable(Vertical):
         table.sort_reverse = not table.sort_reverse
         table.apply_sort()
         self._show_sort()
+        self._post_view()
         return table.sort_reverse
 
     def _show_sort(self) -> None:

@@ -1,4 +1,8 @@
-"""The two header lines: what runs, where, for how long, and the headline numbers."""
+"""The two header lines: what runs, where, for how long, and the headline numbers.
+
+Figures with an overall threshold are coloured by its state and followed by its symbol
+(``p95 71 ms✗``), so the state reads the same without colour.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 from loadtui.engine.snapshot import Snapshot
+from loadtui.engine.thresholds import Result
 
-from ..formatting import fmt_clock, fmt_int, fmt_ms, fmt_pct, fmt_rate
+from ..formatting import STATE_STYLES, VERDICTS, fmt_clock, fmt_int, fmt_ms, fmt_pct, fmt_rate
 
 # The state is spelled out in words with a symbol, so it reads the same in NO_COLOR.
 STATE_LABELS = {
     "ready": ("○ READY", "dim"),
+    "waiting": ("◌ WAITING for workers", "bold yellow"),
     "spawning": ("◐ SPAWNING", "bold yellow"),
     "running": ("● RUNNING", "bold green"),
     "stopping": ("◑ STOPPING", "bold yellow"),
@@ -19,10 +25,27 @@ STATE_LABELS = {
 }
 
 
+def overall_results(snapshot: Snapshot) -> dict[str, Result]:
+    return {r.metric: r for r in snapshot.thresholds if r.scope == "overall"}
+
+
+def _figure(line: Text, text: str, result: Result | None, style: str = "") -> None:
+    """A headline figure; with a threshold, coloured by its state and marked with its symbol."""
+    if result is None:
+        line.append(text, style=style)
+        return
+    line.append(text, style=STATE_STYLES.get(result.state, ""))
+    line.append(result.symbol, style=STATE_STYLES.get(result.state, ""))
+
+
 def status_text(snapshot: Snapshot) -> Text:
     label, style = STATE_LABELS.get(snapshot.state, (snapshot.state.upper(), "bold"))
     line1 = Text(no_wrap=True, overflow="ellipsis")
     line1.append(label, style=style)
+    if snapshot.verdict in VERDICTS:
+        word, verdict_style = VERDICTS[snapshot.verdict]
+        line1.append("  ")
+        line1.append(f" {word} ", style=f"{verdict_style} reverse")
     line1.append("  profile ", style="dim")
     line1.append(snapshot.profile, style="bold")
     line1.append("  users ", style="dim")
@@ -33,27 +56,46 @@ def status_text(snapshot: Snapshot) -> Text:
         line1.append(f" / {fmt_clock(snapshot.run_time_s)}")
     elif snapshot.live:
         line1.append(" / until stopped", style="dim")
+    if snapshot.workers:
+        missing = sum(1 for w in snapshot.workers if w.missing)
+        line1.append("  workers ", style="dim")
+        line1.append(str(len(snapshot.workers) - missing), style="bold")
+        if missing:
+            line1.append(f" ({missing} MISSING)", style="bold red")
     line1.append("  host ", style="dim")
     host = snapshot.host or "-"
     line1.append(f"demo target {host}" if snapshot.demo_target else host)
+    if snapshot.connection:
+        # Attached runs: the Locust web UI did not answer; the figures are from the last answer.
+        line1.append(f"  ⚠ {snapshot.connection}", style="bold reverse red")
 
+    judged = overall_results(snapshot)
     totals = snapshot.totals
     line2 = Text(no_wrap=True, overflow="ellipsis")
     line2.append("RPS ", style="dim")
-    line2.append(fmt_rate(totals.rps), style="bold")
+    _figure(line2, fmt_rate(totals.rps), judged.get("rps_min"), "bold")
     line2.append("  failures ", style="dim")
     failed = totals.failures > 0
     # A mark as well as a colour: failures must stand out in a monochrome terminal too.
-    line2.append(
-        f"{'! ' if failed else ''}{fmt_pct(totals.fail_ratio)} ({fmt_int(totals.failures)})",
-        style="bold red" if failed else "bold",
+    mark = "! " if failed and "fail_ratio" not in judged else ""  # a threshold brings its own symbol
+    _figure(
+        line2,
+        f"{mark}{fmt_pct(totals.fail_ratio)} ({fmt_int(totals.failures)})",
+        judged.get("fail_ratio"),
+        "bold red" if failed else "bold",
     )
-    line2.append("  p50 ", style="dim")
-    line2.append(fmt_ms(totals.p50_ms))
-    line2.append("  p95 ", style="dim")
-    line2.append(f"{fmt_ms(totals.p95_ms)} ms", style="bold")
-    line2.append("  p99 ", style="dim")
-    line2.append(fmt_ms(totals.p99_ms))
+    for metric, label, value in (
+        ("p50_ms", "p50", totals.p50_ms),
+        ("p95_ms", "p95", totals.p95_ms),
+        ("p99_ms", "p99", totals.p99_ms),
+    ):
+        line2.append(f"  {label} ", style="dim")
+        _figure(
+            line2,
+            fmt_ms(value) + (" ms" if label == "p95" else ""),
+            judged.get(metric),
+            "bold" if label == "p95" else "",
+        )
     line2.append("  requests ", style="dim")
     line2.append(fmt_int(totals.requests))
     line2.append("  endpoints ", style="dim")

@@ -1,0 +1,349 @@
+"""The dashboard's thresholds, workers, filter, export, save-as-profile and disk-error flows,
+with hand-made snapshots (tests/snapshots/appdata.py): only the data source is fake."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import TabbedContent
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
+
+from appdata import (
+    PROFILES_TOML,
+    FakeResult,
+    FakeSession,
+    ended_summary,
+    fake_loader,
+    make_snapshot,
+    make_threshold_snapshot,
+    make_workers_snapshot,
+    profile_set,
+)
+
+from loadtui.engine import profiles as profiles_mod
+from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
+from loadtui.ui.screens.dashboard import DashboardScreen
+from loadtui.ui.screens.ended import EndedScreen, ended_text
+from loadtui.ui.widgets.dialogs import ConfirmDialog, ConflictDialog, PromptDialog, UnwrittenReportDialog
+from loadtui.ui.widgets.keyed_table import KeyedTable
+from loadtui.ui.widgets.status_line import status_text
+
+
+def make_app(profiles: profiles_mod.ProfileSet | None = None, **kwargs: object) -> LoadTuiApp:
+    options: dict[str, object] = {"session_factory": FakeSession, "locustfile_loader": fake_loader, **kwargs}
+    return LoadTuiApp(profiles or profile_set(), profile="light", refresh=3600, **options)  # type: ignore[arg-type]
+
+
+async def serve(app: LoadTuiApp, pilot: Pilot, snapshot: object) -> None:
+    while app.refresh_in_flight:
+        await pilot.pause()
+    app.session.next_snapshot = snapshot  # type: ignore[union-attr]
+    app.refresh_snapshot()
+    await pilot.pause()
+
+
+def notices(app: LoadTuiApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def span_styles(text: object, needle: str) -> set[str]:
+    """Styles of the spans of a rich Text that overlap the first occurrence of ``needle``."""
+    plain = text.plain  # type: ignore[attr-defined]
+    start = plain.index(needle)
+    end = start + len(needle)
+    return {str(s.style) for s in text.spans if s.start < end and s.end > start}  # type: ignore[attr-defined]
+
+
+class TestThresholds:
+    def test_header_shows_verdict_and_judged_figures(self) -> None:
+        text = status_text(make_threshold_snapshot())
+        assert "✗ FAIL" in text.plain
+        # p95 (71 ms) is past its warning level (50): a "!" after it as well as the colour.
+        assert "71 ms!" in text.plain
+        assert any("yellow" in s for s in span_styles(text, "71 ms"))
+        # avg RPS 98.9 >= rps_min 50: ok, marked ✓.
+        assert "101.2✓" in text.plain
+        # p50 has no threshold: no mark.
+        assert "p50 22  " in text.plain
+
+    def test_no_thresholds_no_verdict(self) -> None:
+        text = status_text(make_snapshot())
+        assert "PASS" not in text.plain and "FAIL" not in text.plain
+
+    def test_waiting_for_workers_is_a_state(self) -> None:
+        assert "WAITING for workers" in status_text(make_snapshot(state="waiting")).plain
+
+    async def test_panel_and_endpoint_cells(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await serve(app, pilot, make_threshold_snapshot())
+            table = app.screen.query_one("#endpoints", KeyedTable)
+            search = table.get_row("GET\x00/api/v1/search?q=[term]")
+            p95 = search[5]
+            assert p95.text == "116✗" and "red" in p95.style
+            login = table.get_row("POST\x00/api/v1/login")
+            assert login[5].text == "184✓" and "green" in login[5].style
+            # No endpoint threshold on this row: plain cells.
+            assert table.get_row("GET\x00/")[5].text == "12"
+            aggregated = app.screen.query_one("#aggregated", KeyedTable).get_row("aggregated")
+            assert aggregated[5].text == "71!"
+
+            await pilot.press("t")
+            tabs = app.screen.query_one(TabbedContent)
+            assert tabs.active == "tab-thresholds"
+            panel = app.screen.query_one("#thresholds", KeyedTable)
+            assert app.focused is panel
+            assert panel.row_count == 6
+            first = panel.get_row(panel.row_keys[0])
+            assert first[0].text == "✗ fail"  # failing first
+            assert "search" in first[4].plain
+            states = {panel.get_row(k)[0].text for k in panel.row_keys}
+            assert states == {"✗ fail", "! warn", "✓ ok", "· no data"}
+            assert "✗ 1 fail" in str(tabs.get_tab("tab-thresholds").label)
+
+    async def test_panel_hidden_without_thresholds(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await serve(app, pilot, make_snapshot())
+            tabs = app.screen.query_one(TabbedContent)
+            assert not tabs.get_tab("tab-thresholds").display
+            await pilot.press("t")
+            assert tabs.active == "tab-endpoints"
+            assert any("no thresholds" in n for n in notices(app))
+
+
+class TestWorkers:
+    async def test_workers_panel(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await serve(app, pilot, make_snapshot())
+            tabs = app.screen.query_one(TabbedContent)
+            assert not tabs.get_tab("tab-workers").display
+            await serve(app, pilot, make_workers_snapshot())
+            assert tabs.get_tab("tab-workers").display
+            assert "1 MISSING" in str(tabs.get_tab("tab-workers").label)
+            await pilot.press("w")
+            assert tabs.active == "tab-workers"
+            panel = app.screen.query_one("#workers", KeyedTable)
+            assert panel.row_count == 3
+            rows = [panel.get_row(k) for k in panel.row_keys]
+            assert [r[0].plain for r in rows] == ["loadgen-1_0f1e2d", "loadgen-1_1a2b3c", "loadgen-2_9f8e7d"]
+            missing = rows[2]
+            assert missing[1].plain == "✗ MISSING" and missing[5].plain == "lost"
+            assert rows[0][5].plain == "fresh" and rows[1][5].plain == "late 1"
+            assert rows[1][3].text == "95%" and "red" in rows[1][3].style
+            header = status_text(app.last_snapshot).plain  # type: ignore[arg-type]
+            assert "workers 2 (1 MISSING)" in header
+
+
+class TestEndedView:
+    def test_verdict_first_then_thresholds_comparison_and_paths(self) -> None:
+        folder = Path("/srv/shop/reports/20231114-221320-light")
+        result = FakeResult("stopped", folder, (folder / "report.html",), ended_summary("fail"))
+        text = ended_text(result, make_threshold_snapshot())
+        plain = text.plain
+        order = [
+            plain.index(s) for s in ("✗ FAIL", "RUN ENDED", "Thresholds", "Compared with", "requests", str(folder))
+        ]
+        assert order == sorted(order)
+        assert plain.lstrip().startswith("✗ FAIL")
+        failing = [line for line in plain.splitlines() if "✗ fail" in line]
+        assert len(failing) == 1 and "p95_ms" in failing[0] and "GET /api/v1/search?q=[term]" in failing[0]
+        assert any("red" in s for s in span_styles(text, "REGRESSED"))
+        assert "2 regression(s)" in plain
+
+    def test_pass_and_aborted(self) -> None:
+        result = FakeResult("aborted", None, summary={"verdict": "pass"})
+        plain = ended_text(result, None).plain
+        assert plain.lstrip().startswith("✓ PASS")
+        assert "abort_on_fail" in plain
+
+    def test_without_thresholds_no_verdict_line(self) -> None:
+        plain = ended_text(FakeResult("stopped", Path("/x")), make_snapshot()).plain
+        assert plain.startswith("■ RUN ENDED")
+
+
+class TestFilterAndSort:
+    async def test_slash_filters_as_you_type_and_escape_clears(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await serve(app, pilot, make_snapshot())
+            table = app.screen.query_one("#endpoints", KeyedTable)
+            assert table.row_count == 8
+            await pilot.press("slash")
+            await pilot.press(*"cart")
+            await pilot.pause()
+            assert app.session.snapshot_args["name_filter"] == "cart"
+            assert app.last_snapshot.endpoints_matched == 2
+            assert table.row_count == 2
+            info = str(app.screen.query_one("#endpoint-info").render())
+            assert "showing 2 of 8 names (filter 'cart'" in info
+            await pilot.press("enter")  # keeps the filter, back to the table
+            assert app.focused is table
+            assert app.endpoint_view.name_filter == "cart"
+            await pilot.press("slash", "escape")
+            await pilot.pause()
+            assert app.session.snapshot_args["name_filter"] == ""
+            assert table.row_count == 8
+            assert app.focused is table
+
+    async def test_sort_is_what_the_snapshot_is_built_by(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await serve(app, pilot, make_snapshot())
+            assert app.session.snapshot_args == {
+                "endpoint_limit": ENDPOINT_LIMIT,
+                "sort_by": "name",
+                "descending": False,
+                "name_filter": "",
+            }
+            await pilot.press("o")  # requests, biggest first
+            await pilot.pause()
+            assert app.session.snapshot_args["sort_by"] == "requests"
+            assert app.session.snapshot_args["descending"] is True
+            await pilot.press("o", "o", "o")  # failures, fail %, p95
+            await pilot.pause()
+            assert app.session.snapshot_args["sort_by"] == "p95_ms"
+            await pilot.press("O")
+            await pilot.pause()
+            assert app.session.snapshot_args["descending"] is False
+
+
+class TestExport:
+    async def test_e_exports_the_run_so_far(self) -> None:
+        app = make_app()
+        async with app.run_test() as pilot:
+            await serve(app, pilot, make_snapshot())
+            await pilot.press("e")
+            await pilot.pause(0.1)
+            assert app.session.calls[-1] == ("export_report", None)
+            assert any("-partial-" in n for n in notices(app))
+            assert isinstance(app.screen, DashboardScreen)  # the run goes on
+
+
+def tmp_profiles(tmp_path: Path, text: str = PROFILES_TOML) -> profiles_mod.ProfileSet:
+    path = tmp_path / "profiles.toml"
+    path.write_text(text, encoding="utf-8")
+    return profiles_mod.load(path)
+
+
+class TestSaveLiveProfile:
+    async def test_s_saves_users_and_weights_as_a_new_profile(self, tmp_path: Path) -> None:
+        app = make_app(tmp_profiles(tmp_path))
+        async with app.run_test() as pilot:
+            await pilot.press("plus", "plus")  # 12 users
+            await pilot.press("S")
+            assert isinstance(app.screen, PromptDialog)
+            await pilot.press(*"light")  # exists: refused as you type
+            await pilot.pause()
+            assert "already exists" in str(app.screen.query_one("#prompt-error").render())
+            await pilot.press("enter")
+            assert isinstance(app.screen, PromptDialog)
+            await pilot.press(*"-tuned", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+            saved = profiles_mod.load(tmp_path / "profiles.toml")
+            assert saved.names[-1] == "light-tuned"
+            tuned = saved.get("light-tuned")
+            assert tuned.users == 12 and tuned.spawn_rate == 1 and tuned.stages == ()
+            assert dict(tuned.weights) == {"BrowsingUser": 1, "ApiUser": 1}
+            # The app's list (1-9 keys, picker) and the session's know it.
+            assert "light-tuned" in app.profiles.names and "light-tuned" in app.session.profiles.names
+            assert any("Saved profile light-tuned (key 5)" in n for n in notices(app))
+            await pilot.press("5")
+            assert app.session.profile.name == "light-tuned"
+
+    async def test_comments_warned_once(self, tmp_path: Path) -> None:
+        app = make_app(tmp_profiles(tmp_path, "# hand-written\n" + PROFILES_TOML))
+        async with app.run_test() as pilot:
+            await pilot.press("S", *"one", "enter")
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("escape")  # no: nothing written
+            assert "one" not in profiles_mod.load(tmp_path / "profiles.toml").names
+            await pilot.press("S", *"one", "enter")
+            await pilot.press("y")
+            await pilot.pause()
+            assert "one" in profiles_mod.load(tmp_path / "profiles.toml").names
+            await pilot.press("S", *"two", "enter")  # the comments are gone already: no question
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+            assert "two" in profiles_mod.load(tmp_path / "profiles.toml").names
+
+    async def test_concurrent_edit_offers_reload(self, tmp_path: Path) -> None:
+        app = make_app(tmp_profiles(tmp_path))
+        async with app.run_test() as pilot:
+            path = tmp_path / "profiles.toml"
+            path.write_text(PROFILES_TOML + "\n[profiles.other]\nusers = 3\nspawn_rate = 1\n", encoding="utf-8")
+            await pilot.press("S", *"mine", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ConflictDialog)
+            await pilot.press("l")  # reload, then save: both changes kept
+            await pilot.pause()
+            saved = profiles_mod.load(path)
+            assert {"other", "mine"} <= set(saved.names)
+            assert "other" in app.profiles.names
+
+    async def test_concurrent_edit_overwrite(self, tmp_path: Path) -> None:
+        app = make_app(tmp_profiles(tmp_path))
+        async with app.run_test() as pilot:
+            path = tmp_path / "profiles.toml"
+            path.write_text(PROFILES_TOML + "\n[profiles.other]\nusers = 3\nspawn_rate = 1\n", encoding="utf-8")
+            await pilot.press("S", *"mine", "enter")
+            await pilot.pause()
+            await pilot.press("o")
+            await pilot.pause()
+            saved = profiles_mod.load(path)
+            assert "mine" in saved.names and "other" not in saved.names
+            assert (tmp_path / "profiles.toml.bak").read_text(encoding="utf-8").count("[profiles.other]") == 1
+
+
+class UnwritableSession(FakeSession):
+    """The report directory cannot be written, until write_report() is given another one."""
+
+    def stop(self, reason: str = "stopped") -> FakeResult:
+        if self.result is None:
+            self.result = FakeResult(reason, None, error="cannot write the report to /full: No space left on device")
+        self.calls.append(("stop", reason))
+        return self.result
+
+    def write_report(self, report_dir: Path | None = None) -> FakeResult:
+        if report_dir is None:
+            self.calls.append(("write_report", None))
+            return self.result  # type: ignore[return-value]
+        return super().write_report(report_dir)
+
+
+class TestDiskErrors:
+    async def test_q_asks_before_losing_an_unwritten_report(self, tmp_path: Path) -> None:
+        app = make_app(session_factory=UnwritableSession)
+        async with app.run_test() as pilot:
+            await serve(app, pilot, make_snapshot())
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running
+            assert isinstance(app.screen, UnwrittenReportDialog)
+            await pilot.press("escape")
+            assert isinstance(app.screen, EndedScreen)
+            assert "THE REPORT WAS NOT WRITTEN" in str(app.screen.query_one("#ended-summary").render())
+            await pilot.press("r")  # retry: still failing, still said
+            assert ("write_report", None) in app.session.calls
+            await pilot.press("a")
+            assert isinstance(app.screen, PromptDialog)
+            await pilot.press("ctrl+u")  # Input: delete to the start
+            await pilot.press(*str(tmp_path / "elsewhere"), "enter")
+            await pilot.pause()
+            assert app.result.folder == tmp_path / "elsewhere" / "20231114-221320-light"
+            assert str(app.result.folder) in str(app.screen.query_one("#ended-summary").render())
+            await pilot.press("q")  # written now: quits without asking
+        assert app.return_value is app.result
+
+    async def test_quit_anyway(self) -> None:
+        app = make_app(session_factory=UnwritableSession)
+        async with app.run_test() as pilot:
+            await pilot.press("q")
+            await pilot.pause()
+            await pilot.press("y")
+        assert app.result.error and app.result.folder is None

@@ -1,0 +1,96 @@
+"""Screenshots of the dashboard with thresholds and with workers, and of the run-ended view with
+a verdict, at 80x24 and 120x40 (deterministic data from ``appdata``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from appdata import (
+    FakeResult,
+    FakeSession,
+    ended_summary,
+    fake_loader,
+    make_threshold_snapshot,
+    make_workers_snapshot,
+    profile_set,
+)
+
+from loadtui.ui.app import LoadTuiApp
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+class VerdictSession(FakeSession):
+    """Ends with the summary a run with thresholds and a baseline leaves."""
+
+    def stop(self, reason: str = "stopped") -> FakeResult:
+        result = super().stop(reason)
+        result.summary = ended_summary("fail")
+        return result
+
+
+def make_app(factory: type[FakeSession] = FakeSession) -> LoadTuiApp:
+    return LoadTuiApp(
+        profile_set(), profile="light", refresh=3600, session_factory=factory, locustfile_loader=fake_loader
+    )
+
+
+async def serve(pilot: Pilot, snapshot: object) -> None:
+    app: LoadTuiApp = pilot.app  # type: ignore[assignment]
+    while app.refresh_in_flight:
+        await pilot.pause()
+    app.session.next_snapshot = snapshot  # type: ignore[union-attr]
+    app.refresh_snapshot()
+    await pilot.pause()
+
+
+class TestThresholds:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_endpoints_coloured(self, snap_compare, size: tuple[int, int]) -> None:
+        """The verdict in the header, judged figures marked, judged endpoint cells marked."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_threshold_snapshot())
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+    @pytest.mark.parametrize("size", SIZES)
+    def test_panel(self, snap_compare, size: tuple[int, int]) -> None:
+        """t: every threshold, failing first, with its limit and observed value."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_threshold_snapshot())
+            await pilot.press("t")
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+class TestWorkers:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_panel(self, snap_compare, size: tuple[int, int]) -> None:
+        """w: three workers, one MISSING."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_workers_snapshot())
+            await pilot.press("w")
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+class TestEnded:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_verdict_first(self, snap_compare, size: tuple[int, int]) -> None:
+        """s: FAIL first, then the thresholds, the baseline comparison, the figures, the paths."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_threshold_snapshot())
+            await pilot.press("s")
+            await pilot.pause(0.1)
+
+        assert snap_compare(make_app(VerdictSession), run_before=run_before, terminal_size=size)
