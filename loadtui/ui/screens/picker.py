@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -16,6 +17,9 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from loadtui.engine.profiles import Profile, ProfileSet
+
+from ..widgets.dialogs import ConfirmDialog
+from .editor import ProfileEditor, save_profiles, unique_name
 
 LocustfileLoader = Callable[[Path], Any]
 """``path -> LoadedLocustfile``; raises with a message ready to show when the file is unusable."""
@@ -29,13 +33,21 @@ def profile_summary(profile: Profile) -> str:
 class PickerScreen(Screen[str | None]):
     """Enter dismisses with the profile's name; Escape (only over a running test) with None.
 
-    The app decides what a choice means: start a run, or switch the live one.
+    The app decides what a choice means: start a run, or switch the live one. n/c/E/D edit
+    profiles.toml (not over a live run: the run's session holds the profiles it started with).
+    After a save the picker shows ``app.profiles``, which the save replaced.
     """
 
     BINDINGS = [
         Binding("enter", "choose", "Start", id="picker-choose", priority=True),
         Binding("escape", "cancel", "Back", id="picker-cancel"),
+        Binding("n", "new_profile", "New", id="picker-new", tooltip="A new profile, from [defaults]"),
+        Binding("c", "copy_profile", "Copy", id="picker-copy", tooltip="A new profile, from the highlighted one"),
+        Binding("E", "edit_profile", "Edit", id="picker-edit"),
+        Binding("D", "delete_profile", "Delete", id="picker-delete"),
+        Binding("R", "app.past_runs", "Past runs", id="picker-past-runs"),
     ]
+    EDIT_ACTIONS = ("new_profile", "copy_profile", "edit_profile", "delete_profile")
 
     def __init__(
         self,
@@ -56,22 +68,42 @@ class PickerScreen(Screen[str | None]):
         self._loaded: dict[Path, tuple[Any, str | None]] = {}
 
     def compose(self) -> ComposeResult:
-        title = "Switch the running test to" if self.live else "Choose a load profile"
-        source = f"{self.profiles.path}" + (" (packaged defaults)" if self.profiles.packaged else "")
-        yield Static(Text.assemble((title, "bold"), ("  from ", "dim"), source), id="picker-title")
+        yield Static(self._title(), id="picker-title")
         with Horizontal(id="picker-body"):
-            options = []
-            for number, (name, profile) in enumerate(self.profiles.profiles.items(), 1):
-                key = f"{number}" if number <= 9 else " "
-                marker = "▶" if name == self.current else " "
-                prompt = Text.assemble(
-                    (f"{marker}{key} ", "bold"), (f"{name:<11}", "bold"), (profile_summary(profile), "dim")
-                )
-                options.append(Option(prompt, id=name))
-            yield OptionList(*options, id="picker-list")
+            yield OptionList(*self._options(), id="picker-list")
             with VerticalScroll(id="picker-detail"):
                 yield Static(id="picker-info")
         yield Footer()
+
+    def _title(self) -> Text:
+        title = "Switch the running test to" if self.live else "Choose a load profile"
+        source = f"{self.profiles.path}" + (" (packaged defaults)" if self.profiles.packaged else "")
+        return Text.assemble((title, "bold"), ("  from ", "dim"), source)
+
+    def _options(self) -> list[Option]:
+        options = []
+        for number, (name, profile) in enumerate(self.profiles.profiles.items(), 1):
+            key = f"{number}" if number <= 9 else " "
+            marker = "▶" if name == self.current else " "
+            prompt = Text.assemble(
+                (f"{marker}{key} ", "bold"), (f"{name:<11}", "bold"), (profile_summary(profile), "dim")
+            )
+            options.append(Option(prompt, id=name))
+        return options
+
+    def show_profiles(self, profiles: ProfileSet, highlight: str | None = None) -> None:
+        """Shows another ProfileSet (after a save or a reload), highlighting ``highlight`` if given."""
+        previous = self.highlighted
+        self.profiles = profiles
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        option_list.add_options(self._options())
+        self.query_one("#picker-title", Static).update(self._title())
+        names = profiles.names
+        wanted = highlight if highlight in names else previous
+        option_list.highlighted = names.index(wanted) if wanted in names else (0 if names else None)
+        if option_list.highlighted is not None:
+            self.query_one("#picker-info", Static).update(self.details(names[option_list.highlighted]))
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)
@@ -116,6 +148,8 @@ class PickerScreen(Screen[str | None]):
         # Nothing to go back to before the first run: hide "Back" from the footer then.
         if action == "cancel":
             return self.live
+        if action in self.EDIT_ACTIONS:
+            return not self.live
         return True
 
     def action_cancel(self) -> None:
@@ -169,3 +203,61 @@ class PickerScreen(Screen[str | None]):
             text.append(f"  {cls_name:<24}", style="bold" if weight else "dim")
             text.append(f"{weight}" + ("  (not spawned)" if weight == 0 else "") + "\n")
         return text
+
+    # --- editing profiles.toml ------------------------------------------------------------------
+
+    def _app_profiles(self) -> ProfileSet:
+        """The app's ProfileSet (a save or a reload replaces it), else this picker's."""
+        found = getattr(self.app, "profiles", None)
+        return found if isinstance(found, ProfileSet) else self.profiles
+
+    def _open_editor(self, start: Profile, *, original: str | None, heading: str) -> None:
+        profiles = self._app_profiles()
+        loaded, _ = self.locustfile_for(start)
+        editor = ProfileEditor(profiles, start, original=original, locustfile=loaded, heading=heading)
+        self.app.push_screen(editor, self._edited)
+
+    def _edited(self, name: str | None) -> None:
+        # Even when nothing was saved, a reload in the editor may have changed app.profiles.
+        self.show_profiles(self._app_profiles(), highlight=name)
+
+    def action_new_profile(self) -> None:
+        profiles = self._app_profiles()
+        start = replace(profiles.defaults, name=unique_name("new", profiles.names), description="")
+        self._open_editor(start, original=None, heading="New profile")
+
+    def action_copy_profile(self) -> None:
+        name = self.highlighted
+        if name is None:
+            return
+        profiles = self._app_profiles()
+        start = replace(profiles.get(name), name=unique_name(f"{name}-copy", profiles.names))
+        self._open_editor(start, original=None, heading=f"Copy of {name}")
+
+    def action_edit_profile(self) -> None:
+        name = self.highlighted
+        if name is not None:
+            self._open_editor(self._app_profiles().get(name), original=name, heading=f"Edit profile {name}")
+
+    @work(exclusive=True, group="profile-delete")
+    async def action_delete_profile(self) -> None:
+        name = self.highlighted
+        if name is None:
+            return
+        profiles = self._app_profiles()
+        if len(profiles.profiles) == 1:
+            self.notify("The last profile cannot be deleted: profiles.toml needs one", severity="warning")
+            return
+        sure = await self.app.push_screen_wait(
+            ConfirmDialog(
+                f"Delete profile {name}?",
+                f"[profiles.{name}] is removed from {profiles.path}.\n\ny: delete it   n: keep it",
+            )
+        )
+        if sure != "yes":
+            return
+        outcome, saved = await save_profiles(self.app, profiles, delete=name, what=f"profile {name}")
+        if saved is not None:
+            self.show_profiles(saved)
+        if outcome == "reloaded":
+            self.notify(f"{name} was not deleted: look at the reloaded list, then press D again", timeout=6)
