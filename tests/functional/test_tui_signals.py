@@ -39,6 +39,9 @@ def drain(until):
 drain(deadline)
 if how == "hangup":
     os.close(fd)  # the terminal is gone: the kernel sends SIGHUP to the session
+elif how == "ctrl-c":
+    os.write(fd, b"\x03")  # typed at the terminal: in raw mode a key, not a signal
+    drain(time.time() + 20)
 else:
     os.kill(pid, getattr(signal, how))
     drain(time.time() + 20)
@@ -54,7 +57,9 @@ run_time = "2m"
 """
 
 
-@pytest.mark.parametrize(("how", "reason"), [("hangup", "hangup"), ("SIGTERM", "terminated")])
+@pytest.mark.parametrize(
+    ("how", "reason"), [("hangup", "hangup"), ("SIGTERM", "terminated"), ("ctrl-c", "interrupted")]
+)
 def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path: Path, how: str, reason: str) -> None:
     write_profiles(tmp_path, PROFILES)  # no host: the bundled demo target is a child process
     driver = subprocess.Popen(

@@ -137,3 +137,38 @@ def test_a_name_follows_the_process_and_its_children_and_sees_a_restart(tmp_path
             second.wait()
     finally:
         first.kill()
+
+
+def test_watched_processes_show_in_the_host_panel_text() -> None:
+    from loadtui.engine.watch import WatchedState
+    from loadtui.ui.widgets.host_panel import watched_text
+
+    leaking = WatchedState(
+        spec="uvicorn", state="running", pids=(10, 11), cpu_percent=45.0, rss=300 * 2**20, threads=12,
+        open_files=7, connections=40, rss_series=(280.0, 290.0, 300.0), slope_mb_per_min=3.2, growth_mb=20.0,
+    )  # fmt: skip
+    gone = WatchedState(
+        spec="4242", state="exited", pids=(), cpu_percent=0, rss=0, threads=0, open_files=0, connections=0
+    )
+    text = watched_text((leaking, gone), 40).plain
+    assert "● uvicorn running (2 proc)" in text and "+3.2 MB/min ↑ growing" in text and "conn 40" in text
+    assert "✗ 4242 exited" in text and "▁" in text and "█" in text
+
+
+async def test_the_dashboard_shows_a_watched_process_of_a_real_run(tmp_path: Path, allocator) -> None:  # type: ignore[no-untyped-def]
+    from loadtui.engine import profiles as profiles_mod
+    from loadtui.ui.app import LoadTuiApp
+    from loadtui.ui.widgets.host_panel import HostReadout
+
+    leaking = allocator(3.0)
+    write_profiles(tmp_path, f"[profiles.w]\nusers = 1\nspawn_rate = 10\nwatch = [{leaking.pid}]\n")
+    app = LoadTuiApp(profiles_mod.load(tmp_path / "profiles.toml"), profile="w", refresh=0.3, report_dir=tmp_path / "r")
+    async with app.run_test(size=(120, 40)) as pilot:
+        readout = app.screen.query_one(HostReadout)
+        deadline = time.monotonic() + 15
+        while not (readout.watched and readout.watched[0].rss_series and len(readout.watched[0].rss_series) > 3):
+            assert time.monotonic() < deadline, "no watched sample reached the screen"
+            await pilot.pause(0.2)
+        assert readout.watched[0].spec == str(leaking.pid) and readout.watched[0].state == "running"
+        assert f"{leaking.pid} running" in readout.render().plain
+        app.session.stop("stopped")

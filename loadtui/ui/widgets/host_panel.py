@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 
 from loadtui.engine.snapshot import HostSample
+from loadtui.engine.watch import WatchedState
 
 from ..formatting import fmt_bytes
 
@@ -60,16 +61,67 @@ def host_text(sample: HostSample | None, width: int) -> Text:
     return text
 
 
+SPARK = "▁▂▃▄▅▆▇█"
+WATCH_STATES = {
+    "running": ("●", "green"),
+    "restarted": ("↻", "yellow"),
+    "exited": ("✗", "red"),
+    "not found": ("·", "dim"),
+}
+LEAK_SLOPE_MB_PER_MIN = 1.0
+"""A slope above this is marked ("↑ growing") even without a threshold: worth a look on a steady load."""
+
+
+def spark(values: tuple[float, ...], width: int) -> str:
+    points = values[-width:]
+    if not points:
+        return ""
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    return "".join(SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in points)
+
+
+def watched_text(watched: tuple[WatchedState, ...], width: int) -> Text:
+    """The processes given with --watch: state (symbol and word), CPU, RSS and its trend."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for state in watched:
+        symbol, style = WATCH_STATES.get(state.state, ("?", "dim"))
+        text.append(f"\n{symbol} {state.spec} ", style=f"bold {style}")
+        text.append(f"{state.state}", style=style)
+        if state.pids:
+            text.append(f" ({len(state.pids)} proc)", style="dim")
+        if not state.pids:
+            continue
+        text.append(f"\n  CPU {state.cpu_percent:4.0f}%  RSS {fmt_bytes(state.rss)}")
+        slope = state.slope_mb_per_min
+        if slope is not None:
+            growing = slope > LEAK_SLOPE_MB_PER_MIN
+            text.append(f" {slope:+.1f} MB/min", style="bold yellow" if growing else "")
+            if growing:
+                text.append(" ↑ growing", style="bold yellow")
+        text.append(f"\n  thr {state.threads}  files {state.open_files}  conn {state.connections}")
+        line = spark(state.rss_series, max(8, width - 6))
+        if line:
+            text.append(f"\n  {line}", style=style)
+    return text
+
+
 class HostReadout(Widget):
     DEFAULT_CSS = "HostReadout { height: auto; }"
 
     sample: HostSample | None = None
+    watched: tuple[WatchedState, ...] = ()
 
     def render(self) -> Text:
-        return host_text(self.sample, self.size.width or 36)
+        width = self.size.width or 36
+        text = host_text(self.sample, width)
+        if self.watched:
+            text.append_text(watched_text(self.watched, width))
+        return text
 
-    def show(self, sample: HostSample | None) -> None:
+    def show(self, sample: HostSample | None, watched: tuple[WatchedState, ...] = ()) -> None:
         self.sample = sample
+        self.watched = watched
         self.refresh(layout=True)
 
 
@@ -79,6 +131,6 @@ class HostPanel(VerticalScroll):
     def compose(self):  # type: ignore[override]
         yield HostReadout()
 
-    def update_snapshot(self, sample: HostSample | None) -> None:
-        self.query_one(HostReadout).show(sample)
+    def update_snapshot(self, sample: HostSample | None, watched: tuple[WatchedState, ...] = ()) -> None:
+        self.query_one(HostReadout).show(sample, watched)
         self.set_class(bool(sample and sample.generator_saturated), "-saturated")
