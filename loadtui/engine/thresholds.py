@@ -253,27 +253,29 @@ class Result:
 
     def describe(self) -> str:
         """``✗ fail  p95_ms  GET /api/x  observed 140 > fail 100`` (one line for summary.txt)."""
-        observed = "-" if self.observed is None else f"{_fmt(self.metric, self.observed)}"
+        observed = "-" if self.observed is None else f"{format_value(self.metric, self.observed)}"
         op = ">=" if self.metric in LOWER_METRICS else "<="
-        warn = f", warn {op} {_fmt(self.metric, self.limit.warn)}" if self.limit.warn is not None else ""
+        warn = f", warn {op} {format_value(self.metric, self.limit.warn)}" if self.limit.warn is not None else ""
         return (
             f"{self.symbol} {self.state:<7} {self.metric:<10} {self.scope:<40} observed {observed:>10}"
-            f"  (fail unless {op} {_fmt(self.metric, self.limit.fail)}{warn})"
+            f"  (fail unless {op} {format_value(self.metric, self.limit.fail)}{warn})"
         )
 
 
-def _fmt(metric: str, value: float | None) -> str:
+def format_value(metric: str, value: float | None) -> str:
+    """A threshold figure in its own unit: ms (a decimal below 10 ms, as Locust shows them), %, /s,
+    MB or MB/min. The dashboard and summary.txt both use it, so they read the same."""
     if value is None:
         return "-"
     if metric == "fail_ratio":
         return f"{100 * value:.2f}%"
     if metric == "rps_min":
-        return f"{value:.1f}/s"
+        return f"{value:,.1f}/s"
     if metric == "rss_growth_mb":
         return f"{value:.1f} MB"
     if metric == "rss_slope_mb_per_min":
         return f"{value:.2f} MB/min"
-    return f"{value:.0f} ms"
+    return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
 
 
 def judge(metric: str, value: float, limit: Limit) -> str:

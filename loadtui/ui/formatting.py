@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from loadtui.engine import thresholds
+
 
 def fmt_ms(value: float | None) -> str:
     """Response times as Locust shows them: whole milliseconds, a decimal below 10 ms."""
@@ -70,19 +72,13 @@ VERDICTS = {
 
 
 def fmt_metric(metric: str, value: float | None) -> str:
-    """A threshold figure in its own unit: ``p95_ms`` in ms, ``fail_ratio`` in %, ``rps_min`` in /s."""
-    if value is None:
-        return "-"
-    if metric == "fail_ratio":
-        return f"{100.0 * value:.2f}%"
-    if metric == "rps_min":
-        return f"{value:,.1f}/s"
-    return f"{fmt_ms(value)} ms"
+    """A threshold figure in its own unit (the engine's own formatting, so screen and summary.txt agree)."""
+    return thresholds.format_value(metric, value)
 
 
 def fmt_limit(metric: str, fail: float, warn: float | None) -> str:
     """``≤ 100 ms (warn 50 ms)``; ``≥ 50.0/s`` for the lower limit ``rps_min``."""
-    op = "≥" if metric == "rps_min" else "≤"
+    op = "≥" if metric in thresholds.LOWER_METRICS else "≤"
     text = f"{op} {fmt_metric(metric, fail)}"
     if warn is not None:
         text += f" (warn {fmt_metric(metric, warn)})"

@@ -153,6 +153,11 @@ def test_watched_processes_show_in_the_host_panel_text() -> None:
     text = watched_text((leaking, gone), 40).plain
     assert "● uvicorn running (2 proc)" in text and "+3.2 MB/min ↑ growing" in text and "conn 40" in text
     assert "✗ 4242 exited" in text and "▁" in text and "█" in text
+    from loadtui.ui.formatting import fmt_limit, fmt_metric
+
+    assert fmt_metric("rss_slope_mb_per_min", 3.2) == "3.20 MB/min"  # not "3.2 ms"
+    assert fmt_limit("rss_growth_mb", 50, 20) == "≤ 50.0 MB (warn 20.0 MB)"
+    assert fmt_limit("rps_min", 50, 60).startswith("≥ 50.0/s")
 
 
 async def test_the_dashboard_shows_a_watched_process_of_a_real_run(tmp_path: Path, allocator) -> None:  # type: ignore[no-untyped-def]
