@@ -384,6 +384,11 @@ def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder
         lines.append(f"Compared with the baseline {comparison['baseline']}:")
         lines.append(comparison.get("text") or f"  {comparison.get('error')}")
     lines.append("")
+    # Locust sizes its Name column from the terminal it was imported in (0 inside an 80-column
+    # app): a report file must not depend on that, so it fits the names themselves.
+    longest = max((len(f"{e.name}") for e in stats.entries.values()), default=10)
+    # (Locust's Name column is STATS_NAME_WIDTH - STATS_TYPE_WIDTH + 4 wide.)
+    locust_stats.STATS_NAME_WIDTH = max(20, min(100, longest + locust_stats.STATS_TYPE_WIDTH - 3))
     lines.extend(locust_stats.get_stats_summary(stats, current=False))
     lines.append("")
     if stats.total.num_requests:

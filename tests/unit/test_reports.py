@@ -92,3 +92,33 @@ def test_past_runs_sort_newest_first_with_broken_ones_in_their_place(tmp_path: P
         "20261102-100000-b",
         "20261101-100000-a",
     ]
+
+
+def test_summary_tables_do_not_depend_on_the_terminal_width(tmp_path: Path) -> None:
+    from locust import User, task
+    from locust import stats as locust_stats
+    from locust.env import Environment
+
+    from loadtui.engine.locustfile import LoadedLocustfile
+    from loadtui.engine.profiles import Profile
+
+    class OneUser(User):
+        @task
+        def t(self) -> None:
+            pass
+
+    env = Environment(user_classes=[OneUser])
+    env.create_local_runner()
+    env.stats.log_request("GET", "/a/rather/long/endpoint/name", 12, 100)
+    locust_stats.STATS_NAME_WIDTH = 0  # what Locust computes when imported in an 80-column terminal
+    run = reports.RunInfo(
+        profile=Profile(name="p"), initial_profile=Profile(name="p"),
+        locustfile=LoadedLocustfile(path=tmp_path / "lf.py", user_classes={}), host="http://127.0.0.1:1",
+        demo_target=False, started_at=1000.0, ended_at=1005.0, end_reason="completed",
+    )  # fmt: skip
+    summary = reports.build_summary(env, run)
+    text = reports.summary_text(env, run, summary, tmp_path)
+    header = next(line for line in text.splitlines() if line.startswith("Type "))
+    row = next(line for line in text.splitlines() if "/a/rather/long/endpoint/name" in line)
+    # The columns line up (before the fix the Name column was 0 wide and every row was shifted).
+    assert [i for i, c in enumerate(header) if c == "|"] == [i for i, c in enumerate(row) if c == "|"]
