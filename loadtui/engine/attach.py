@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from gevent.event import Event
 
 from .. import __version__
 from . import reports
+from .history import DownsampledSeries
 from .host import HostSampler
 from .locustfile import LoadedLocustfile
 from .profiles import Profile, ProfileSet
@@ -117,9 +117,8 @@ class AttachedSession:
         self._listeners: list[Callable[[RunResult], None]] = []
         self._finishing = False
         self._ended = Event()
-        self._series: dict[str, deque[float]] = {
-            name: deque(maxlen=HISTORY_POINTS) for name in ("time", "rps", "fail_per_s", "p50_ms", "p95_ms", "users")
-        }
+        self._series = DownsampledSeries(HISTORY_POINTS)
+        """Rows in History.COLUMNS order (the web UI charts p50 and p95 only: p99 repeats p95)."""
         self._history_rows: list[list[Any]] = []
         # The load runs elsewhere; this machine's figures still tell whether loadtui itself is busy.
         self._host_sampler = HostSampler()
@@ -173,13 +172,21 @@ class AttachedSession:
         now = time.time()
         total = self._total_row()
         percentiles = stats.get("current_response_time_percentiles") or {}
-        series = self._series
-        series["time"].append(now)
-        series["rps"].append(_number(stats.get("current_rps")))
-        series["fail_per_s"].append(_number(stats.get("current_fail_per_sec")))
-        series["p50_ms"].append(_number(percentiles.get("response_time_percentile_0.5")))
-        series["p95_ms"].append(_number(percentiles.get("response_time_percentile_0.95")))
-        series["users"].append(_number(stats.get("user_count")))
+        p95 = _number(percentiles.get("response_time_percentile_0.95"))
+        host = self._host_sample
+        self._series.append(
+            (
+                now,
+                _number(stats.get("current_rps")),
+                _number(stats.get("current_fail_per_sec")),
+                _number(percentiles.get("response_time_percentile_0.5")),
+                p95,
+                p95,
+                _number(stats.get("user_count")),
+                host.cpu_percent if host else 0.0,
+                host.mem_percent if host else 0.0,
+            )
+        )
         self._history_rows.append(
             [
                 int(now),
@@ -240,7 +247,6 @@ class AttachedSession:
             state = "stopping"
         elif state in ("cleanup", "missing"):
             state = "stopping" if state == "cleanup" else "ready"
-        series = self._series
         end = self._ended_at or time.time()
         connection = "" if self.connection == "ok" else self.connection
         return Snapshot(
@@ -284,15 +290,7 @@ class AttachedSession:
                 )
                 for e in self._exceptions
             ),
-            history=History(
-                time=tuple(series["time"]),
-                rps=tuple(series["rps"]),
-                fail_per_s=tuple(series["fail_per_s"]),
-                p50_ms=tuple(series["p50_ms"]),
-                p95_ms=tuple(series["p95_ms"]),
-                p99_ms=tuple(series["p95_ms"]),  # the web UI charts p50 and p95 only
-                users=tuple(int(u) for u in series["users"]),
-            ),
+            history=History.from_rows(self._series),
             workers=tuple(
                 WorkerRow(
                     id=str(w.get("id", "")),

@@ -20,7 +20,7 @@ import json
 import platform
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from .. import __version__
 from . import compare as compare_mod
 from . import thresholds as thresholds_mod
 from .files import atomic_write
+from .history import DownsampledSeries
 from .profiles import format_duration
 from .snapshot import HostSample
 from .watch import WatchedState
@@ -80,14 +81,11 @@ class HostStats:
     process_rss_peak: int = 0
     mem_total: int = 0
     cpu_count: int = 0
-    series: list[tuple[float, float, float]] = field(default_factory=list)
+    series: DownsampledSeries = field(default_factory=lambda: DownsampledSeries(HOST_SERIES_POINTS))
     """(time, cpu %, memory %)."""
 
     def add(self, sample: HostSample) -> None:
         self.series.append((sample.time, sample.cpu_percent, sample.mem_percent))
-        if len(self.series) > HOST_SERIES_POINTS:
-            pairs = zip(self.series[0::2], self.series[1::2], strict=False)
-            self.series = [tuple((a + b) / 2 for a, b in zip(x, y, strict=True)) for x, y in pairs]  # type: ignore[misc]
         self.samples += 1
         self.cpu_sum += sample.cpu_percent
         self.cpu_peak = max(self.cpu_peak, sample.cpu_percent)
@@ -408,7 +406,7 @@ def run_folder_name(started_at: float, profile: str) -> str:
     return f"{stamp}-{safe}"
 
 
-def _svg_chart(series: list[tuple[float, float, float]], width: int = 900, height: int = 180) -> str:
+def _svg_chart(series: Sequence[tuple[float, ...]], width: int = 900, height: int = 180) -> str:
     """CPU and memory % over the run as an inline SVG (no script, no external asset)."""
     if len(series) < 2:
         return "<p>Not enough host samples for a chart.</p>"
@@ -495,7 +493,7 @@ def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
       <h3>Profile switches</h3>
       {switches}
       <h3>Load generator host</h3>
-      {_svg_chart(run.host_stats.series)}
+      {_svg_chart(run.host_stats.series.rows)}
       {watched}
     </section>
 """

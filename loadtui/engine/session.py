@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from locust.stats import StatsError, stats_history
 from . import reports
 from . import thresholds as thresholds_mod
 from .demo_target import DemoTarget, DemoTargetError
+from .history import DownsampledSeries
 from .host import HostSampler
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
 from .profiles import Profile, ProfileSet, Stage, check_host, parse_duration
@@ -176,10 +176,8 @@ class LoadSession:
         self._deadline_greenlet: gevent.Greenlet | None = None
         self._switches: list[ProfileSwitch] = []
         self._original_weights: dict[str, int] = {}
-        self._series: dict[str, deque[float]] = {
-            name: deque(maxlen=history_points)
-            for name in ("time", "rps", "fail_per_s", "p50_ms", "p95_ms", "p99_ms", "users", "cpu", "mem")
-        }
+        self._series = DownsampledSeries(history_points)
+        """Rows in History.COLUMNS order, one per tick, the run's past thinned when it is long."""
         self._history_rows: list[list[Any]] = []
         """stats_history.csv rows, written by Locust's own row writer each tick."""
         # Bad tags are bad input: find out now, before the demo target or any user starts.
@@ -674,16 +672,21 @@ class LoadSession:
             self._host_sample = self._host_sampler.sample()
             self._host_peaks.add(self._host_sample)
         sample = self._host_sample
-        series = self._series
-        series["time"].append(now)
-        series["rps"].append(total.current_rps or 0.0)
-        series["fail_per_s"].append(total.current_fail_per_sec or 0.0)
-        for key, pct in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+        percentiles = []
+        for pct in (0.5, 0.95, 0.99):
             current = total.get_current_response_time_percentile(pct)
-            series[key].append(float(current if current is not None else total.get_response_time_percentile(pct)))
-        series["users"].append(runner.user_count)
-        series["cpu"].append(sample.cpu_percent)
-        series["mem"].append(sample.mem_percent)
+            percentiles.append(float(current if current is not None else total.get_response_time_percentile(pct)))
+        self._series.append(
+            (
+                now,
+                total.current_rps or 0.0,
+                total.current_fail_per_sec or 0.0,
+                *percentiles,
+                runner.user_count,
+                sample.cpu_percent,
+                sample.mem_percent,
+            )
+        )
         self._history_rows.extend(reports.history_rows(self._require_env(), now))
 
     # --- thresholds --------------------------------------------------------------------------------
@@ -812,18 +815,7 @@ class LoadSession:
             ExceptionRow(count=exc["count"], message=exc["msg"], traceback=exc["traceback"], nodes=tuple(exc["nodes"]))
             for exc in sorted(runner.exceptions.values(), key=lambda e: -e["count"])
         )
-        series = self._series
-        history = History(
-            time=tuple(series["time"]),
-            rps=tuple(series["rps"]),
-            fail_per_s=tuple(series["fail_per_s"]),
-            p50_ms=tuple(series["p50_ms"]),
-            p95_ms=tuple(series["p95_ms"]),
-            p99_ms=tuple(series["p99_ms"]),
-            users=tuple(int(u) for u in series["users"]),
-            cpu_percent=tuple(series["cpu"]),
-            mem_percent=tuple(series["mem"]),
-        )
+        history = History.from_rows(self._series)
         return Snapshot(
             users=runner.user_count,
             target_users=runner.target_user_count,

@@ -7,6 +7,7 @@ Times are epoch seconds; response times are milliseconds as Locust records them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .thresholds import Result as ThresholdResult
@@ -157,6 +158,16 @@ class History:
     users: tuple[int, ...] = ()
     cpu_percent: tuple[float, ...] = ()
     mem_percent: tuple[float, ...] = ()
+
+    COLUMNS = ("time", "rps", "fail_per_s", "p50_ms", "p95_ms", "p99_ms", "users", "cpu_percent", "mem_percent")
+    """The order of a row in :meth:`from_rows`."""
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[float]]) -> History:
+        columns = list(zip(*rows, strict=True)) or [()] * len(cls.COLUMNS)
+        values = dict(zip(cls.COLUMNS, (tuple(c) for c in columns), strict=True))
+        values["users"] = tuple(int(u) for u in values["users"])
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

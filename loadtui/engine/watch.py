@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
+
+from .history import DownsampledSeries
 
 SERIES_POINTS = 1800
 """Samples kept per watched process: 30 minutes at one a second; older ones are merged pairwise."""
@@ -74,10 +75,9 @@ def slope_per_minute(times: Sequence[float], values: Sequence[float]) -> float |
     return 60.0 * cov / var
 
 
-def steady_part(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+def steady_part(points: Sequence[tuple[float, ...]]) -> list[tuple[float, ...]]:
     """The samples after the first quarter: ramp-up and warm-up excluded from the leak fit."""
-    points = list(points)
-    return points[len(points) // 4 :]
+    return list(points[len(points) // 4 :])
 
 
 class ProcessWatch:
@@ -90,8 +90,8 @@ class ProcessWatch:
         self._seen_pids: set[int] = set()
         self._ever_found = False
         self.restarts = 0
-        self._points: deque[tuple[float, float]] = deque()
-        self._series_points = series_points
+        self._points = DownsampledSeries(series_points)
+        """(time, RSS in MB)."""
         self.last: WatchedState | None = None
 
     def _find(self) -> list[psutil.Process]:
@@ -148,19 +148,14 @@ class ProcessWatch:
         if alive:
             self._ever_found = True
             self._points.append((now, rss / 2**20))
-            if len(self._points) > self._series_points:
-                merged = [
-                    ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-                    for a, b in zip(list(self._points)[0::2], list(self._points)[1::2], strict=False)
-                ]
-                self._points = deque(merged)
         if alive:
             state = "restarted" if self.restarts else "running"
         else:
             state = "exited" if self._ever_found else "not found"
-        steady = steady_part(self._points)
+        points = self._points.rows
+        steady = steady_part(points)
         slope = slope_per_minute([t for t, _ in steady], [v for _, v in steady])
-        growth = self._points[-1][1] - self._points[0][1] if len(self._points) >= 2 else None
+        growth = points[-1][1] - points[0][1] if len(points) >= 2 else None
         self.last = WatchedState(
             spec=self.spec,
             state=state,
@@ -170,7 +165,7 @@ class ProcessWatch:
             threads=threads,
             open_files=files,
             connections=conns,
-            rss_series=tuple(v for _, v in self._points),
+            rss_series=self._points.column(1),
             slope_mb_per_min=slope,
             growth_mb=growth,
             restarts=self.restarts,

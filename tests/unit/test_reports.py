@@ -28,7 +28,8 @@ def test_host_series_stays_bounded_and_keeps_the_whole_run() -> None:
         stats.add(sample(float(i), cpu=95.0 if i == 10 else 10.0))
     assert len(stats.series) <= reports.HOST_SERIES_POINTS
     # Merged pairs carry their mean time: the first point stays within the first few seconds.
-    assert stats.series[0][0] < 20 and stats.series[-1][0] > total - 20  # start and end both kept
+    rows = stats.series.rows
+    assert rows[0][0] < 20 and rows[-1][0] > total - 20  # start and end both kept
     summary = stats.to_dict()
     assert summary["samples"] == total and summary["cpu_percent"]["peak"] == 95.0
     assert summary["generator_saturated"] and summary["mem_percent"] == {"avg": 50.0, "peak": 50.0}
