@@ -238,7 +238,7 @@ class AttachedSession:
                 sort_by, lambda r: getattr(r, sort_by, 0)
             )
             rows = sorted(rows, key=key, reverse=descending)[:endpoint_limit]
-        total = self._total_row()
+        aggregated = _row(self._total_row())  # the Aggregated row, read like every other row
         percentiles = stats.get("current_response_time_percentiles") or {}
         state = str(stats.get("state") or "ready")
         if self.result is not None:
@@ -263,19 +263,19 @@ class AttachedSession:
             target_users=self._target if self._target is not None else int(_number(stats.get("user_count"))),
             spawn_rate=self.spawn_rate,
             totals=Totals(
-                requests=int(_number(total.get("num_requests"))),
-                failures=int(_number(total.get("num_failures"))),
+                requests=aggregated.requests,
+                failures=aggregated.failures,
                 rps=_number(stats.get("current_rps")),
                 fail_per_s=_number(stats.get("current_fail_per_sec")),
                 avg_rps=_number(stats.get("total_rps")),
-                p50_ms=_number(total.get("median_response_time")),
-                p95_ms=_number(total.get("response_time_percentile_0.95")),
-                p99_ms=_number(total.get("response_time_percentile_0.99")),
+                p50_ms=aggregated.median_ms,
+                p95_ms=aggregated.p95_ms,
+                p99_ms=aggregated.p99_ms,
                 current_p50_ms=percentiles.get("response_time_percentile_0.5"),
                 current_p95_ms=percentiles.get("response_time_percentile_0.95"),
-                avg_ms=_number(total.get("avg_response_time")),
-                min_ms=_number(total.get("min_response_time")),
-                max_ms=_number(total.get("max_response_time")),
+                avg_ms=aggregated.avg_ms,
+                min_ms=aggregated.min_ms,
+                max_ms=aggregated.max_ms,
             ),
             endpoints=tuple(sorted(rows, key=lambda r: (r.name, r.method))),
             endpoint_count=endpoint_count,

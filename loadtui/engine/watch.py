@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,17 +206,3 @@ class Watcher:
     def sample(self) -> tuple[WatchedState, ...]:
         now = time.time()
         return tuple(watch.sample(now) for watch in self.watches)
-
-    def states(self) -> tuple[WatchedState, ...]:
-        return tuple(w.last for w in self.watches if w.last is not None)
-
-
-def check_specs(specs: Iterable[str]) -> list[str]:
-    """Specs as given; an empty one is bad input."""
-    out = []
-    for spec in specs:
-        spec = spec.strip()
-        if not spec:
-            raise ValueError("--watch: expected a PID or a process name, got an empty value")
-        out.append(spec)
-    return out
