@@ -19,3 +19,10 @@ def demo_target() -> Iterator[DemoTarget]:
     target.start()
     yield target
     target.stop()
+
+
+@pytest.fixture
+def target() -> Iterator[DemoTarget]:
+    """A demo target of its own, so its request count (GET /__stats) belongs to this test alone."""
+    with DemoTarget() as started:
+        yield started

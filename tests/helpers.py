@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +35,14 @@ def run_loadtui(*args: str, cwd: Path, timeout: float = 60, **kwargs: object) ->
         check=False,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Waits cooperatively (the runner's greenlets keep running) until ``predicate()`` is true."""
+    import gevent
+
+    deadline = gevent.get_hub().loop.now() + timeout
+    while not predicate():
+        if gevent.get_hub().loop.now() > deadline:
+            raise AssertionError("condition not met in time")
+        gevent.sleep(0.1)

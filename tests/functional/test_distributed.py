@@ -1,7 +1,6 @@
 """Locust's master/worker engine: a master here, two local worker processes, a loopback target."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import gevent
@@ -12,6 +11,7 @@ import pytest
 from loadtui.engine import profiles
 from loadtui.engine.demo_target import DemoTarget
 from loadtui.engine.session import Distribution, LoadSession
+from tests import helpers
 from tests.helpers import LOCUSTFILES, write_profiles
 
 pytestmark = pytest.mark.slow
@@ -30,17 +30,9 @@ WriterUser = 4
 """
 
 
-@pytest.fixture
-def target() -> Iterator[DemoTarget]:
-    with DemoTarget() as started:
-        yield started
-
-
 def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = gevent.get_hub().loop.now() + timeout
-    while not predicate():
-        assert gevent.get_hub().loop.now() < deadline, "condition not met in time"
-        gevent.sleep(0.1)
+    """Workers take longer to start and report than users in-process do."""
+    helpers.wait_for(predicate, timeout)
 
 
 def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, target: DemoTarget) -> None:

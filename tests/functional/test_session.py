@@ -8,7 +8,6 @@ import csv
 import json
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import gevent
@@ -19,7 +18,7 @@ from loadtui.engine import profiles
 from loadtui.engine.demo_target import DemoTarget
 from loadtui.engine.reports import FILES
 from loadtui.engine.session import LoadSession, SessionError
-from tests.helpers import LOCUSTFILES, write_profiles
+from tests.helpers import LOCUSTFILES, wait_for, write_profiles
 
 pytestmark = pytest.mark.slow
 
@@ -61,13 +60,6 @@ host = "http://127.0.0.1:9"
 
 
 @pytest.fixture
-def target() -> Iterator[DemoTarget]:
-    """A target of its own, so its request count belongs to this test alone."""
-    with DemoTarget() as started:
-        yield started
-
-
-@pytest.fixture
 def profile_set(tmp_path: Path, target: DemoTarget) -> profiles.ProfileSet:
     assert target.url is not None
     return profiles.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url))
@@ -75,14 +67,6 @@ def profile_set(tmp_path: Path, target: DemoTarget) -> profiles.ProfileSet:
 
 def make_session(profile_set: profiles.ProfileSet, name: str, tmp_path: Path) -> LoadSession:
     return LoadSession(profile_set, profile_set.get(name), report_dir=tmp_path / "reports")
-
-
-def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = gevent.get_hub().loop.now() + timeout
-    while not predicate():
-        if gevent.get_hub().loop.now() > deadline:
-            raise AssertionError("condition not met in time")
-        gevent.sleep(0.1)
 
 
 def hits(snapshot, fragment: str) -> int:  # type: ignore[no-untyped-def]
