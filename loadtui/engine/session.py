@@ -468,7 +468,13 @@ class LoadSession:
             if self._ramp_greenlet is not None:
                 self._ramp_greenlet.kill(block=False)
             if self.runner is not None:
-                self.runner.stop()
+                if self.distribution is None:
+                    self.runner.stop()
+                else:
+                    # Locust's own quit() path: no "stop" round trip (MasterRunner.stop() waits up to
+                    # 60 s for the workers to report zero users); _quit_workers() sends "quit" and
+                    # waits at most 10 s for each worker's final stats.
+                    self.runner.stop(send_stop_to_client=False)  # type: ignore[call-arg]
                 self._quit_workers()
             self._ended_at = time.time()
             if self.runner is not None:
