@@ -61,15 +61,15 @@ class TestDataPath:
             # Locust's order: by name, then method.
             assert table.row_keys[0] == "GET\x00/"
             aggregated = app.screen.query_one("#aggregated", KeyedTable)
-            assert aggregated.get_row("aggregated")[1].plain == "Aggregated"
-            assert aggregated.get_row("aggregated")[2].text == "5,932"
+            assert aggregated.row_values("aggregated")[1].plain == "Aggregated"
+            assert aggregated.row_values("aggregated")[2].text == "5,932"
             assert app.screen.query_one("#failures", KeyedTable).row_count == 2
             assert app.screen.query_one("#exceptions", KeyedTable).row_count == 1
             tabs = app.screen.query_one(TabbedContent)
             assert "Failures (2)" in str(tabs.get_tab("tab-failures").label)
 
     async def test_rows_update_in_place(self) -> None:
-        """Rows keep their keys across ticks: new ones added, gone ones removed, no rebuild."""
+        """Rows follow their keys across ticks: new ones shown, gone ones dropped, no rebuild."""
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await push(app, pilot, endpoints=3)
@@ -79,7 +79,7 @@ class TestDataPath:
             await push(app, pilot, endpoints=5, scale=2.0)
             assert table.row_count == 5
             assert row_keys_before <= {row.key for row in table.ordered_rows}
-            assert table.get_row("GET\x00/")[2].text == "2,400"
+            assert table.row_values("GET\x00/")[2].text == "2,400"
             await push(app, pilot, endpoints=2)
             assert table.row_count == 2
 
@@ -103,6 +103,18 @@ class TestDataPath:
             app.refresh_snapshot()
             await pilot.pause()
             assert endpoint_table(app).row_count == ENDPOINT_LIMIT
+            # Then the top 200 are other names (they churn every tick with thousands): the table
+            # keeps its 200 slots and what it draws is the new rows, not a cached old line.
+            table = endpoint_table(app)
+            assert "/item/00000" in table.render_line(1).text
+            churned = tuple(replace(r, name=f"/other/{i:05d}") for i, r in enumerate(rows))
+            app.session.next_snapshot = replace(base, endpoints=churned, endpoint_count=3000)
+            app.refresh_snapshot()
+            await pilot.pause()
+            assert table.row_count == ENDPOINT_LIMIT
+            assert table.row_keys[:2] == ["GET\x00/other/00000", "GET\x00/other/00001"]
+            assert "/other/00000" in table.render_line(1).text
+            assert table.row_values("GET\x00/other/00001")[1].plain == "/other/00001"
 
     async def test_refresh_skipped_while_one_is_pending(self) -> None:
         app = make_app()
@@ -200,11 +212,11 @@ class TestKeys:
             await push(app, pilot)
             table = endpoint_table(app)
             await pilot.press("o")  # -> requests, biggest first
-            requests = [row[2].value for row in (table.get_row(k) for k in table.row_keys)]
+            requests = [row[2].value for row in (table.row_values(k) for k in table.row_keys)]
             assert requests == sorted(requests, reverse=True)
             assert app.screen.query_one(EndpointTable).sort_column == "requests"
             await pilot.press("O")
-            requests = [row[2].value for row in (table.get_row(k) for k in table.row_keys)]
+            requests = [row[2].value for row in (table.row_values(k) for k in table.row_keys)]
             assert requests == sorted(requests)
 
     async def test_sort_keeps_cursor_on_the_same_endpoint(self) -> None:

@@ -81,14 +81,14 @@ class TestThresholds:
         async with app.run_test(size=(120, 40)) as pilot:
             await serve(app, pilot, make_threshold_snapshot())
             table = app.screen.query_one("#endpoints", KeyedTable)
-            search = table.get_row("GET\x00/api/v1/search?q=[term]")
+            search = table.row_values("GET\x00/api/v1/search?q=[term]")
             p95 = search[5]
             assert p95.text == "116✗" and "red" in p95.style
-            login = table.get_row("POST\x00/api/v1/login")
+            login = table.row_values("POST\x00/api/v1/login")
             assert login[5].text == "184✓" and "green" in login[5].style
             # No endpoint threshold on this row: plain cells.
-            assert table.get_row("GET\x00/")[5].text == "12"
-            aggregated = app.screen.query_one("#aggregated", KeyedTable).get_row("aggregated")
+            assert table.row_values("GET\x00/")[5].text == "12"
+            aggregated = app.screen.query_one("#aggregated", KeyedTable).row_values("aggregated")
             assert aggregated[5].text == "71!"
 
             await pilot.press("t")
@@ -97,10 +97,10 @@ class TestThresholds:
             panel = app.screen.query_one("#thresholds", KeyedTable)
             assert app.focused is panel
             assert panel.row_count == 6
-            first = panel.get_row(panel.row_keys[0])
+            first = panel.row_values(panel.row_keys[0])
             assert first[0].text == "✗ fail"  # failing first
             assert "search" in first[4].plain
-            states = {panel.get_row(k)[0].text for k in panel.row_keys}
+            states = {panel.row_values(k)[0].text for k in panel.row_keys}
             assert states == {"✗ fail", "! warn", "✓ ok", "· no data"}
             assert "✗ 1 fail" in str(tabs.get_tab("tab-thresholds").label)
 
@@ -129,7 +129,7 @@ class TestWorkers:
             assert tabs.active == "tab-workers"
             panel = app.screen.query_one("#workers", KeyedTable)
             assert panel.row_count == 3
-            rows = [panel.get_row(k) for k in panel.row_keys]
+            rows = [panel.row_values(k) for k in panel.row_keys]
             assert [r[0].plain for r in rows] == ["loadgen-1_0f1e2d", "loadgen-1_1a2b3c", "loadgen-2_9f8e7d"]
             missing = rows[2]
             assert missing[1].plain == "✗ MISSING" and missing[5].plain == "lost"

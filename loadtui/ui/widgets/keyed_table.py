@@ -1,8 +1,16 @@
-"""A DataTable updated in place from keyed rows: the memray way of keeping a live table cheap.
+"""A DataTable fed whole snapshots of keyed rows: cheap when thousands of names churn.
 
-Rows are added with ``add_row``, changed cells with ``update_cell``, vanished rows with
-``remove_row``; the table is never ``clear()``ed per tick, which would rebuild every row and lose
-the cursor. For a tick where nothing changed the cost is one dict comparison per row.
+The table's rows are positional slots: slot ``i`` shows the ``i``-th row of the current order
+(sorted here by ``sort_columns``). Each :meth:`sync` writes only the slots whose row changed and
+repaints once. Slots are added or removed only when the row count changes.
+
+Why not one DataTable row per key, with ``add_row``/``remove_row``/``update_cell``? With 3000
+names the top 200 rows change membership every tick (70 of 200 by requests/s), and
+``remove_row`` rebuilds the table's row index and re-runs its cursor watchers each time, while
+``update_cell`` repaints once per cell: 66 ms a tick, p95 191 ms, and key presses queued behind
+it. Written as slots it is 2 ms. The bulk write uses two DataTable internals, ``_data`` and
+``_update_count`` (what ``update_cell`` itself touches), plus ``_new_rows`` for auto-width
+columns; ``tests/functional/test_app_widgets.py`` and the snapshot tests break if they change.
 """
 
 from __future__ import annotations
@@ -10,13 +18,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from .cells import Num
 
 Cells = Mapping[str, Any]
+
+SHRINK_BY_CLEARING = 8
+"""Shrinking by more rows than this clears and refills: ``remove_row`` is O(rows) per call."""
 
 
 def sort_value(value: Any) -> Any:
@@ -36,13 +50,52 @@ def sort_key(values: Any) -> Any:
     return sort_value(values)
 
 
+def _slot(index: int) -> RowKey:
+    return RowKey(str(index))
+
+
+def _plain_cell(cell: Any) -> tuple[str, str, str, str] | None:
+    """(text, style, justify, overflow) of a one-line cell the fast path draws, else None.
+
+    ``justify`` is ``""`` for a Text that sets none: Rich then pads it unstyled, where an
+    explicit ``left`` pads it in the text's own style."""
+    if isinstance(cell, Num):
+        return cell.text, cell.style, cell.justify, "fold"
+    if isinstance(cell, Text) and not cell.spans and "\n" not in cell.plain and cell.justify != "full":
+        return cell.plain, str(cell.style), cell.justify or "", cell.overflow or "fold"
+    return None
+
+
+def _fit(text: str, width: int, justify: str, overflow: str) -> tuple[str, str]:
+    """``text`` laid out in ``width`` cells as Rich lays out one no-wrap line: (the part in
+    the text's style, the unstyled padding after it)."""
+    length = cell_len(text)
+    if length > width:
+        if overflow == "ellipsis" and width > 0:
+            return set_cell_size(text, width - 1) + "…", ""
+        return set_cell_size(text, width), ""
+    gap = width - length
+    if justify == "right":
+        return " " * gap + text, ""
+    if justify == "center":
+        return " " * (gap // 2) + text + " " * (gap - gap // 2), ""
+    if justify == "left":
+        return text + " " * gap, ""
+    return text, " " * gap
+
+
 class KeyedTable(DataTable[Any]):
     """A DataTable fed whole snapshots of keyed rows by :meth:`sync`."""
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._column_spec = tuple(columns)
+        self._column_spec: tuple[tuple[str, str, int | None], ...] = tuple(columns)
+        self._column_names = tuple(key for key, _, _ in self._column_spec)
+        self._column_keys = tuple(ColumnKey(key) for key in self._column_names)
+        self._auto_width = any(width is None for _, _, width in self._column_spec)
         self._cells: dict[str, Cells] = {}
+        self._shown: list[tuple[str, Cells]] = []
+        """What each slot shows, in display order."""
         self.sort_columns: tuple[str, ...] = ()
         self.sort_reverse = False
 
@@ -53,49 +106,117 @@ class KeyedTable(DataTable[Any]):
     @property
     def row_keys(self) -> list[str]:
         """Keys in display order (what the tests and the cursor logic look at)."""
-        return [str(row.key.value) for row in self.ordered_rows]
+        return [key for key, _ in self._shown]
 
-    def sync(self, rows: Mapping[str, Cells]) -> bool:
-        """Brings the table to ``rows`` (key -> column -> cell). True if the order may have changed."""
-        resort = False
-        for key in list(self._cells):
-            if key not in rows:
-                self.remove_row(key)
-                del self._cells[key]
-        for key, cells in rows.items():
-            old = self._cells.get(key)
-            if old is cells:
-                continue
-            if old is None:
-                self.add_row(*(cells[c] for c, _, _ in self._column_spec), key=key)
-                resort = True
-            elif old != cells:
-                for column, value in cells.items():
-                    if old.get(column) != value:
-                        self.update_cell(key, column, value)
-                        if column in self.sort_columns:
-                            resort = True
-            self._cells[key] = cells
-        if resort and self.sort_columns:
-            self.apply_sort()
-        return resort
+    def row_values(self, key: str) -> list[Any]:
+        """One row's cells in column order, by its key."""
+        cells = self._cells[key]
+        return [cells[name] for name in self._column_names]
+
+    def sync(self, rows: Mapping[str, Cells]) -> None:
+        """Brings the table to ``rows`` (key -> column -> cell), in ``sort_columns`` order."""
+        self._cells = dict(rows)
+        self._show()
 
     def apply_sort(self) -> None:
-        """Sorts, keeping the cursor on the same row (not the same index) while the table has focus."""
-        if not self.sort_columns or not self.row_count:
-            return
+        """Re-sorts what is shown (after ``sort_columns`` or ``sort_reverse`` changed)."""
+        self._show()
+
+    def _show(self) -> None:
+        ordered = list(self._cells.items())
+        if self.sort_columns:
+            columns = self.sort_columns
+            ordered.sort(key=lambda item: tuple(sort_value(item[1][c]) for c in columns), reverse=self.sort_reverse)
+        # The cursor stays on the same row (not the same index) while a person is on the table.
         selected = self.selected_key() if self.has_focus else None
-        self.sort(*self.sort_columns, key=sort_key, reverse=self.sort_reverse)
+        shown = self._shown
+        if len(ordered) < len(shown) - SHRINK_BY_CLEARING:
+            self.clear()
+            shown = []
+        while len(shown) > len(ordered):
+            shown.pop()
+            self.remove_row(_slot(len(shown)))
+        changed = False
+        for index, (key, cells) in enumerate(ordered):
+            if index >= len(shown):
+                self.add_row(*(cells[name] for name in self._column_names), key=str(index))
+                shown.append((key, cells))
+                continue
+            if shown[index][1] is cells:
+                continue  # the very dict already shown: an unchanged row
+            slot = _slot(index)
+            self._data[slot] = dict(zip(self._column_keys, (cells[name] for name in self._column_names), strict=True))
+            if self._auto_width:
+                self._new_rows.add(slot)  # measured on idle, as add_row's rows are
+                self._require_update_dimensions = True
+            shown[index] = (key, cells)
+            changed = True
+        self._shown = shown
+        if changed:
+            self._update_count += 1  # what keys DataTable's render caches
+            self.refresh()
         if selected is not None and selected in self._cells:
-            self.move_cursor(row=self.get_row_index(selected), animate=False)
+            index = next(i for i, (key, _) in enumerate(shown) if key == selected)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, animate=False)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """DataTable's cell drawing, without Rich's general layout for the one-line cells here.
+
+        DataTable lays every cell out through Rich (Styled, Padding, Text wrapping): 150 us a
+        cell, 40 ms a frame for a screen of endpoints, and every row's figures change each tick.
+        A number or a plain one-line text is drawn here directly, to the same segments
+        (``tests/functional/test_keyed_table.py`` compares both); anything else, the header and
+        taller rows go to DataTable's own ``_render_cell``.
+        """
+        if row_index < 0 or column_index < 0:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        cells = self._data.get(row_key) if row_key is not None else None
+        plain = _plain_cell(cells.get(column_key)) if cells is not None and column_key is not None else None
+        if row is None or row.height != 1 or plain is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        text, style, justify, overflow = plain
+        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            fixed,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        padding = self.cell_padding
+        inner = max(0, width - 2 * padding)
+        pad_style = pre + post_style
+        content, after = _fit(text, inner, justify, overflow)
+        return [
+            [
+                Segment(" " * padding, pad_style),
+                Segment(content, pre + Style.parse(style) + post_style),
+                Segment(after + " " * padding, pad_style),
+            ]
+        ]
 
     def selected_key(self) -> str | None:
-        if not self.row_count:
+        row = self.cursor_row
+        if not self._shown or not 0 <= row < len(self._shown):
             return None
-        try:
-            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-        except CellDoesNotExist:
-            return None
+        return self._shown[row][0]
 
     def set_column_width(self, column: str, width: int) -> None:
         """Fixed width for one column (the name column follows the panel width)."""
