@@ -21,7 +21,7 @@ from appdata import FakeSession, fake_loader, make_snapshot, profile_set
 
 from loadtui.engine.snapshot import EndpointRow
 from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
-from loadtui.ui.messages import SnapshotReady
+from loadtui.ui.messages import EndpointView, EndpointViewChanged, SnapshotReady
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.screens.help import HelpScreen, bindings_table
@@ -115,6 +115,20 @@ class TestDataPath:
             assert table.row_keys[:2] == ["GET\x00/other/00000", "GET\x00/other/00001"]
             assert "/other/00000" in table.render_line(1).text
             assert table.row_values("GET\x00/other/00001")[1].plain == "/other/00001"
+
+    async def test_tick_taken_for_the_old_view_does_not_undo_a_filter(self) -> None:
+        """A tick that took its snapshot before the app saw a new filter must not show it."""
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            table = endpoint_table(app)
+            assert table.row_count == 8
+            app.post_message(EndpointViewChanged(EndpointView(name_filter="login")))
+            app.refresh_snapshot()  # the timer's tick, queued behind the filter with the old view
+            assert app.session.snapshot_args["name_filter"] == ""
+            await pilot.pause()
+            assert app.session.snapshot_args["name_filter"] == "login"
+            assert table.row_keys == ["POST\x00/api/v1/login"]
 
     async def test_refresh_skipped_while_one_is_pending(self) -> None:
         app = make_app()

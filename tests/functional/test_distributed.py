@@ -67,6 +67,9 @@ def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, t
     assert after.get("/anything/reader/read", 0) <= before.get("/anything/reader/read", 0) + 4
     assert after.get("/status/503", 0) <= before.get("/status/503", 0) + 8
     assert after["/anything/writer/write"] > before.get("/anything/writer/write", 0)
+    # The master keeps response-time copies for the total's current percentiles only.
+    assert all(entry.response_times_cache is None for entry in runner.stats.entries.values())
+    assert runner.stats.total.response_times_cache and session.snapshot().totals.current_p95_ms is not None
 
     result = session.stop()
     received = httpx.get(f"{target.url}/__stats").json()["requests"] - received_before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from typing import TYPE_CHECKING
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -45,6 +47,13 @@ def _profile_bindings() -> list[Binding]:
         for n in range(2, 10)
     ]
     return bindings
+
+
+def _relabel(tabs: TabbedContent, panel: str, label: str) -> None:
+    """A tab's label, set only when it changed: each set lays the whole screen out again."""
+    tab = tabs.get_tab(f"tab-{panel}")
+    if tab.label_text != label:
+        tab.label = label
 
 
 class DashboardScreen(Screen[None]):
@@ -137,6 +146,14 @@ class DashboardScreen(Screen[None]):
         # shows it then.
         if snapshot is None or not self.is_mounted:
             return
+        try:
+            self._show(snapshot)
+        except NoMatches:
+            # A tick that lands while the app tears the screen down (it exits, or the run ended
+            # and the ended screen replaces this one): its widgets are already gone.
+            return
+
+    def _show(self, snapshot: Snapshot) -> None:
         started = time.perf_counter()
         # One batch: the screen repaints once for all panels, not once per widget.
         with self.app.batch_update():
@@ -150,18 +167,24 @@ class DashboardScreen(Screen[None]):
             self.query_one(ExceptionsView).update_snapshot(snapshot)
             tabs = self.query_one(TabbedContent)
             # Counts in the tab labels: the failures are noticed even when their tab is hidden.
-            tabs.get_tab("tab-endpoints").label = f"Endpoints ({snapshot.endpoint_count or len(snapshot.endpoints)})"
-            tabs.get_tab("tab-failures").label = f"Failures ({len(snapshot.failures)})"
-            tabs.get_tab("tab-exceptions").label = f"Exceptions ({len(snapshot.exceptions)})"
+            _relabel(tabs, "endpoints", f"Endpoints ({snapshot.endpoint_count or len(snapshot.endpoints)})")
+            _relabel(tabs, "failures", f"Failures ({len(snapshot.failures)})")
+            _relabel(tabs, "exceptions", f"Exceptions ({len(snapshot.exceptions)})")
             self._show_optional_tab(tabs, "thresholds", bool(snapshot.thresholds))
             if snapshot.thresholds:
                 self.query_one(ThresholdsTable).update_snapshot(snapshot)
-                tabs.get_tab("tab-thresholds").label = thresholds_tab_label(snapshot)
+                _relabel(tabs, "thresholds", thresholds_tab_label(snapshot))
             self._show_optional_tab(tabs, "workers", bool(snapshot.workers))
             if snapshot.workers:
                 self.query_one(WorkersTable).update_snapshot(snapshot)
-                tabs.get_tab("tab-workers").label = workers_tab_label(snapshot)
+                _relabel(tabs, "workers", workers_tab_label(snapshot))
         self.update_ms.append(1000.0 * (time.perf_counter() - started))
+
+    def show_endpoints(self, snapshot: Snapshot) -> None:
+        """The endpoint table alone, for a new sort or filter (the app's ``EndpointViewChanged``)."""
+        if self.is_mounted:
+            with contextlib.suppress(NoMatches):  # the screen is being torn down
+                self.query_one(EndpointTable).update_snapshot(snapshot)
 
     def _show_optional_tab(self, tabs: TabbedContent, panel: str, shown: bool) -> None:
         tab = tabs.get_tab(f"tab-{panel}")
@@ -196,8 +219,9 @@ class DashboardScreen(Screen[None]):
         self.loadtui.reset_stats()
 
     def action_cycle_sort(self) -> None:
-        column = self.query_one(EndpointTable).cycle_sort()
-        self.notify(f"Endpoints sorted by {column}", timeout=2)
+        # The sorted column's header gets the arrow; no toast, whose mount would lay the whole
+        # screen out again (40 ms with thousands of names) before the new order is drawn.
+        self.query_one(EndpointTable).cycle_sort()
 
     def action_reverse_sort(self) -> None:
         self.query_one(EndpointTable).reverse_sort()

@@ -25,6 +25,7 @@ from loadtui.engine.thresholds import Result
 
 from ..formatting import STATE_STYLES, fmt_int, fmt_ms, fmt_pct, fmt_rate
 from ..messages import EndpointView, EndpointViewChanged
+from . import update_if_changed
 from .cells import Num
 from .keyed_table import Cells, KeyedTable, row_key
 
@@ -245,7 +246,7 @@ class EndpointTable(Vertical):
         shown = bool(self.name_filter) or snapshot.many_names or len(snapshot.endpoints) < total
         info.set_class(shown, "-shown")
         if shown:
-            info.update(info_text(snapshot, self.name_filter, self.sort_label))
+            update_if_changed(info, info_text(snapshot, self.name_filter, self.sort_label), fixed_lines=True)
 
     # --- the / filter ------------------------------------------------------------------------
 
@@ -274,7 +275,9 @@ class EndpointTable(Vertical):
         self.close_filter()
 
     def _post_view(self) -> None:
-        self.post_message(EndpointViewChanged(self.view))
+        # Straight to the app, which owns the session: bubbling up through the tabs would take a
+        # loop iteration per container, and with the users in this process each one lets them run.
+        self.app.post_message(EndpointViewChanged(self.view))
 
     @property
     def view(self) -> EndpointView:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static
 from loadtui.engine.snapshot import ExceptionRow, Snapshot
 
 from ..formatting import fmt_int
+from . import update_if_changed
 from .cells import Num
 from .keyed_table import KeyedTable, row_key
 
@@ -60,9 +61,9 @@ class ExceptionsView(Vertical):
         exc = self._by_key.get(key) if key is not None else None
         traceback = self.query_one("#traceback", Static)
         if exc is None:
-            traceback.update(Text("No exceptions in user code so far.", style="dim"))
+            update_if_changed(traceback, Text("No exceptions in user code so far.", style="dim"))
             return
         text = Text()
         text.append(f"{exc.count} times: {exc.message}\n", style="bold")
         text.append(exc.traceback)
-        traceback.update(text)
+        update_if_changed(traceback, text)

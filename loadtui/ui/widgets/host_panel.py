@@ -112,6 +112,8 @@ class HostReadout(Widget):
     sample: HostSample | None = None
     watched: tuple[WatchedState, ...] = ()
 
+    _lines = -1
+
     def render(self) -> Text:
         width = self.size.width or 36
         text = host_text(self.sample, width)
@@ -122,7 +124,11 @@ class HostReadout(Widget):
     def show(self, sample: HostSample | None, watched: tuple[WatchedState, ...] = ()) -> None:
         self.sample = sample
         self.watched = watched
-        self.refresh(layout=True)
+        # The height follows the number of lines, which changes only when cores or watched
+        # processes come and go: a layout pass then, a repaint on every other tick.
+        lines = self.render().plain.count("\n")
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
 
 
 class HostPanel(VerticalScroll):

@@ -111,4 +111,4 @@ class StatusLine(Static):
     """
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        self.update(status_text(snapshot))
+        self.update(status_text(snapshot), layout=False)  # always two lines: a repaint, no layout

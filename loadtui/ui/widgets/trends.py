@@ -34,7 +34,8 @@ class TrendRow(Horizontal):
         yield Sparkline([], summary_function=max)
 
     def show(self, values: Sequence[float], text: str) -> None:
-        self.query_one(Label).update(f"{self.title:<8}{text:>8}")
+        # Fixed size (CSS): no layout pass for a new value, only a repaint.
+        self.query_one(Label).update(f"{self.title:<8}{text:>8}", layout=False)
         self.query_one(Sparkline).data = list(values[-MAX_POINTS:])
 
 
