@@ -111,6 +111,7 @@ class LoadTuiApp(App[Any]):
         self._refresh_pending = False
         self._overrides_used = False
         self._ended_shown = False
+        self._ended_result: Any = None
         self._exiting = False
         self._last_message = ""
         self.endpoint_view = EndpointView()
@@ -371,11 +372,15 @@ class LoadTuiApp(App[Any]):
         if self._exiting:
             return
         if self._ended_shown:
-            for screen in self.screen_stack:
-                if isinstance(screen, EndedScreen):
-                    screen.show_result(result)
+            # Every tick after the end comes here; only a new result (a retried report) is news.
+            if result is not self._ended_result:
+                self._ended_result = result
+                for screen in self.screen_stack:
+                    if isinstance(screen, EndedScreen):
+                        screen.show_result(result)
             return
         self._ended_shown = True
+        self._ended_result = result
         self.push_screen(EndedScreen(result, self.last_snapshot))
 
     # --- reports: export, and disk problems --------------------------------------------------------

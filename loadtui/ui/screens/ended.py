@@ -180,6 +180,8 @@ class EndedScreen(Screen[None]):
     def show_result(self, result: Any) -> None:
         """A retry wrote the report (or failed again): the view says so."""
         self.result = result
+        if not self.is_mounted:
+            return  # compose() shows self.result
         self.query_one("#ended-summary", Static).update(ended_text(result, self.snapshot))
         self.refresh_bindings()
 
