@@ -315,9 +315,9 @@ def rotate(cases: dict[str, Callable[[], dict[str, float]]], reps: int) -> dict[
 ANALYSIS = "## What the figures say"
 
 
-def write_results(table: str) -> None:
-    """bench/RESULTS.md: the new table; the written analysis below it is kept."""
-    path = HERE / "RESULTS.md"
+def write_results(path: Path, table: str) -> None:
+    """``path`` (bench/RESULTS.md, bench/ENDURANCE.md): the new table; the written analysis below
+    it is kept."""
     old = path.read_text() if path.exists() else ""
     kept = old[old.index(ANALYSIS) :] if ANALYSIS in old else ""
     path.write_text(table + ("\n" + kept if kept else ""))
@@ -422,9 +422,10 @@ def main() -> int:
     print(text)
     if args.write:
         write_results(
+            HERE / "RESULTS.md",
             "# Benchmark results\n\n"
             f"Run on {time.strftime('%Y-%m-%d')} with `.venv/bin/python bench/bench.py --reps {args.reps} "
-            f"--seconds {s} --write`.\n\n{text}\n"
+            f"--seconds {s} --write`.\n\n{text}\n",
         )
     return 0
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import HERE, PTY_DRIVER, _python, _summary, target
+from bench import HERE, PTY_DRIVER, _python, _summary, target, write_results
 
 LOCUSTFILE = HERE / "steady_locustfile.py"
 USERS = 20
@@ -125,10 +125,11 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        (HERE / "ENDURANCE.md").write_text(
+        write_results(
+            HERE / "ENDURANCE.md",
             "# Endurance run\n\n"
             f"Run on {time.strftime('%Y-%m-%d')} with `.venv/bin/python bench/endurance.py --minutes {args.minutes:g} "
-            f"--write`.\n\n{text}\n"
+            f"--write`.\n\n{text}\n",
         )
     return 0
 

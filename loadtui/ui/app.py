@@ -639,9 +639,10 @@ def _settle_heap() -> None:
     A full collection walks every tracked object. Textual, Locust and their modules make 200,000
     of them before a run starts, so each one paused the app 60-130 ms on a 2-core machine, every
     2-3 s with thousands of names: most of the slow key presses (bench/RESULTS.md). Those objects
-    live as long as the process, so they are moved out of the collector's way (``gc.freeze``,
-    as Locust does before it forks workers), and full collections of what remains are made rarer.
-    Cyclic garbage is still collected; objects frozen here are freed by reference counting.
+    live as long as the process, so they leave the collector's reach (``gc.freeze``, as Locust
+    does before it forks workers), and full collections of the rest are made rarer. Frozen
+    objects are still freed when nothing refers to them; only those of the first run that end
+    up in a reference cycle stay, once.
     """
     gc.collect()
     gc.freeze()

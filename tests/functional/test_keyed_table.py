@@ -1,5 +1,6 @@
-"""KeyedTable draws one-line cells itself (a fast path past Rich's layout): it must draw exactly
-what DataTable's own ``_render_cell`` draws, cell by cell, style by style, in a real app."""
+"""KeyedTable draws one-line cells and header labels itself (a fast path past Rich's layout): it
+must draw exactly what DataTable's own ``_render_cell`` draws, cell by cell, style by style, in a
+real app."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ async def test_fast_cells_draw_what_datatable_draws() -> None:
         await pilot.pause()
         base = table.rich_style
         compared = 0
-        for row in range(table.row_count):
+        for row in range(-1, table.row_count):  # -1: the header
             for column, col in enumerate(table.ordered_columns):
                 for cursor, hover in ((False, False), (True, False), (False, True)):
                     width = col.get_render_width(table)
@@ -64,7 +65,7 @@ async def test_fast_cells_draw_what_datatable_draws() -> None:
                     rich = DataTable._render_cell(table, row, column, base, width, cursor, hover)
                     assert per_cell(fast) == per_cell(rich), (row, column, cursor, hover)
                     compared += 1
-        assert compared == 4 * 4 * 3
+        assert compared == 5 * 4 * 3
         # The screen shows the table sorted by column a, with the cursor where it was put.
         assert table.row_keys == ["wide", "styled", "plain", "long"]
         assert table.selected_key() == "styled"
