@@ -31,7 +31,12 @@ ROWS: dict[str, dict[str, Any]] = {
         "c": Text("folded and cut", overflow="fold"),
         "d": Num(99_999, "99,999"),
     },
-    "wide": {"a": Num(1, "１２３"), "b": Text("日本語のテキスト", overflow="ellipsis"), "c": Text(""), "d": Num(2, "-")},
+    "wide": {
+        "a": Num(1, "二十三"),
+        "b": Text("日本語のテキスト", overflow="ellipsis"),
+        "c": Text(""),
+        "d": Num(2, "-"),
+    },
 }
 
 
