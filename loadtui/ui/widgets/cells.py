@@ -9,7 +9,7 @@ from rich.text import Text
 
 @total_ordering
 class Num:
-    """A numeric DataTable cell: ``DataTable.sort`` compares ``value``, the screen shows ``text``.
+    """A numeric table cell: KeyedTable sorts by ``value``, the screen shows ``text``.
 
     Formatting once here (rather than in a sort key) keeps sorting by value cheap and the
     displayed text right-aligned like a spreadsheet.

@@ -44,12 +44,6 @@ def sort_value(value: Any) -> Any:
     return value
 
 
-def sort_key(values: Any) -> Any:
-    if isinstance(values, tuple):
-        return tuple(sort_value(v) for v in values)
-    return sort_value(values)
-
-
 def _slot(index: int) -> RowKey:
     return RowKey(str(index))
 
@@ -253,4 +247,4 @@ def row_key(*parts: str) -> str:
     return "\x00".join(parts)
 
 
-__all__ = ["Cells", "KeyedTable", "RowKey", "row_key", "sort_key"]
+__all__ = ["Cells", "KeyedTable", "row_key", "sort_value"]
