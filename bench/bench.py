@@ -179,19 +179,25 @@ os.waitpid(pid, 0)
 """
 
 
+def on_pty(directory: Path, profiles: Path, profile: str, seconds: int) -> tuple[subprocess.Popen[str], psutil.Process]:
+    """Starts the whole app on a pseudo-terminal in ``directory`` (reports under ``reports``);
+    returns the driver, which ends when the app does, and the app's process."""
+    driver = subprocess.Popen(
+        _python(
+            "-c", PTY_DRIVER, str(directory / "reports"),
+            "--profiles", str(profiles), "-p", profile, "-t", f"{seconds}s",
+        ),
+        cwd=directory, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert driver.stdout is not None
+    return driver, psutil.Process(int(driver.stdout.readline()))
+
+
 def loadtui_dashboard(url: str, seconds: int, tags: str = "one", workers: int = 0) -> dict[str, float]:
     """The whole app on a pseudo-terminal (its output drained as a terminal would)."""
     with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
         profiles = _profiles(Path(tmp), url, tags, workers)
-        driver = subprocess.Popen(
-            _python(
-                "-c", PTY_DRIVER, str(Path(tmp) / "reports"),
-                "--profiles", str(profiles), "-p", "bench", "-t", f"{seconds}s",
-            ),
-            cwd=tmp, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert driver.stdout is not None
-        app = psutil.Process(int(driver.stdout.readline()))
+        driver, app = on_pty(Path(tmp), profiles, "bench", seconds)
         peak = 0
         while driver.poll() is None:
             with contextlib.suppress(psutil.Error):

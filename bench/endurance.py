@@ -21,7 +21,6 @@ import contextlib
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import HERE, PTY_DRIVER, _python, _summary, target, write_results
+from bench import HERE, _summary, on_pty, target, write_results
 
 LOCUSTFILE = HERE / "steady_locustfile.py"
 USERS = 20
@@ -57,15 +56,7 @@ def run(url: str, minutes: float) -> tuple[list[tuple[float, float, float]], dic
     samples: list[tuple[float, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="loadtui-endurance-") as tmp:
         profiles = _profiles(Path(tmp), url)
-        driver = subprocess.Popen(
-            _python(
-                "-c", PTY_DRIVER, str(Path(tmp) / "reports"),
-                "--profiles", str(profiles), "-p", "steady", "-t", f"{int(minutes * 60)}s",
-            ),
-            cwd=tmp, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert driver.stdout is not None
-        app = psutil.Process(int(driver.stdout.readline()))
+        driver, app = on_pty(Path(tmp), profiles, "steady", int(minutes * 60))
         started = time.monotonic()
         next_print = 60.0
         while driver.poll() is None:

@@ -112,23 +112,27 @@ class HostReadout(Widget):
     sample: HostSample | None = None
     watched: tuple[WatchedState, ...] = ()
 
-    _lines = -1
+    _drawn: tuple[int, Text] | None = None
+    """(width, text) of the last readout built: ``show`` builds it to count its lines, the
+    paint that follows reuses it."""
 
     def render(self) -> Text:
         width = self.size.width or 36
-        text = host_text(self.sample, width)
-        if self.watched:
-            text.append_text(watched_text(self.watched, width))
-        return text
+        if self._drawn is None or self._drawn[0] != width:
+            text = host_text(self.sample, width)
+            if self.watched:
+                text.append_text(watched_text(self.watched, width))
+            self._drawn = (width, text)
+        return self._drawn[1]
 
     def show(self, sample: HostSample | None, watched: tuple[WatchedState, ...] = ()) -> None:
+        lines = self.render().plain.count("\n") if self._drawn is not None else -1
         self.sample = sample
         self.watched = watched
+        self._drawn = None
         # The height follows the number of lines, which changes only when cores or watched
         # processes come and go: a layout pass then, a repaint on every other tick.
-        lines = self.render().plain.count("\n")
-        self.refresh(layout=lines != self._lines)
-        self._lines = lines
+        self.refresh(layout=self.render().plain.count("\n") != lines)
 
 
 class HostPanel(VerticalScroll):
