@@ -74,3 +74,24 @@ async def test_fast_cells_draw_what_datatable_draws() -> None:
         # The screen shows the table sorted by column a, with the cursor where it was put.
         assert table.row_keys == ["wide", "styled", "plain", "long"]
         assert table.selected_key() == "styled"
+
+
+async def test_render_caches_hold_one_update_not_a_thousand() -> None:
+    """DataTable keys its row and line caches by an update count and bounds them at 1,000
+    entries: a table whose figures change every tick would fill them with drawings that can
+    never be looked up again. KeyedTable keeps what the current update drew, and draws it right."""
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        for tick in range(50):
+            rows = {
+                f"n{i}": {"a": Num(i, str(i)), "b": Text(f"t{tick}"), "c": Text("x"), "d": Num(tick, str(tick))}
+                for i in range(30)
+            }
+            table.sync(rows)
+            await pilot.pause()  # a frame drawn each tick, as the app draws one a second
+        for cache in (table._line_cache, table._row_render_cache, table._row_renderable_cache):
+            assert 0 < len(cache) <= table.row_count + 1, cache  # rows and header, one update's
+        assert table.row_values("n3")[1].plain == "t49"
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert any(line.split()[:2] == ["0", "t49"] for line in lines), lines
