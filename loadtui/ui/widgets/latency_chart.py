@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from textual_plotext import PlotextPlot
 
 from loadtui.engine.snapshot import Snapshot
 
 MAX_POINTS = 600
-"""Plotext redraws every point on each render; the chart is a few dozen cells wide, so ten
-minutes at 1 s is plenty of detail and keeps a render well under a millisecond per series."""
+"""The last ten minutes at one point a second (older history is in the report)."""
 
 # Each series has its own marker as well as its own colour, so the legend still tells the lines
 # apart in a monochrome terminal.
 SERIES = (("p50", "·", "green"), ("p95", "+", "yellow"), ("p99", "x", "red"))
+
+
+def per_column(
+    xs: Sequence[float], series: Sequence[Sequence[float]], columns: int
+) -> tuple[list[float], list[list[float]]]:
+    """At most ``columns`` points: consecutive points merged, each bucket at its first time and
+    its highest value (a spike stays visible, as in the sparklines, which keep the max too).
+
+    Plotext draws every point it is given, one marker per cell at most: 600 points cost 33 ms a
+    frame to build against 5 ms for 60, for the same picture on a chart 60 cells wide."""
+    n = len(xs)
+    if columns < 1 or n <= columns:
+        return list(xs), [list(ys) for ys in series]
+    bounds = [i * n // columns for i in range(columns + 1)]
+    spans = list(itertools.pairwise(bounds))
+    return [xs[a] for a, _ in spans], [[max(ys[a:b]) for a, b in spans] for ys in series]
 
 
 class LatencyChart(PlotextPlot):
@@ -36,9 +54,13 @@ class LatencyChart(PlotextPlot):
             self.refresh()
             return
         start = snapshot.started_at if snapshot and snapshot.started_at else history.time[0]
-        xs = [t - start for t in history.time[-MAX_POINTS:]]
-        for (label, marker, color), ys in zip(SERIES, (history.p50_ms, history.p95_ms, history.p99_ms), strict=True):
-            plt.plot(xs, list(ys[-MAX_POINTS:]), label=label, marker=marker, color=color)
+        xs, ys = per_column(
+            [t - start for t in history.time[-MAX_POINTS:]],
+            [s[-MAX_POINTS:] for s in (history.p50_ms, history.p95_ms, history.p99_ms)],
+            self.size.width,
+        )
+        for (label, marker, color), values in zip(SERIES, ys, strict=True):
+            plt.plot(xs, values, label=label, marker=marker, color=color)
         if snapshot is not None:
             for switch in snapshot.switches:
                 if xs and switch.elapsed_s >= xs[0]:
