@@ -363,12 +363,18 @@ class LoadSession:
         if runner is None or self.distribution is None:
             return
         from locust.rpc import Message
+        from locust.runners import STATE_MISSING
 
         master = runner  # a MasterRunner here
-        for client in list(master.clients.all):  # type: ignore[union-attr]
+
+        def alive() -> list[Any]:
+            # A worker gone missing (killed, its machine lost) never answers: not waited for.
+            return [c for c in master.clients.all if c.state != STATE_MISSING]  # type: ignore[union-attr]
+
+        for client in alive():
             master.server.send_to_client(Message("quit", None, client.id))  # type: ignore[union-attr]
         deadline = time.monotonic() + 10.0
-        while len(master.clients) and time.monotonic() < deadline:  # type: ignore[union-attr]
+        while alive() and time.monotonic() < deadline:
             gevent.sleep(0.05)  # each worker sends its last stats, then "quit"
 
     def _stop_worker_processes(self) -> None:
@@ -496,7 +502,7 @@ class LoadSession:
                 else:
                     # Locust's own quit() path: no "stop" round trip (MasterRunner.stop() waits up to
                     # 60 s for the workers to report zero users); _quit_workers() sends "quit" and
-                    # waits at most 10 s for each worker's final stats.
+                    # waits at most 10 s for the final stats of every worker not missing.
                     self.runner.stop(send_stop_to_client=False)  # type: ignore[call-arg]
                 self._quit_workers()
             self._ended_at = time.time()
