@@ -29,6 +29,9 @@ from .cells import Num
 
 Cells = Mapping[str, Any]
 
+CELL_STYLES = 4096
+"""Cell styles kept (a screen of slots in each cursor/hover state is a few hundred)."""
+
 SHRINK_BY_CLEARING = 8
 """Shrinking by more rows than this clears and refills: ``remove_row`` is O(rows) per call."""
 
@@ -82,6 +85,9 @@ class KeyedTable(DataTable[Any]):
     """A DataTable fed whole snapshots of keyed rows by :meth:`sync`."""
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
+        self._cell_styles: dict[tuple[Any, ...], tuple[Style, Style]] = {}
+        """(slot, column, state) -> (padding style, text style), for the fast cells (set first:
+        DataTable's __init__ already clears caches)."""
         super().__init__(**kwargs)
         self._column_spec: tuple[tuple[str, str, int | None], ...] = tuple(columns)
         self._column_names = tuple(key for key, _, _ in self._column_spec)
@@ -187,30 +193,43 @@ class KeyedTable(DataTable[Any]):
         if plain is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         text, style, justify, overflow = plain
-        fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
-        component_style, post_style = self._get_styles_to_render_cell(
-            header,
-            False,
-            fixed,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
-        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        # The styles of a slot's cell repeat from tick to tick while its text changes: they are
+        # combined once per slot and state (Rich's Style additions were most of a cell's cost).
+        style_key = (row_index, column_index, base_style, cursor, hover, style, self._pseudo_class_state)
+        styles = self._cell_styles.get(style_key)
+        if styles is None:
+            fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
+            component_style, post_style = self._get_styles_to_render_cell(
+                header,
+                False,
+                fixed,
+                hover,
+                cursor,
+                self.show_cursor,
+                self._show_hover_cursor,
+                self.cursor_foreground_priority == "css",
+                self.cursor_background_priority == "css",
+            )
+            pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+            styles = (pre + post_style, pre + Style.parse(style) + post_style)
+            if len(self._cell_styles) >= CELL_STYLES:
+                self._cell_styles.clear()
+            self._cell_styles[style_key] = styles
+        pad_style, text_style = styles
         padding = self.cell_padding
-        inner = max(0, width - 2 * padding)
-        pad_style = pre + post_style
-        content, after = _fit(text, inner, justify, overflow)
+        content, after = _fit(text, max(0, width - 2 * padding), justify, overflow)
         return [
-            [
-                Segment(" " * padding, pad_style),
-                Segment(content, pre + Style.parse(style) + post_style),
-                Segment(after + " " * padding, pad_style),
-            ]
+            [Segment(" " * padding, pad_style), Segment(content, text_style), Segment(after + " " * padding, pad_style)]
         ]
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cell_styles.clear()
+
+    def notify_style_update(self) -> None:
+        """CSS or theme changed: the cell styles too (DataTable empties its caches here)."""
+        super().notify_style_update()
+        self._cell_styles.clear()
 
     def _forget_old_drawings(self) -> None:
         """Empties the render caches whose keys hold ``_update_count``: after a new count no
