@@ -22,6 +22,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -81,10 +83,24 @@ def _fit(text: str, width: int, justify: str, overflow: str) -> tuple[str, str]:
     return text, " " * gap
 
 
+class _DrawnStyles:
+    """A component's styles for the length of one drawing: ``rich_style`` computed once."""
+
+    __slots__ = ("_styles", "rich_style")
+
+    def __init__(self, styles: Any) -> None:
+        self._styles = styles
+        self.rich_style: Style = styles.rich_style
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._styles, name)
+
+
 class KeyedTable(DataTable[Any]):
     """A DataTable fed whole snapshots of keyed rows by :meth:`sync`."""
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
+        self._drawing: dict[Any, Any] | None = None
         self._cell_styles: dict[tuple[Any, ...], tuple[Style, Style]] = {}
         """(slot, column, state) -> (padding style, text style), for the fast cells (set first:
         DataTable's __init__ already clears caches)."""
@@ -221,6 +237,39 @@ class KeyedTable(DataTable[Any]):
         return [
             [Segment(" " * padding, pad_style), Segment(content, text_style), Segment(after + " " * padding, pad_style)]
         ]
+
+    # --- one drawing: the table's styles looked up once, not per line --------------------------
+    #
+    # DataTable asks, for every line it draws, for its own rich_style and for two component
+    # styles (the header's and the row's), each computed afresh from the CSS of the table and
+    # its ancestors: a quarter of a 30-line table's drawing. None of them can change while one
+    # drawing runs, so within render_lines each is computed once.
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
+    @property
+    def rich_style(self) -> Style:
+        drawing = self._drawing
+        if drawing is None:
+            return super().rich_style
+        style = drawing.get("")
+        if style is None:
+            style = drawing[""] = super().rich_style
+        return style  # type: ignore[no-any-return]
+
+    def get_component_styles(self, *names: str) -> Any:
+        drawing = self._drawing
+        if drawing is None:
+            return super().get_component_styles(*names)
+        styles = drawing.get(names)
+        if styles is None:
+            styles = drawing[names] = _DrawnStyles(super().get_component_styles(*names))
+        return styles
 
     def _clear_caches(self) -> None:
         super()._clear_caches()
