@@ -1,8 +1,15 @@
-"""The latency chart gives plotext at most one point per column, without losing a spike."""
+"""The latency chart gives plotext at most one point per column, without losing a spike, and
+decodes its ANSI output to the very styles Rich would."""
 
 from __future__ import annotations
 
-from loadtui.ui.widgets.latency_chart import per_column
+import pytest
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+from textual_plotext.plotext_plot import Plot
+
+from loadtui.ui.widgets.latency_chart import SERIES, ansi_text, per_column
 
 
 def test_short_series_pass_through() -> None:
@@ -22,3 +29,26 @@ def test_long_series_fit_the_width_and_keep_their_peaks() -> None:
     # The peak is drawn in the column that covers its time.
     column = merged_p95.index(900.0)
     assert merged_xs[column] <= 437.0 < (merged_xs[column + 1] if column + 1 < 57 else 600.0)
+
+
+def drawn(text: Text) -> list[tuple[str, Style | None]]:
+    console = Console(width=200, color_system="truecolor")
+    return [(char, segment.style) for segment in console.render(text) for char in segment.text]
+
+
+@pytest.mark.parametrize("theme", ["default", "dark", "pro"])
+def test_the_charts_ansi_decodes_as_rich_decodes_it(theme: str) -> None:
+    plot = Plot()
+    xs = list(range(60))
+    for (label, marker, color), shift in zip(SERIES, (3, 7, 11), strict=True):
+        plot.plot(xs, [float((x * shift) % 13) for x in xs], label=label, marker=marker, color=color)
+    plot.vline(20, "gray")
+    plot.title("Latency (ms)")
+    plot.xlabel("elapsed s")
+    plot.theme(theme)
+    plot.plotsize(62, 16)
+    ansi = plot.build()
+    assert ansi.count("\x1b[") > 500  # a real chart: hundreds of coloured runs
+    ours, rich = ansi_text(ansi), Text.from_ansi(ansi)
+    assert ours.plain == rich.plain
+    assert drawn(ours) == drawn(rich)
