@@ -68,6 +68,28 @@ class TestDataPath:
             tabs = app.screen.query_one(TabbedContent)
             assert "Failures (2)" in str(tabs.get_tab("tab-failures").label)
 
+    async def test_tab_counts_are_redrawn_as_they_change(self) -> None:
+        """A count of as many digits repaints its tab; a wider one widens it. Both on screen."""
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+
+            def screen_text() -> str:
+                return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+            await push(app, pilot, endpoints=3)
+            assert "Endpoints (3)" in screen_text() and "Failures (2)" in screen_text()
+            await push(app, pilot, endpoints=8)
+            assert "Endpoints (8)" in screen_text()
+            one = make_snapshot().failures[0]
+            many = tuple(replace(one, name=f"/x/{i}") for i in range(12))
+            while app.refresh_in_flight:
+                await pilot.pause()
+            app.session.next_snapshot = replace(make_snapshot(), failures=many)  # type: ignore[attr-defined]
+            app.refresh_snapshot()
+            await pilot.pause()
+            text = screen_text()
+            assert "Failures (12)" in text and "Exceptions (1)" in text, text.splitlines()[:20]
+
     async def test_rows_update_in_place(self) -> None:
         """Rows follow their keys across ticks: new ones shown, gone ones dropped, no rebuild."""
         app = make_app()
