@@ -147,6 +147,37 @@ def drop_entry_caches(stats: RequestStats, checked: tuple[int, int]) -> tuple[in
     return state
 
 
+PER_SECOND_KEPT = 30
+"""Seconds of each entry's per-second request and failure counts kept: Locust reads the last 12
+(``current_rps``, ``current_fail_per_sec``) and nothing older."""
+
+
+def trim_per_second_counts(stats: RequestStats, trimmed_to: int) -> int:
+    """Drops the per-second counts older than ``PER_SECOND_KEPT`` seconds; returns the new mark.
+
+    Locust adds a key a second to two dicts of every entry and never removes one. The entries of
+    a local runner or a master live for the whole run: 50 names grew the app by 9 MB in 30
+    minutes (bench/ENDURANCE.md), 3000 names would by 500 MB. ``trimmed_to`` (0 at first) is
+    the second below which all is already gone, so each tick pops about one second's keys.
+    """
+    total = stats.total
+    if total.last_request_timestamp is None:
+        return trimmed_to
+    cutoff = int(total.last_request_timestamp) - PER_SECOND_KEPT
+    start = trimmed_to or int(total.start_time)
+    if cutoff <= start:
+        return max(trimmed_to, start)
+    for entry in (*stats.entries.values(), total):
+        for counts in (entry.num_reqs_per_sec, entry.num_fail_per_sec):
+            if cutoff - start > 120:  # a long gap (no requests for a while): scan the keys
+                for second in [t for t in counts if t < cutoff]:
+                    del counts[second]
+            else:
+                for second in range(start, cutoff):
+                    counts.pop(second, None)
+    return cutoff
+
+
 class LoadSession:
     """Owns one Locust Environment and its runner (local, or a master) for the length of one run."""
 
@@ -196,6 +227,7 @@ class LoadSession:
         self._listeners: list[Callable[[RunResult], None]] = []
         self._greenlets: list[gevent.Greenlet] = []
         self._cached_entries = (0, 0)
+        self._trimmed_to = 0  # trim_per_second_counts: seconds below this are gone
         self._deadline_greenlet: gevent.Greenlet | None = None
         self._switches: list[ProfileSwitch] = []
         self._original_weights: dict[str, int] = {}
@@ -688,7 +720,9 @@ class LoadSession:
         while True:
             started = time.monotonic()
             try:
-                self._cached_entries = drop_entry_caches(self._require_runner().stats, self._cached_entries)
+                stats = self._require_runner().stats
+                self._cached_entries = drop_entry_caches(stats, self._cached_entries)
+                self._trimmed_to = trim_per_second_counts(stats, self._trimmed_to)
                 self._sample()
                 if self._watcher.watches:
                     self._watched = self._watcher.sample()
