@@ -7,9 +7,10 @@
 The whole app runs on a pseudo-terminal, as over SSH, with its default layout: the dashboard in
 one process, the users in one Locust worker process. The load is ``steady_locustfile.py``: 400
 requests/s over 50 names with a few failures, against nginx on loopback (or the demo target).
-Every 5 s the RSS of the app process and of its worker is sampled; the table gives it per
-minute mark, and the growth and fitted slope after the first five minutes, when every name and
-response-time bucket has been seen and the stats have stopped growing. Only 127.0.0.1 is contacted.
+Every 5 s the RSS of the app process and of its worker is sampled, and the app's CPU use; the
+table gives them per minute mark (CPU: the mean over the minute before it), then the growth and
+fitted slope after the first five minutes, when every name and response-time bucket has been seen
+and the stats have stopped growing, and over the last ten. Only 127.0.0.1 is contacted.
 """
 
 # isort: off
@@ -51,9 +52,9 @@ def _rss_mb(process: psutil.Process) -> float:
     return float("nan")
 
 
-def run(url: str, minutes: float) -> tuple[list[tuple[float, float, float]], dict[str, object]]:
-    """(elapsed s, app RSS MB, worker RSS MB) samples, and the run's summary.json."""
-    samples: list[tuple[float, float, float]] = []
+def run(url: str, minutes: float) -> tuple[list[tuple[float, float, float, float]], dict[str, object]]:
+    """(elapsed s, app RSS MB, worker RSS MB, app CPU %) samples, and the run's summary.json."""
+    samples: list[tuple[float, float, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="loadtui-endurance-") as tmp:
         profiles = _profiles(Path(tmp), url)
         driver, app = on_pty(Path(tmp), profiles, "steady", int(minutes * 60))
@@ -66,7 +67,7 @@ def run(url: str, minutes: float) -> tuple[list[tuple[float, float, float]], dic
                 worker = _rss_mb(children[0]) if children else float("nan")
                 elapsed = time.monotonic() - started
                 if elapsed <= minutes * 60:
-                    samples.append((elapsed, _rss_mb(app), worker))
+                    samples.append((elapsed, _rss_mb(app), worker, app.cpu_percent(None)))
                 if elapsed >= next_print:
                     line = f"  {elapsed / 60:4.1f} min: app {samples[-1][1]:.1f} MB, worker {worker:.1f} MB"
                     print(line, file=sys.stderr)
@@ -94,8 +95,10 @@ def main() -> int:
     rows = []
     for mark in marks:
         at = min(samples, key=lambda s: abs(s[0] - mark * 60))
-        rows.append(f"| {mark} | {at[1]:.1f} | {at[2]:.1f} |")
+        cpu = statistics.mean(s[3] for s in samples if mark * 60 - 60 < s[0] <= at[0])
+        rows.append(f"| {mark} | {at[1]:.1f} | {at[2]:.1f} | {cpu:.0f} |")
     settled = [s for s in samples if s[0] >= SETTLE_MINUTES * 60] or samples
+    last = [s for s in samples if s[0] >= samples[-1][0] - 600] or samples
     lines = [
         f"Target: {what}. {USERS} users at 20 requests/s each over 50 names, the dashboard on a pty "
         f"(120x40), the users in one worker process; RSS sampled every {SAMPLE_SECONDS:.0f} s.",
@@ -103,15 +106,19 @@ def main() -> int:
         f"Run: {args.minutes:g} minutes, {totals['requests']:,} requests ({totals['rps']:.0f}/s), "
         f"{totals['failures']:,} failures, {len(summary['endpoints'])} names.",  # type: ignore[arg-type]
         "",
-        "| minute | app RSS (MB) | worker RSS (MB) |",
-        "|---|---|---|",
+        "| minute | app RSS (MB) | worker RSS (MB) | app CPU (%) |",
+        "|---|---|---|---|",
         *rows,
         "",
         f"After minute {SETTLE_MINUTES:g}: app {settled[0][1]:.1f} -> {settled[-1][1]:.1f} MB "
-        f"(slope {slope_mb_per_min([(t, a) for t, a, _ in settled]):+.3f} MB/min), "
+        f"(slope {slope_mb_per_min([(s[0], s[1]) for s in settled]):+.3f} MB/min), "
         f"worker {settled[0][2]:.1f} -> {settled[-1][2]:.1f} MB "
-        f"(slope {slope_mb_per_min([(t, w) for t, _, w in settled]):+.3f} MB/min); "
-        f"peak app {max(a for _, a, _ in samples):.1f} MB.",
+        f"(slope {slope_mb_per_min([(s[0], s[2]) for s in settled]):+.3f} MB/min); "
+        f"peak app {max(s[1] for s in samples):.1f} MB.",
+        "",
+        f"Last {(last[-1][0] - last[0][0]) / 60:.0f} minutes: app {last[0][1]:.1f} -> {last[-1][1]:.1f} MB "
+        f"(slope {slope_mb_per_min([(s[0], s[1]) for s in last]):+.3f} MB/min), "
+        f"worker {last[0][2]:.1f} -> {last[-1][2]:.1f} MB.",
     ]
     text = "\n".join(lines)
     print(text)
