@@ -11,6 +11,11 @@ names the top 200 rows change membership every tick (70 of 200 by requests/s), a
 it. Written as slots it is 2 ms. The bulk write uses two DataTable internals, ``_data`` and
 ``_update_count`` (what ``update_cell`` itself touches), plus ``_new_rows`` for auto-width
 columns; ``tests/functional/test_app_widgets.py`` and the snapshot tests break if they change.
+
+The drawing (below) also leans on DataTable internals: ``_render_cell``,
+``_get_styles_to_render_cell``, ``_pseudo_class_state``, ``_clear_caches`` and the three render
+caches keyed by ``_update_count``. textual is pinned to 8.x for them (pyproject.toml), and
+``tests/functional/test_keyed_table.py`` compares the drawing with DataTable's own.
 """
 
 from __future__ import annotations
