@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
+from textual.widgets._footer import FooterKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
@@ -57,6 +58,10 @@ async def fill(pilot: Pilot, selector: str, text: str) -> None:
 async def settle(pilot: Pilot) -> None:
     await pilot.pause()
     await pilot.pause(0.05)
+
+
+def footer_save(form: ProfileEditor) -> FooterKey:
+    return next(key for key in form.query(FooterKey) if key.action == "save")
 
 
 def editor(app: LoadTuiApp) -> ProfileEditor:
@@ -242,6 +247,7 @@ class TestValidation:
             assert form.query_one("#field-users", Input).has_class("-invalid")
             assert form.query_one("#editor-save-button", Button).disabled
             assert form.check_action("save", ()) is None
+            assert footer_save(form).has_class("-disabled")  # the footer says so too
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert app.screen is form  # not saved, not closed
@@ -250,6 +256,8 @@ class TestValidation:
             await fill(pilot, "#field-users", "12")
             assert not form.query_one("#error-users", Static).display
             assert not form.query_one("#editor-save-button", Button).disabled
+            await settle(pilot)
+            assert not footer_save(form).has_class("-disabled")
 
     @pytest.mark.parametrize(
         ("selector", "text", "key", "toml"),

@@ -27,6 +27,7 @@ from loadtui.engine import profiles as profiles_mod
 from loadtui.engine import thresholds as thresholds_mod
 from loadtui.engine.profiles import Profile, ProfileError, ProfileSet, Stage
 
+from ..widgets import update_if_changed
 from ..widgets.dialogs import ConfirmDialog, QuestionDialog
 
 # --- text <-> values --------------------------------------------------------------------------------
@@ -453,7 +454,13 @@ class ProfileEditor(Screen[str | None]):
         return None
 
     def validate(self) -> Checked:
+        """Checks the form (on every key typed): shows its messages and enables Save.
+
+        Only what changed is redrawn: a message updated to the same text, or the footer's
+        bindings refreshed with Save's state unchanged, each laid the whole screen out again (the
+        footer rebuilds its keys), 61 ms of CPU a key typed."""
         checked = self.check()
+        was_valid = self.checked.valid
         self.checked = checked
         for error in self.query(".field-error").results(Static):
             key = (error.id or "").removeprefix("error-")
@@ -461,12 +468,12 @@ class ProfileEditor(Screen[str | None]):
             error.display = message is not None
             if message is not None:
                 # Red for the eye, the symbol and bold text for NO_COLOR (red turns dim grey there).
-                error.update(Text.assemble(("✗ ", "bold red"), (message, "bold")))
+                update_if_changed(error, Text.assemble(("✗ ", "bold red"), (message, "bold")))
         for key in FIELD_KEYS:
             self.query_one(f"#field-{key}", Input).set_class(key in checked.errors, "-invalid")
         status = self.query_one("#editor-status", Static)
         if checked.valid:
-            status.update(Text("✓ Valid: Ctrl+S saves", style="bold"))
+            update_if_changed(status, Text("✓ Valid: Ctrl+S saves", style="bold"))
         else:
             count = len(checked.errors)
             text = Text.assemble(
@@ -474,9 +481,10 @@ class ProfileEditor(Screen[str | None]):
             )
             if "file" in checked.errors:
                 text.append(f"\n{checked.errors['file']}")
-            status.update(text)
+            update_if_changed(status, text)
         self.query_one("#editor-save-button", Button).disabled = not checked.valid
-        self.refresh_bindings()
+        if checked.valid != was_valid:
+            self.refresh_bindings()  # Save's state in the footer (check_action)
         return checked
 
     @on(Input.Changed)
