@@ -166,15 +166,12 @@ def trim_per_second_counts(stats: RequestStats, trimmed_to: int) -> int:
     cutoff = int(total.last_request_timestamp) - PER_SECOND_KEPT
     start = trimmed_to or int(total.start_time)
     if cutoff <= start:
-        return max(trimmed_to, start)
+        return start
+    scan = cutoff - start > 120  # a long gap (no requests for a while): scan the keys instead
     for entry in (*stats.entries.values(), total):
         for counts in (entry.num_reqs_per_sec, entry.num_fail_per_sec):
-            if cutoff - start > 120:  # a long gap (no requests for a while): scan the keys
-                for second in [t for t in counts if t < cutoff]:
-                    del counts[second]
-            else:
-                for second in range(start, cutoff):
-                    counts.pop(second, None)
+            for second in [t for t in counts if t < cutoff] if scan else range(start, cutoff):
+                counts.pop(second, None)
     return cutoff
 
 
