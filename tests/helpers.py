@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILES = Path(__file__).resolve().parent / "functional" / "locustfiles"
@@ -46,3 +47,8 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         if gevent.get_hub().loop.now() > deadline:
             raise AssertionError("condition not met in time")
         gevent.sleep(0.1)
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The text of the screen as the app last composed it, one string a line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

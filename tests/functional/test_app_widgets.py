@@ -29,6 +29,7 @@ from loadtui.ui.screens.picker import PickerScreen
 from loadtui.ui.widgets.endpoint_table import EndpointTable
 from loadtui.ui.widgets.host_panel import HostPanel, HostReadout
 from loadtui.ui.widgets.keyed_table import KeyedTable
+from tests.helpers import screen_lines
 
 
 def make_app(profile: str | None = "light", **kwargs: object) -> LoadTuiApp:
@@ -74,7 +75,7 @@ class TestDataPath:
         async with app.run_test(size=(120, 40)) as pilot:
 
             def screen_text() -> str:
-                return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+                return "\n".join(screen_lines(app))
 
             await push(app, pilot, endpoints=3)
             assert "Endpoints (3)" in screen_text() and "Failures (2)" in screen_text()

@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 
 from loadtui.ui.widgets.cells import Num
 from loadtui.ui.widgets.keyed_table import KeyedTable
+from tests.helpers import screen_lines
 
 COLUMNS = (("a", "A", 8), ("b", "B", 10), ("c", "C", None), ("d", "D", 5))
 
@@ -101,5 +102,5 @@ async def test_render_caches_hold_one_update_not_a_thousand() -> None:
         for cache in (table._line_cache, table._row_render_cache, table._row_renderable_cache):
             assert 0 < len(cache) <= table.row_count + 1, cache  # rows and header, one update's
         assert table.row_values("n3")[1].plain == "t49"
-        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        lines = screen_lines(app)
         assert any(line.split()[:2] == ["0", "t49"] for line in lines), lines
