@@ -10,6 +10,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 from loadtui.ui.widgets.cells import Num
@@ -104,3 +106,63 @@ async def test_render_caches_hold_one_update_not_a_thousand() -> None:
         assert table.row_values("n3")[1].plain == "t49"
         lines = screen_lines(app)
         assert any(line.split()[:2] == ["0", "t49"] for line in lines), lines
+
+
+def per_char(strip: Strip) -> list[tuple[str, Style | None]]:
+    return [(char, segment.style) for segment in strip for char in segment.text]
+
+
+def compare_every_line(table: KeyedTable, x1: int, x2: int) -> int:
+    """Each line as KeyedTable draws it against DataTable's own two steps (which still draw the
+    cells through KeyedTable's, compared above)."""
+    base = table.rich_style
+    compared = 0
+    for y in range(table.row_count + 1):  # the header, then each row
+        table._line_cache.clear()
+        fast = table._render_line(y, x1, x2, base)
+        assert (table._plain_line(y, x1, x2, base) is None) == (y == 0), y  # rows drawn in one pass
+        table._line_cache.clear()
+        table._row_render_cache.clear()
+        rich = DataTable._render_line(table, y, x1, x2, base)
+        assert fast.cell_length == rich.cell_length == table.size.width, y
+        assert per_char(fast) == per_char(rich), (y, x1, x2)
+        # Cut into the same segments too: SVG screenshots draw each, empty ones included.
+        assert list(fast) == list(rich), (y, x1, x2)
+        compared += 1
+    return compared
+
+
+async def test_fast_lines_draw_what_datatable_draws() -> None:
+    """Whole lines: cursor row, hover row, zebra stripes, the blank past the last column, and a
+    table scrolled sideways in a widget narrower than it."""
+    app = TableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(KeyedTable)
+        table.sync(ROWS)
+        table.focus()
+        await pilot.press("down")
+        table._show_hover_cursor = True
+        table.hover_coordinate = Coordinate(2, 1)
+        await pilot.pause()
+        assert table.size.width > sum(c.get_render_width(table) for c in table.ordered_columns)
+        assert compare_every_line(table, 0, table.size.width) == 5
+        assert compare_every_cell(table) == 5 * 4 * 3
+        table._show_hover_cursor = False  # the mouse left: the kept styles must follow
+        assert compare_every_cell(table) == 5 * 4 * 3
+        assert compare_every_line(table, 0, table.size.width) == 5
+        table._show_hover_cursor = True
+        # Exactly as wide as its columns: nothing past the last one.
+        columns_width = sum(c.get_render_width(table) for c in table.ordered_columns)
+        table.styles.width = columns_width
+        await pilot.pause()
+        assert table.size.width == columns_width
+        assert compare_every_line(table, 0, columns_width) == 5
+        # Narrower than the columns: cropped on both sides, as when scrolled sideways.
+        table.styles.width = 20
+        await pilot.pause()
+        assert table.size.width == 20
+        assert compare_every_line(table, 0, 20) == 5
+        assert compare_every_line(table, 7, 27) == 5
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert compare_every_line(table, 3, 23) == 5

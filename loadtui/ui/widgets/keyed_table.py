@@ -12,10 +12,12 @@ it. Written as slots it is 2 ms. The bulk write uses two DataTable internals, ``
 ``_update_count`` (what ``update_cell`` itself touches), plus ``_new_rows`` for auto-width
 columns; ``tests/functional/test_app_widgets.py`` and the snapshot tests break if they change.
 
-The drawing (below) also leans on DataTable internals: ``_render_cell``,
-``_get_styles_to_render_cell``, ``_pseudo_class_state``, ``_clear_caches`` and the three render
-caches keyed by ``_update_count``. textual is pinned to 8.x for them (pyproject.toml), and
-``tests/functional/test_keyed_table.py`` compares the drawing with DataTable's own.
+The drawing (below) also leans on DataTable internals: ``_render_cell``, ``_render_line``,
+``_get_styles_to_render_cell``, ``_get_row_style``, ``_get_offsets``, ``_header_row_key``,
+``_labelled_row_exists``, ``_pseudo_class_state``, ``_clear_caches``, the three render caches
+keyed by ``_update_count``, and textual's ``line_crop``. textual is pinned to 8.x for them
+(pyproject.toml), and ``tests/functional/test_keyed_table.py`` compares the drawing with
+DataTable's own, cell by cell and line by line.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -106,9 +109,9 @@ class KeyedTable(DataTable[Any]):
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
         self._drawing: dict[Any, Any] | None = None
-        self._cell_styles: dict[tuple[Any, ...], tuple[Style, Style]] = {}
-        """(slot, column, state) -> (padding style, text style), for the fast cells (set first:
-        DataTable's __init__ already clears caches)."""
+        self._cell_styles: dict[tuple[Any, ...], Any] = {}
+        """(slot, column, state) -> (padding style, text style, equal), for the fast cells, and
+        the style past the last column (set first: DataTable's __init__ already clears caches)."""
         super().__init__(**kwargs)
         self._column_spec: tuple[tuple[str, str, int | None], ...] = tuple(columns)
         self._column_names = tuple(key for key, _, _ in self._column_spec)
@@ -214,11 +217,35 @@ class KeyedTable(DataTable[Any]):
         if plain is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         text, style, justify, overflow = plain
-        # The styles of a slot's cell repeat from tick to tick while its text changes: they are
-        # combined once per slot and state (Rich's Style additions were most of a cell's cost).
-        style_key = (row_index, column_index, base_style, cursor, hover, style, self._pseudo_class_state)
+        pad_style, text_style, _ = self._cell_styles_for(row_index, column_index, base_style, cursor, hover, style)
+        padding = self.cell_padding
+        content, after = _fit(text, max(0, width - 2 * padding), justify, overflow)
+        return [
+            [Segment(" " * padding, pad_style), Segment(content, text_style), Segment(after + " " * padding, pad_style)]
+        ]
+
+    def _cell_styles_for(
+        self, row_index: int, column_index: int, base_style: Style, cursor: bool, hover: bool, style: str
+    ) -> tuple[Style, Style, bool]:
+        """(padding style, text style, whether they are equal) of a fast cell.
+
+        The styles of a slot's cell repeat from tick to tick while its text changes: they are
+        combined once per slot and state (Rich's Style additions were most of a cell's cost)."""
+        show_cursor, show_hover = self.show_cursor, self._show_hover_cursor
+        style_key = (
+            row_index,
+            column_index,
+            base_style,
+            cursor,
+            hover,
+            show_cursor,
+            show_hover,
+            style,
+            self._pseudo_class_state,
+        )
         styles = self._cell_styles.get(style_key)
         if styles is None:
+            header = row_index == -1
             fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
             component_style, post_style = self._get_styles_to_render_cell(
                 header,
@@ -226,22 +253,137 @@ class KeyedTable(DataTable[Any]):
                 fixed,
                 hover,
                 cursor,
-                self.show_cursor,
-                self._show_hover_cursor,
+                show_cursor,
+                show_hover,
                 self.cursor_foreground_priority == "css",
                 self.cursor_background_priority == "css",
             )
             pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-            styles = (pre + post_style, pre + Style.parse(style) + post_style)
-            if len(self._cell_styles) >= CELL_STYLES:
-                self._cell_styles.clear()
-            self._cell_styles[style_key] = styles
-        pad_style, text_style = styles
+            pad_style, text_style = pre + post_style, pre + Style.parse(style) + post_style
+            styles = (pad_style, text_style, pad_style == text_style)
+            self._remember_styles(style_key, styles)
+        return styles
+
+    def _remember_styles(self, key: tuple[Any, ...], styles: Any) -> None:
+        if len(self._cell_styles) >= CELL_STYLES:
+            self._cell_styles.clear()
+        self._cell_styles[key] = styles
+
+    # --- a line of plain cells, drawn in one pass ----------------------------------------------
+    #
+    # DataTable draws a line in two steps (_render_line_in_row, then _render_line), each asking
+    # again for the columns in order, each column's width, the row's styles and the extension
+    # past the last column, then joins, crops, measures and merges the segments: 0.39 ms a line
+    # even with the cells above, for the 30 lines of endpoints that all change every tick (0.18
+    # ms drawn here, A/B in one run). A
+    # data row of the tables here (a row cursor, no row labels, no fixed columns, one-line plain
+    # cells) is drawn here at once, to the same characters in the same styles
+    # (``tests/functional/test_keyed_table.py`` compares whole lines with DataTable's). Anything
+    # else, the header included, is DataTable's.
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        strip = self._plain_line(y, x1, x2, base_style)
+        return strip if strip is not None else super()._render_line(y, x1, x2, base_style)
+
+    def _plain_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip | None:
+        if self.cursor_type != "row" or self.fixed_columns or (self._labelled_row_exists and self.show_row_labels):
+            return None
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return None
+        if line_no or row_key is self._header_row_key:
+            return None
+        row_index = self._row_locations.get(row_key)
+        cells = self._data.get(row_key)
+        row = self.rows.get(row_key)
+        if row_index is None or cells is None or row is None or row.height != 1:
+            return None
+        width = self.size.width
+        cursor_location, hover_location = self.cursor_coordinate, self.hover_coordinate
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            cursor_location,
+            hover_location,
+            base_style,
+            "row",
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        strip = self._line_cache.get(cache_key)
+        if strip is not None:
+            return strip  # type: ignore[no-any-return]
+        columns, table_width = self._drawn_columns()
         padding = self.cell_padding
-        content, after = _fit(text, max(0, width - 2 * padding), justify, overflow)
-        return [
-            [Segment(" " * padding, pad_style), Segment(content, text_style), Segment(after + " " * padding, pad_style)]
-        ]
+        pad = " " * padding
+        cursor, hover = cursor_location.row == row_index, hover_location.row == row_index
+        row_style = self._get_row_style(row_index, base_style)
+        segments: list[Segment] = []
+        append = segments.append
+        for column_index, column_key, render_width in columns:
+            plain = _plain_cell(cells.get(column_key))
+            if plain is None or render_width < 2 * padding:
+                return None
+            text, style, justify, overflow = plain
+            pad_style, text_style, same = self._cell_styles_for(
+                row_index, column_index, row_style, cursor, hover, style
+            )
+            content, after = _fit(text, render_width - 2 * padding, justify, overflow)
+            # The segments DataTable's simplify() leaves, empty ones included: the same picture
+            # either way, but the SVG screenshots (the snapshot tests) draw each one.
+            if same:
+                append(Segment(pad + content + after + pad, pad_style))
+            else:
+                append(Segment(pad, pad_style))
+                append(Segment(content, text_style))
+                append(Segment(after + pad, pad_style))
+        remaining = max(0, width - table_width)
+        append(Segment(" " * remaining, self._extend_style(row_index, row_style, cursor, hover)))
+        total = table_width + remaining
+        if x1 == 0 and total == width:
+            strip = Strip(segments, width)
+        else:  # scrolled sideways, or wider than the widget: cropped as DataTable crops
+            strip = Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
+        self._line_cache[cache_key] = strip
+        return strip
+
+    def _drawn_columns(self) -> tuple[list[tuple[int, ColumnKey, int]], int]:
+        """(index, key, width) of each column in order, and their total width: once a drawing."""
+        drawing = self._drawing
+        found = drawing.get("columns") if drawing is not None else None
+        if found is None:
+            columns = [
+                (index, column.key, column.get_render_width(self)) for index, column in enumerate(self.ordered_columns)
+            ]
+            found = (columns, sum(width for _, _, width in columns))
+            if drawing is not None:
+                drawing["columns"] = found
+        return found  # type: ignore[no-any-return]
+
+    def _extend_style(self, row_index: int, row_style: Style, cursor: bool, hover: bool) -> Style:
+        """The style of the blank past the last column, as DataTable's row cursor draws it."""
+        key = (
+            "extend",
+            row_index,
+            row_style,
+            cursor,
+            hover,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+        )
+        style = self._cell_styles.get(key)
+        if style is None:
+            extend, _ = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor, False, False
+            )
+            style = row_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+            self._remember_styles(key, style)
+        return style  # type: ignore[no-any-return]
 
     # --- one drawing: the table's styles looked up once, not per line --------------------------
     #
