@@ -985,19 +985,57 @@ class LoadSession:
         return self.env
 
 
+ROW_PERCENTILES = (0.5, 0.90, 0.95, 0.99)
+
+
+def response_time_percentiles(entry: StatsEntry, percents: Sequence[float]) -> list[int]:
+    """``entry.get_response_time_percentile(p)`` for each of ``percents``, with one sort.
+
+    Locust's formula (``calculate_response_time_percentile``), which sorts an entry's response
+    times afresh for each percentile: four sorts a row, the larger part of a snapshot's cost
+    with thousands of names. Walking down from the slowest time, the highest percentile is
+    reached first, so one walk answers them all. A test compares it with Locust's own."""
+    times = entry.response_times
+    counted = entry.num_requests - entry.num_none_requests
+    allowed = [int(counted * percent) for percent in percents]
+    pending = sorted(range(len(percents)), key=lambda i: allowed[i], reverse=True)
+    found = [0] * len(percents)  # Locust's answer when no response time qualifies
+    processed = 0
+    for response_time in sorted(times, reverse=True):
+        processed += times[response_time]
+        while pending and counted - processed <= allowed[pending[0]]:
+            found[pending.pop(0)] = response_time
+        if not pending:
+            break
+    return found
+
+
+def _median(entry: StatsEntry, p50: int) -> float:
+    """``entry.median_response_time`` from its 50th percentile: kept within min and max, as
+    Locust keeps it (response times are stored rounded, min and max exact)."""
+    if not entry.response_times:
+        return 0
+    if p50 > entry.max_response_time:
+        return entry.max_response_time
+    if entry.min_response_time is not None and p50 < entry.min_response_time:
+        return entry.min_response_time
+    return p50
+
+
 def _endpoint_row(entry: StatsEntry) -> EndpointRow:
+    p50, p90, p95, p99 = response_time_percentiles(entry, ROW_PERCENTILES)
     return EndpointRow(
         method=entry.method or "",
         name=entry.name,
         requests=entry.num_requests,
         failures=entry.num_failures,
-        median_ms=float(entry.median_response_time),
+        median_ms=float(_median(entry, p50)),
         avg_ms=float(entry.avg_response_time),
         min_ms=float(entry.min_response_time or 0),
         max_ms=float(entry.max_response_time),
-        p90_ms=float(entry.get_response_time_percentile(0.90)),
-        p95_ms=float(entry.get_response_time_percentile(0.95)),
-        p99_ms=float(entry.get_response_time_percentile(0.99)),
+        p90_ms=float(p90),
+        p95_ms=float(p95),
+        p99_ms=float(p99),
         current_rps=float(entry.current_rps or 0.0),
         current_fail_per_s=float(entry.current_fail_per_sec or 0.0),
         avg_size_bytes=float(entry.avg_content_length),
