@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual._compositor import Compositor
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -90,6 +91,24 @@ class TestDataPath:
             await pilot.pause()
             text = screen_text()
             assert "Failures (12)" in text and "Exceptions (1)" in text, text.splitlines()[:20]
+
+    async def test_a_tick_repaints_what_changed_not_the_screen(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A tick redraws the panels it changed in a partial update, not the whole screen: a
+        full update draws every widget and, over SSH, sends all 120x40 cells each second."""
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot, endpoints=3)
+            updates: list[str] = []
+            for kind in ("full", "partial"):
+                drawn = getattr(Compositor, f"render_{kind}_update")
+                monkeypatch.setattr(
+                    Compositor,
+                    f"render_{kind}_update",
+                    lambda self, *a, drawn=drawn, kind=kind, **k: updates.append(kind) or drawn(self, *a, **k),
+                )
+            await push(app, pilot, endpoints=3, scale=2.0)
+            assert updates and set(updates) == {"partial"}, updates
+            assert "2,400" in "\n".join(screen_lines(app))  # the new figures are on screen
 
     async def test_rows_update_in_place(self) -> None:
         """Rows follow their keys across ticks: new ones shown, gone ones dropped, no rebuild."""

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.css.query import NoMatches
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
@@ -111,8 +111,12 @@ class DashboardScreen(Screen[None]):
         Binding("h", "show_panel('host')", "Host panel", show=False, id="show-host"),
     ]
 
-    snapshot: reactive[Snapshot | None] = reactive(None, always_update=True, init=False)
-    """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots."""
+    snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
+    """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots.
+
+    A ``var``, not a ``reactive``: a reactive repaints the widget it is set on, and this one is
+    set on the screen, so every tick redrew the whole screen (every widget, changed or not, and
+    all 120x40 cells written to the terminal) where only the panels that changed need it."""
 
     @property
     def loadtui(self) -> LoadTuiApp:
