@@ -167,17 +167,25 @@ print(pid, flush=True)
 def done():
     return any(name == "summary.json" for _, _, files in os.walk(report_dir) for name in files)
 quit_sent = 0.0
+written = []  # (when, bytes) the app wrote to its terminal, until its run ended
 while True:
     ready, _, _ = select.select([fd], [], [], 0.1)
     if ready:
         try:
-            os.read(fd, 1 << 16)
+            data = os.read(fd, 1 << 16)
         except OSError:
             break
+        if not quit_sent:
+            written.append((time.monotonic(), len(data)))
     if done() and time.time() - quit_sent > 2:
         os.write(fd, b"q")  # the run ended by itself; leave the run-ended view
         quit_sent = time.time()
 os.waitpid(pid, 0)
+# Bytes a second sent to the terminal while the run was live, after its first 3 s (start-up
+# draws the whole screen): what a dashboard costs a link over SSH.
+live = [(when, size) for when, size in written if when >= written[0][0] + 3] if written else []
+span = live[-1][0] - live[0][0] if len(live) > 1 else 0.0
+print(sum(size for _, size in live[1:]) / span if span else 0.0, flush=True)
 """
 
 
@@ -205,7 +213,13 @@ def loadtui_dashboard(url: str, seconds: int, tags: str = "one", workers: int = 
             with contextlib.suppress(psutil.Error):
                 peak = max(peak, app.memory_info().rss)
             time.sleep(0.25)
-        return {"rps": float(_summary(Path(tmp))["totals"]["rps"]), "peak_rss_mb": peak / 2**20}
+        assert driver.stdout is not None
+        tty = float(driver.stdout.read().split()[-1])
+        return {
+            "rps": float(_summary(Path(tmp))["totals"]["rps"]),
+            "peak_rss_mb": peak / 2**20,
+            "tty_kb_s": tty / 1024,
+        }
 
 
 IN_APP = r"""
@@ -412,13 +426,15 @@ def main() -> int:
             "3. loadtui, dashboard on a pty",
             f"{median(single['dashboard'], 'rps'):,.0f}",
             f"{median(single['dashboard'], 'rps') / base:.2f}",
-            f"peak RSS {median(single['dashboard'], 'peak_rss_mb'):.0f} MB",
+            f"peak RSS {median(single['dashboard'], 'peak_rss_mb'):.0f} MB; "
+            f"to the terminal {median(single['dashboard'], 'tty_kb_s'):.1f} KB/s",
         ),
         (
             "3b. loadtui, dashboard on a pty, users in 1 worker process",
             f"{median(single['dashboard_worker'], 'rps'):,.0f}",
             f"{median(single['dashboard_worker'], 'rps') / base:.2f}",
-            f"peak RSS (UI process) {median(single['dashboard_worker'], 'peak_rss_mb'):.0f} MB",
+            f"peak RSS (UI process) {median(single['dashboard_worker'], 'peak_rss_mb'):.0f} MB; "
+            f"to the terminal {median(single['dashboard_worker'], 'tty_kb_s'):.1f} KB/s",
         ),
         names_row("4. dashboard", names["dashboard_names"]),
         names_row("4b. dashboard, users in 1 worker process", names["dashboard_names_worker"]),
