@@ -7,9 +7,15 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.visual import RenderOptions, Visual
 from textual_plotext import PlotextPlot
 
 from loadtui.engine.snapshot import Snapshot
@@ -49,38 +55,81 @@ def _style_after(escapes: str) -> Style:
     return Style.combine(span.style for span in decoded.spans if isinstance(span.style, Style))
 
 
-def ansi_text(ansi: str) -> Text:
-    """``Text.from_ansi(ansi)`` for plotext's output, in a fraction of the time.
+Run = tuple[str, Style]
+
+
+def ansi_lines(ansi: str) -> list[list[Run]]:
+    """Plotext's output as lines of (text, style) runs: the styles Rich's own ANSI decoder gives
+    (``Text.from_ansi``), each distinct escape sequence decoded once.
 
     A chart is a thousand short coloured runs, each decoded by Rich from scratch: 8 ms a frame
     for a 60x16 chart, more than plotext takes to build it. Plotext uses a handful of distinct
-    escape sequences, so each sequence's style is decoded once (by Rich) and reused.
-    """
-    text = Text()
+    escape sequences. Unstyled text gets the null style, as in a Text without a style."""
+    if not ansi:
+        return []
+    lines: list[list[Run]] = [[]]
     active = ""  # the escapes in force since the last reset
+    null = Style.null()
     parts = _ESCAPES.split(ansi)
     for index, part in enumerate(parts):
         if index % 2:  # a run of escape sequences
             reset = part.rfind(_RESET)
             active = part[reset + len(_RESET) :] if reset >= 0 else active + part
-        elif part:
-            text.append(part, _style_after(active) if active else None)
-    return text
+            continue
+        style = _style_after(active) if active else null
+        first, *rest = part.split("\n")
+        if first:
+            lines[-1].append((first, style))
+        for line in rest:
+            lines.append([(line, style)] if line else [])
+    if ansi.endswith("\n"):
+        lines.pop()  # plotext ends its last line too; Text.from_ansi has no line after it
+    return lines
+
+
+class AnsiVisual(Visual):
+    """Plotext's chart, drawn straight to strips.
+
+    Given a Rich Text, Textual converts it to its own Content and draws that: every one of the
+    chart's ~400 runs gets a style combined and a selection offset, 10 ms a frame, twice what
+    plotext takes to build the chart. Drawn as Textual draws any Rich renderable instead (the
+    widget's style under each run's own, ``RichVisual``), the same cells in the same colours
+    (``tests/functional/test_latency_chart_drawn.py`` compares them with PlotextPlot's own
+    drawing), without text selection on the chart."""
+
+    def __init__(self, lines: list[list[Run]]) -> None:
+        self._lines = lines
+
+    def render_strips(self, width: int, height: int | None, style: VisualStyle, options: RenderOptions) -> list[Strip]:
+        base = style.rich_style
+        strips = []
+        for line in self._lines[:height] if height is not None else self._lines:
+            strip = Strip([Segment(text, base + own if base else own) for text, own in line])
+            strips.append(strip.crop(0, width) if strip.cell_length > width else strip)
+        return strips
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return max((sum(cell_len(text) for text, _ in line) for line in self._lines), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return len(self._lines)
 
 
 class LatencyChart(PlotextPlot):
     """Redrawn from the snapshot's history each tick; vertical lines mark profile switches."""
 
+    ALLOW_SELECT = False  # a picture: AnsiVisual draws no selection offsets
+
     def on_mount(self) -> None:
         self._draw(None)
 
     def render(self) -> RenderResult:
-        # PlotextPlot.render, with the ANSI decoding above in place of Text.from_ansi.
+        # PlotextPlot.render, drawn by AnsiVisual in place of Text.from_ansi.
         plot = self.plt
         plot.plotsize(self.size.width, self.size.height)
         plot._set_size(self.size.width, self.size.height)  # as PlotextPlot does (its issue #5)
         plot.theme(self._get_plotext_theme_name(self.app.theme))
-        return ansi_text(plot.build())
+        return AnsiVisual(ansi_lines(plot.build()))
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         self._draw(snapshot)
