@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -44,8 +45,12 @@ ROWS: dict[str, dict[str, Any]] = {
 
 
 class TableApp(App[None]):
+    def __init__(self, cursor_type: str = "row") -> None:
+        super().__init__()
+        self.cursor_type = cursor_type
+
     def compose(self) -> ComposeResult:
-        table = KeyedTable(COLUMNS, cursor_type="row", zebra_stripes=True)
+        table = KeyedTable(COLUMNS, cursor_type=self.cursor_type, zebra_stripes=True)
         table.sort_columns = ("a",)
         yield table
 
@@ -132,10 +137,12 @@ def compare_every_line(table: KeyedTable, x1: int, x2: int) -> int:
     return compared
 
 
-async def test_fast_lines_draw_what_datatable_draws() -> None:
+@pytest.mark.parametrize("cursor_type", ["row", "none"])
+async def test_fast_lines_draw_what_datatable_draws(cursor_type: str) -> None:
     """Whole lines: cursor row, hover row, zebra stripes, the blank past the last column, and a
-    table scrolled sideways in a widget narrower than it."""
-    app = TableApp()
+    table scrolled sideways in a widget narrower than it; with a row cursor and with none (the
+    Aggregated row)."""
+    app = TableApp(cursor_type)
     async with app.run_test(size=(60, 12)) as pilot:
         table = app.query_one(KeyedTable)
         table.sync(ROWS)

@@ -30,6 +30,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual._segment_tools import line_crop
+from textual.color import Color
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -276,8 +277,8 @@ class KeyedTable(DataTable[Any]):
     # past the last column, then joins, crops, measures and merges the segments: 0.39 ms a line
     # even with the cells above, for the 30 lines of endpoints that all change every tick (0.18
     # ms drawn here, A/B in one run). A
-    # data row of the tables here (a row cursor, no row labels, no fixed columns, one-line plain
-    # cells) is drawn here at once, to the same characters in the same styles
+    # data row of the tables here (a row cursor or none, no row labels, no fixed columns,
+    # one-line plain cells) is drawn here at once, to the same characters in the same styles
     # (``tests/functional/test_keyed_table.py`` compares whole lines with DataTable's). Anything
     # else, the header included, is DataTable's.
 
@@ -286,7 +287,12 @@ class KeyedTable(DataTable[Any]):
         return strip if strip is not None else super()._render_line(y, x1, x2, base_style)
 
     def _plain_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip | None:
-        if self.cursor_type != "row" or self.fixed_columns or (self._labelled_row_exists and self.show_row_labels):
+        cursor_type = self.cursor_type
+        if (
+            cursor_type not in ("row", "none")
+            or self.fixed_columns
+            or (self._labelled_row_exists and self.show_row_labels)
+        ):
             return None
         try:
             row_key, line_no = self._get_offsets(y)
@@ -309,7 +315,7 @@ class KeyedTable(DataTable[Any]):
             cursor_location,
             hover_location,
             base_style,
-            "row",
+            cursor_type,
             self._show_hover_cursor,
             self._update_count,
             self._pseudo_class_state,
@@ -320,7 +326,10 @@ class KeyedTable(DataTable[Any]):
         columns, table_width = self._drawn_columns()
         padding = self.cell_padding
         pad = " " * padding
-        cursor, hover = cursor_location.row == row_index, hover_location.row == row_index
+        # DataTable's _should_highlight: a row cursor highlights its row, no cursor nothing.
+        row_cursor = cursor_type == "row"
+        cursor = row_cursor and cursor_location.row == row_index
+        hover = row_cursor and hover_location.row == row_index
         row_style = self._get_row_style(row_index, base_style)
         segments: list[Segment] = []
         append = segments.append
@@ -342,7 +351,12 @@ class KeyedTable(DataTable[Any]):
                 append(Segment(content, text_style))
                 append(Segment(after + pad, pad_style))
         remaining = max(0, width - table_width)
-        append(Segment(" " * remaining, self._extend_style(row_index, row_style, cursor, hover)))
+        extend = (
+            self._extend_style(row_index, row_style, cursor, hover)
+            if row_cursor
+            else self._faded_style(row_index, row_style)
+        )
+        append(Segment(" " * remaining, extend))
         total = table_width + remaining
         if x1 == 0 and total == width:
             strip = Strip(segments, width)
@@ -384,6 +398,32 @@ class KeyedTable(DataTable[Any]):
             style = row_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
             self._remember_styles(key, style)
         return style  # type: ignore[no-any-return]
+
+    def _faded_style(self, row_index: int, row_style: Style) -> Style:
+        """The blank past the last column of a table without a row cursor, as DataTable draws
+        it: the row's background faded a quarter into the table's."""
+        background = self._drawn_background()
+        key = ("faded", row_index, row_style, background)
+        style = self._cell_styles.get(key)
+        if style is None:
+            if row_style.bgcolor is not None:
+                faded = Color.from_rich_color(row_style.bgcolor).blend(background, factor=0.25)
+                extend = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
+            else:
+                extend = Style.from_color(row_style.color, row_style.bgcolor)
+            style = extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+            self._remember_styles(key, style)
+        return style  # type: ignore[no-any-return]
+
+    def _drawn_background(self) -> Color:
+        """``background_colors[1]`` (it walks the ancestors): once a drawing."""
+        drawing = self._drawing
+        background = drawing.get("background") if drawing is not None else None
+        if background is None:
+            background = self.background_colors[1]
+            if drawing is not None:
+                drawing["background"] = background
+        return background  # type: ignore[no-any-return]
 
     # --- one drawing: the table's styles looked up once, not per line --------------------------
     #
