@@ -65,10 +65,26 @@ class TestDataPath:
             aggregated = app.screen.query_one("#aggregated", KeyedTable)
             assert aggregated.row_values("aggregated")[1].plain == "Aggregated"
             assert aggregated.row_values("aggregated")[2].text == "5,932"
-            assert app.screen.query_one("#failures", KeyedTable).row_count == 2
-            assert app.screen.query_one("#exceptions", KeyedTable).row_count == 1
             tabs = app.screen.query_one(TabbedContent)
             assert "Failures (2)" in str(tabs.get_tab("tab-failures").label)
+            # A hidden tab's panel is filled when it is shown, from the latest snapshot.
+            failures = app.screen.query_one("#failures", KeyedTable)
+            assert failures.row_count == 0
+            await pilot.press("f")
+            assert tabs.active == "tab-failures" and failures.row_count == 2
+            one = make_snapshot().failures[0]
+            while app.refresh_in_flight:
+                await pilot.pause()
+            many = tuple(replace(one, name=f"/x/{i}") for i in range(12))
+            app.session.next_snapshot = replace(make_snapshot(endpoints=3), failures=many)  # type: ignore[attr-defined]
+            app.refresh_snapshot()
+            await pilot.pause()
+            assert failures.row_count == 12  # the shown panel follows each tick
+            assert endpoint_table(app).row_count == 8  # a hidden one keeps what it showed
+            await pilot.press("E")
+            assert endpoint_table(app).row_count == 3  # until it is shown
+            await pilot.press("x")
+            assert app.screen.query_one("#exceptions", KeyedTable).row_count == 1
 
     async def test_tab_counts_are_redrawn_as_they_change(self) -> None:
         """A count of as many digits repaints its tab; a wider one widens it. Both on screen."""

@@ -6,6 +6,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -172,9 +173,6 @@ class DashboardScreen(Screen[None]):
             self.query_one(HostPanel).update_snapshot(snapshot.host_sample, snapshot.watched)
             if self.query_one(LatencyChart).display:
                 self.query_one(LatencyChart).update_snapshot(snapshot)
-            self.query_one(EndpointTable).update_snapshot(snapshot)
-            self.query_one(FailuresTable).update_snapshot(snapshot)
-            self.query_one(ExceptionsView).update_snapshot(snapshot)
             tabs = self.query_one(TabbedContent)
             # Counts in the tab labels: the failures are noticed even when their tab is hidden.
             _relabel(tabs, "endpoints", f"Endpoints ({snapshot.endpoint_count or len(snapshot.endpoints)})")
@@ -182,12 +180,34 @@ class DashboardScreen(Screen[None]):
             _relabel(tabs, "exceptions", f"Exceptions ({len(snapshot.exceptions)})")
             self._show_optional_tab(tabs, "thresholds", bool(snapshot.thresholds))
             if snapshot.thresholds:
-                self.query_one(ThresholdsTable).update_snapshot(snapshot)
                 _relabel(tabs, "thresholds", thresholds_tab_label(snapshot))
             self._show_optional_tab(tabs, "workers", bool(snapshot.workers))
             if snapshot.workers:
-                self.query_one(WorkersTable).update_snapshot(snapshot)
                 _relabel(tabs, "workers", workers_tab_label(snapshot))
+            self._show_tab_panel(snapshot)
+
+    def _show_tab_panel(self, snapshot: Snapshot) -> None:
+        """The shown tab's panel. The others are filled when their tab is shown: a table that
+        changes while hidden asks Textual where it is on screen, and for a widget not on screen
+        that lays the whole screen out again, every tick."""
+        active = self.query_one(TabbedContent).active
+        if active == "tab-endpoints":
+            self.query_one(EndpointTable).update_snapshot(snapshot)
+        elif active == "tab-failures":
+            self.query_one(FailuresTable).update_snapshot(snapshot)
+        elif active == "tab-exceptions":
+            self.query_one(ExceptionsView).update_snapshot(snapshot)
+        elif active == "tab-thresholds" and snapshot.thresholds:
+            self.query_one(ThresholdsTable).update_snapshot(snapshot)
+        elif active == "tab-workers" and snapshot.workers:
+            self.query_one(WorkersTable).update_snapshot(snapshot)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        snapshot = self.loadtui.last_snapshot or self.snapshot
+        if snapshot is not None:
+            with contextlib.suppress(NoMatches):  # the screen is being torn down
+                self._show_tab_panel(snapshot)
 
     def show_endpoints(self, snapshot: Snapshot) -> None:
         """The endpoint table alone, for a new sort or filter (the app's ``EndpointViewChanged``)."""
