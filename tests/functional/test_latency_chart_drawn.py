@@ -1,4 +1,4 @@
-"""The latency chart draws plotext's output straight to strips (AnsiVisual): the same cells in
+"""The latency chart draws plotext's output straight to strips (widgets.runs.Runs): the same cells in
 the same colours as PlotextPlot's own drawing (Rich's ANSI decoding, then Textual's Content)."""
 
 from __future__ import annotations

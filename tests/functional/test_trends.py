@@ -1,5 +1,5 @@
-"""The trend sparklines draw straight to strips (trends.Bars): exactly what Textual's own
-Sparkline draws for the same data, segment by segment, in a real app."""
+"""The trend sparklines draw straight to strips (trends.bar_lines, drawn by widgets.runs.Runs):
+exactly what Textual's own Sparkline draws for the same data, segment by segment, in a real app."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SERIES: list[list[float]] = [
     [100 * value for value in noise(3, 300)],  # more points than cells
     [0.0] * 50 + [1000.0] + [0.0] * 49,  # one spike
     [0.0, 35.0, 70.0, 100.0],  # bars exactly at a line's boundary in a 3-line sparkline
-    # Many colours: Bars keeps one style per colour, which must be the colour of every bar it is
+    # Many colours: bar_lines keeps one style per colour, which must be the colour of every bar it is
     # used for.
     *(noise(seed, 200) for seed in range(20)),
 ]
