@@ -22,7 +22,7 @@ DataTable's own, cell by cell and line by line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -276,11 +276,10 @@ class KeyedTable(DataTable[Any]):
     # again for the columns in order, each column's width, the row's styles and the extension
     # past the last column, then joins, crops, measures and merges the segments: 0.39 ms a line
     # even with the cells above, for the 30 lines of endpoints that all change every tick (0.18
-    # ms drawn here, A/B in one run). A
-    # data row of the tables here (a row cursor or none, no row labels, no fixed columns,
-    # one-line plain cells) is drawn here at once, to the same characters in the same styles
-    # (``tests/functional/test_keyed_table.py`` compares whole lines with DataTable's). Anything
-    # else, the header included, is DataTable's.
+    # ms drawn here, A/B in one run). A data row of the tables here (a row cursor or none, no
+    # row labels, no fixed columns, one-line plain cells) is drawn here at once, to the same
+    # characters in the same styles (``tests/functional/test_keyed_table.py`` compares whole
+    # lines with DataTable's). Anything else, the header included, is DataTable's.
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         strip = self._plain_line(y, x1, x2, base_style)
@@ -367,16 +366,12 @@ class KeyedTable(DataTable[Any]):
 
     def _drawn_columns(self) -> tuple[list[tuple[int, ColumnKey, int]], int]:
         """(index, key, width) of each column in order, and their total width: once a drawing."""
-        drawing = self._drawing
-        found = drawing.get("columns") if drawing is not None else None
-        if found is None:
-            columns = [
-                (index, column.key, column.get_render_width(self)) for index, column in enumerate(self.ordered_columns)
-            ]
-            found = (columns, sum(width for _, _, width in columns))
-            if drawing is not None:
-                drawing["columns"] = found
-        return found  # type: ignore[no-any-return]
+
+        def columns() -> tuple[list[tuple[int, ColumnKey, int]], int]:
+            found = [(i, column.key, column.get_render_width(self)) for i, column in enumerate(self.ordered_columns)]
+            return found, sum(width for _, _, width in found)
+
+        return self._once_a_drawing("columns", columns)  # type: ignore[no-any-return]
 
     def _extend_style(self, row_index: int, row_style: Style, cursor: bool, hover: bool) -> Style:
         """The style of the blank past the last column, as DataTable's row cursor draws it."""
@@ -417,13 +412,7 @@ class KeyedTable(DataTable[Any]):
 
     def _drawn_background(self) -> Color:
         """``background_colors[1]`` (it walks the ancestors): once a drawing."""
-        drawing = self._drawing
-        background = drawing.get("background") if drawing is not None else None
-        if background is None:
-            background = self.background_colors[1]
-            if drawing is not None:
-                drawing["background"] = background
-        return background  # type: ignore[no-any-return]
+        return self._once_a_drawing("background", lambda: self.background_colors[1])  # type: ignore[no-any-return]
 
     # --- one drawing: the table's styles looked up once, not per line --------------------------
     #
@@ -439,24 +428,22 @@ class KeyedTable(DataTable[Any]):
         finally:
             self._drawing = None
 
+    def _once_a_drawing(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once within a drawing (render_lines); every time outside one."""
+        drawing = self._drawing
+        if drawing is None:
+            return compute()
+        value = drawing.get(key)
+        if value is None:
+            value = drawing[key] = compute()
+        return value
+
     @property
     def rich_style(self) -> Style:
-        drawing = self._drawing
-        if drawing is None:
-            return super().rich_style
-        style = drawing.get("")
-        if style is None:
-            style = drawing[""] = super().rich_style
-        return style  # type: ignore[no-any-return]
+        return self._once_a_drawing("", lambda: super(KeyedTable, self).rich_style)  # type: ignore[no-any-return]
 
     def get_component_styles(self, *names: str) -> Any:
-        drawing = self._drawing
-        if drawing is None:
-            return super().get_component_styles(*names)
-        styles = drawing.get(names)
-        if styles is None:
-            styles = drawing[names] = _DrawnStyles(super().get_component_styles(*names))
-        return styles
+        return self._once_a_drawing(names, lambda: _DrawnStyles(super(KeyedTable, self).get_component_styles(*names)))
 
     def _clear_caches(self) -> None:
         super()._clear_caches()
