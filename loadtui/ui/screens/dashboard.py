@@ -204,13 +204,17 @@ class DashboardScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
-        snapshot = self.loadtui.last_snapshot or self.snapshot
+        snapshot = self.snapshot
         if snapshot is not None:
             with contextlib.suppress(NoMatches):  # the screen is being torn down
                 self._show_tab_panel(snapshot)
 
     def show_endpoints(self, snapshot: Snapshot) -> None:
-        """The endpoint table alone, for a new sort or filter (the app's ``EndpointViewChanged``)."""
+        """The endpoint table alone, for a new sort or filter (the app's ``EndpointViewChanged``).
+
+        The snapshot becomes the screen's latest, which a tab shown later is filled from, without
+        its watcher redrawing the other panels."""
+        self.set_reactive(DashboardScreen.snapshot, snapshot)
         if self.is_mounted:
             with contextlib.suppress(NoMatches):  # the screen is being torn down
                 self.query_one(EndpointTable).update_snapshot(snapshot)
