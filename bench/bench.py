@@ -234,7 +234,8 @@ from loadtui.ui.app import LoadTuiApp
 profiles_path, seconds = sys.argv[1], float(sys.argv[2])
 loaded = P.load(profiles_path)
 updates, update_cpu, applied, keys, peak = [], [], [], [], 0
-waiting = {}  # "tick" or "key" -> [when it started, whether its result is on the screen yet]
+waiting = {}  # "tick" or "key" -> [when it started, whether its result is on the screen yet,
+#                                    and for a tick the main thread's CPU time then]
 
 # Both are timed to the end of the frame that draws their result: what a person sees. The frame
 # is Screen._compositor_refresh (Textual's), wrapped here; the app itself is unchanged.
