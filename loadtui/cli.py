@@ -28,9 +28,9 @@ from . import __version__
 from .engine import compare as compare_mod
 from .engine import profiles as profiles_mod
 from .engine import runs
+from .engine.durations import human_duration
 from .engine.locustfile import LocustfileError, load_locustfile
 from .engine.profiles import Profile, ProfileError, ProfileSet
-from .engine.reports import human_duration
 from .engine.session import Distribution, LoadSession, RunResult, SessionError
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2

@@ -30,6 +30,7 @@ from gevent.event import Event
 
 from .. import __version__
 from . import reports
+from .durations import human_duration
 from .history import DownsampledSeries
 from .host import HostSampler
 from .locustfile import LoadedLocustfile
@@ -564,7 +565,7 @@ def _summary_text(summary: Mapping[str, Any], stats_csv: str, folder: Path) -> s
     totals = summary["totals"]
     lines = [
         f"loadtui attached to {summary['attached_to']}",
-        f"{summary['started_at']} -> {summary['ended_at']} ({reports.human_duration(summary['duration_s'])}),"
+        f"{summary['started_at']} -> {summary['ended_at']} ({human_duration(summary['duration_s'])}),"
         f" ended: {summary['end_reason']}",
         f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
         f" {totals['rps']:.1f} req/s, p50 {totals['p50']:.0f} ms, p95 {totals['p95']:.0f} ms,"

@@ -23,6 +23,7 @@ from typing import Any
 import tomli_w
 
 from . import thresholds as thresholds_mod
+from .durations import format_duration, parse_duration
 from .thresholds import Thresholds
 
 PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults"
@@ -172,40 +173,6 @@ class ProfileSet:
     def report_dir_path(self) -> Path:
         """Relative to the current directory (it is output, like Locust's --csv and --html)."""
         return Path(os.path.expanduser(self.report_dir))
-
-
-# --- durations ---------------------------------------------------------------------------------
-
-_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*$")
-
-
-def parse_duration(value: str | int | float) -> float:
-    """Seconds from ``"1h30m"``, ``"90s"``, ``"5m"``, ``"45"`` or a number (as Locust's -t takes them).
-
-    Raises ValueError on anything else, including zero and negative durations.
-    """
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration like '30s', '5m' or '1h30m', got {value!r}")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION_RE.match(value)
-        if not value.strip() or not match or not any(match.groups()):
-            raise ValueError(f"expected a duration like '30s', '5m' or '1h30m', got {value!r}")
-        hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
-        seconds = hours * 3600 + minutes * 60 + secs
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"expected a positive duration, got {value!r}")
-    return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """``3725`` -> ``"1h2m5s"``; the inverse of :func:`parse_duration` for whole seconds."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
-    return "".join(parts) or "0s"
 
 
 # --- loading -----------------------------------------------------------------------------------

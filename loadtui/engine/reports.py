@@ -33,9 +33,9 @@ from locust.html import get_html_report
 from .. import __version__
 from . import compare as compare_mod
 from . import thresholds as thresholds_mod
+from .durations import human_duration
 from .files import atomic_write
 from .history import DownsampledSeries
-from .profiles import format_duration
 from .snapshot import HostSample
 from .watch import WatchedState
 
@@ -184,11 +184,6 @@ def history_rows(env: Environment, now: float) -> list[list[Any]]:
     sink = _Rows()
     _HistoryWriter(env)._stats_history_data_rows(sink, now)
     return sink.rows
-
-
-def human_duration(seconds: float | None) -> str:
-    """``"1m05s"`` for a person; ``"-"`` for no duration."""
-    return "-" if seconds is None else format_duration(seconds)
 
 
 def iso_time(ts: float) -> str:

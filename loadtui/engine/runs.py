@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .reports import human_duration
+from .durations import human_duration
 
 
 @dataclass(frozen=True)

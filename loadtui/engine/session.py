@@ -33,10 +33,11 @@ from locust.stats import RequestStats, StatsError, stats_history
 from . import reports
 from . import thresholds as thresholds_mod
 from .demo_target import DemoTarget, DemoTargetError
+from .durations import human_duration, parse_duration
 from .history import DownsampledSeries
 from .host import HostSampler
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
-from .profiles import Profile, ProfileSet, Stage, check_host, parse_duration
+from .profiles import Profile, ProfileSet, Stage, check_host
 from .snapshot import (
     EndpointRow,
     ExceptionRow,
@@ -639,7 +640,7 @@ class LoadSession:
         if self.env is not None:
             self.env.profile = profile.name
         run_time = profile.effective_run_time_s
-        until = f", ends in {reports.human_duration(run_time)}" if run_time else ", runs until stopped"
+        until = f", ends in {human_duration(run_time)}" if run_time else ", runs until stopped"
         load = (
             f"{len(profile.stages)} stages" if profile.stages else f"{profile.users} users at {profile.spawn_rate:g}/s"
         )

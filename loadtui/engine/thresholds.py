@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .durations import parse_duration
+
 UPPER_METRICS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "avg_ms", "fail_ratio")
 """Figures that must stay at or below their limit."""
 LOWER_METRICS = ("rps_min",)
@@ -138,8 +140,6 @@ def parse(data: Any, error: Error, *, base: Thresholds = NONE) -> Thresholds:
     overall = _limits(data, error, allow=OPTION_KEYS)
     abort: Any = data.get("abort_on_fail", base.abort_on_fail)
     if "abort_on_fail" in data:
-        from .profiles import parse_duration
-
         try:
             parse_duration(abort)
         except (TypeError, ValueError) as exc:

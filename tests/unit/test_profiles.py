@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from loadtui.engine import profiles
-from loadtui.engine.profiles import ProfileError, parse_duration
+from loadtui.engine.durations import parse_duration
+from loadtui.engine.profiles import ProfileError
 
 ROOT = Path(__file__).resolve().parents[2]
 

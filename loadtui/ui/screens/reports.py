@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 
 from loadtui.engine import compare as compare_mod
 from loadtui.engine import runs as runs_mod
-from loadtui.engine.reports import human_duration
+from loadtui.engine.durations import human_duration
 
 from ..formatting import fmt_int, fmt_ms, fmt_pct, fmt_rate
 from ..widgets.cells import Num
