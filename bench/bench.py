@@ -228,11 +228,11 @@ import asyncio, json, statistics, sys, time
 from pathlib import Path
 import psutil
 from textual.screen import Screen
-from loadtui.engine import profiles as P
+from loadtui.engine import profile_loading
 from loadtui.ui.app import LoadTuiApp
 
 profiles_path, seconds = sys.argv[1], float(sys.argv[2])
-loaded = P.load(profiles_path)
+loaded = profile_loading.load(profiles_path)
 updates, update_cpu, applied, keys, peak = [], [], [], [], 0
 waiting = {}  # "tick" or "key" -> [when it started, whether its result is on the screen yet,
 #                                    and for a tick the main thread's CPU time then]

@@ -26,8 +26,7 @@ import gevent
 
 from . import __version__
 from .engine import compare as compare_mod
-from .engine import profiles as profiles_mod
-from .engine import runs
+from .engine import profile_fields, profile_loading, runs
 from .engine.durations import human_duration
 from .engine.locustfile import LocustfileError, load_locustfile
 from .engine.profiles import Profile, ProfileError, ProfileSet
@@ -92,7 +91,7 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
     -f, -H and --report-dir define the test, so they apply to every profile (a live switch keeps
     the same test); -u, -r, -t and the tags apply to the profile that is started.
     """
-    profiles = profiles_mod.load(args.profiles)
+    profiles = profile_loading.load(args.profiles)
     common: dict[str, Any] = {}
     if args.locustfile:
         common["locustfile"] = str(Path(args.locustfile).expanduser().resolve())
@@ -101,7 +100,7 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
     if common:
         profiles = dataclasses.replace(
             profiles,
-            profiles={name: profiles_mod.resolve(p, **common) for name, p in profiles.profiles.items()},
+            profiles={name: profile_fields.resolve(p, **common) for name, p in profiles.profiles.items()},
         )
     if args.report_dir:
         profiles = dataclasses.replace(profiles, report_dir=args.report_dir)
@@ -121,7 +120,7 @@ def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dic
     overrides = {k: v for k, v in overrides.items() if v is not None}
     # Validate the overrides now, with the messages the file would get.
     first = profiles.get(args.profile) if args.profile else next(iter(profiles.profiles.values()))
-    resolved = profiles_mod.resolve(first, **overrides)
+    resolved = profile_fields.resolve(first, **overrides)
     if resolved.baseline:
         compare_mod.load_summary(resolved.baseline)  # a baseline that is not there is bad input, now
     return profiles, args.profile, overrides
@@ -190,7 +189,7 @@ def run_headless(
             f"[loadtui] no ./profiles.toml here: using the packaged profiles ({profiles.path})",
             file=sys.stderr,
         )
-    profile = profiles_mod.resolve(profiles.get(profile_name), **overrides)
+    profile = profile_fields.resolve(profiles.get(profile_name), **overrides)
     locustfile = load_locustfile(profiles.locustfile_path(profile))
     session = LoadSession(profiles, profile, locustfile=locustfile, distribution=distribution_for(profile, args))
     try:
@@ -289,7 +288,7 @@ def reports_command(argv: Sequence[str]) -> int:
         report_dir = Path(args.dir)
     else:
         try:
-            report_dir = profiles_mod.load(args.profiles).report_dir_path()
+            report_dir = profile_loading.load(args.profiles).report_dir_path()
         except ProfileError as exc:
             print(f"loadtui: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -37,7 +37,8 @@ from .durations import human_duration, parse_duration
 from .history import DownsampledSeries
 from .host import HostSampler
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
-from .profiles import Profile, ProfileSet, Stage, check_host
+from .profile_fields import check_host
+from .profiles import Profile, ProfileSet, Stage
 from .snapshot import (
     EndpointRow,
     ExceptionRow,

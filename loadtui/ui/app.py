@@ -31,6 +31,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from loadtui.engine import profile_fields, profile_loading, profile_saving
 from loadtui.engine import profiles as profiles_mod
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.snapshot import Snapshot
@@ -169,7 +170,7 @@ class LoadTuiApp(App[Any]):
     def resolve_profile(self, profile: Profile) -> Profile:
         """CLI overrides apply to the first profile started; later choices run as written."""
         if self.overrides and not self._overrides_used:
-            return profiles_mod.resolve(profile, **self.overrides)
+            return profile_fields.resolve(profile, **self.overrides)
         return profile
 
     def show_picker(self) -> None:
@@ -490,7 +491,7 @@ class LoadTuiApp(App[Any]):
         session = self._live_session()
         if session is None:
             return
-        target = profiles_mod.save_target(self.profiles)
+        target = profile_saving.save_target(self.profiles)
         message = (
             f"Save the live settings of {session.profile.name} (users now, spawn rate, class weights) "
             f"as a new profile in {target}. Name:"
@@ -503,8 +504,8 @@ class LoadTuiApp(App[Any]):
     def _save_name_chosen(self, name: str | None) -> None:
         if not name:
             return
-        if not self._comments_warned and profiles_mod.has_comments(self.profiles.text):
-            target = profiles_mod.save_target(self.profiles)
+        if not self._comments_warned and profile_saving.has_comments(self.profiles.text):
+            target = profile_saving.save_target(self.profiles)
             message = (
                 f"{target} has comments. Saving rewrites it without them (the current file is kept as "
                 f"{target.name}.bak). Save anyway?"
@@ -526,7 +527,7 @@ class LoadTuiApp(App[Any]):
             return False
         try:
             profile = self.live_profile(name)
-            saved = profiles_mod.save(self.profiles, put=profile, force=force)
+            saved = profile_saving.save(self.profiles, put=profile, force=force)
         except profiles_mod.ProfileConflict as exc:
             self.push_screen(
                 ConflictDialog("profiles.toml changed on disk", str(exc), id="conflict-dialog"),
@@ -539,7 +540,7 @@ class LoadTuiApp(App[Any]):
         self.profiles_saved(saved)
         number = saved.names.index(name) + 1 if name in saved.names else 0
         key = f" (key {number})" if 1 <= number <= 9 else ""
-        self._notice(f"Saved profile {name}{key} to {profiles_mod.save_target(saved)}", title="Saved", timeout=8)
+        self._notice(f"Saved profile {name}{key} to {profile_saving.save_target(saved)}", title="Saved", timeout=8)
         return True
 
     def _conflict_answered(self, answer: str | None, name: str) -> None:
@@ -547,7 +548,7 @@ class LoadTuiApp(App[Any]):
             self.save_live_profile(name, force=True)
         elif answer == "reload":
             try:
-                reloaded = profiles_mod.load(self.profiles.path)
+                reloaded = profile_loading.load(self.profiles.path)
             except profiles_mod.ProfileError as exc:
                 self.notify(str(exc), title="Cannot reload", severity="error", timeout=10)
                 return

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from loadtui.engine import profiles as profiles_mod
+from loadtui.engine import profile_loading
 from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
@@ -50,7 +50,7 @@ def make_app(tmp_path: Path, profile: str | None = "one") -> LoadTuiApp:
     path = tmp_path / "profiles.toml"
     demo = ROOT / "locustfiles" / "demo.py"
     path.write_text(f'[defaults]\nlocustfile = "{demo}"\nhost = ""\n{PROFILES}', encoding="utf-8")
-    profiles = profiles_mod.load(path)
+    profiles = profile_loading.load(path)
     return LoadTuiApp(profiles, profile=profile, refresh=0.2, report_dir=tmp_path / "reports")
 
 

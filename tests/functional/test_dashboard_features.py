@@ -23,6 +23,7 @@ from appdata import (
     profile_set,
 )
 
+from loadtui.engine import profile_loading
 from loadtui.engine import profiles as profiles_mod
 from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
 from loadtui.ui.screens.dashboard import DashboardScreen
@@ -227,7 +228,7 @@ class TestExport:
 def tmp_profiles(tmp_path: Path, text: str = PROFILES_TOML) -> profiles_mod.ProfileSet:
     path = tmp_path / "profiles.toml"
     path.write_text(text, encoding="utf-8")
-    return profiles_mod.load(path)
+    return profile_loading.load(path)
 
 
 class TestSaveLiveProfile:
@@ -245,7 +246,7 @@ class TestSaveLiveProfile:
             await pilot.press(*"-tuned", "enter")
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
-            saved = profiles_mod.load(tmp_path / "profiles.toml")
+            saved = profile_loading.load(tmp_path / "profiles.toml")
             assert saved.names[-1] == "light-tuned"
             tuned = saved.get("light-tuned")
             assert tuned.users == 12 and tuned.spawn_rate == 1 and tuned.stages == ()
@@ -262,15 +263,15 @@ class TestSaveLiveProfile:
             await pilot.press("S", *"one", "enter")
             assert isinstance(app.screen, ConfirmDialog)
             await pilot.press("escape")  # no: nothing written
-            assert "one" not in profiles_mod.load(tmp_path / "profiles.toml").names
+            assert "one" not in profile_loading.load(tmp_path / "profiles.toml").names
             await pilot.press("S", *"one", "enter")
             await pilot.press("y")
             await pilot.pause()
-            assert "one" in profiles_mod.load(tmp_path / "profiles.toml").names
+            assert "one" in profile_loading.load(tmp_path / "profiles.toml").names
             await pilot.press("S", *"two", "enter")  # the comments are gone already: no question
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
-            assert "two" in profiles_mod.load(tmp_path / "profiles.toml").names
+            assert "two" in profile_loading.load(tmp_path / "profiles.toml").names
 
     async def test_concurrent_edit_offers_reload(self, tmp_path: Path) -> None:
         app = make_app(tmp_profiles(tmp_path))
@@ -282,7 +283,7 @@ class TestSaveLiveProfile:
             assert isinstance(app.screen, ConflictDialog)
             await pilot.press("l")  # reload, then save: both changes kept
             await pilot.pause()
-            saved = profiles_mod.load(path)
+            saved = profile_loading.load(path)
             assert {"other", "mine"} <= set(saved.names)
             assert "other" in app.profiles.names
 
@@ -295,7 +296,7 @@ class TestSaveLiveProfile:
             await pilot.pause()
             await pilot.press("o")
             await pilot.pause()
-            saved = profiles_mod.load(path)
+            saved = profile_loading.load(path)
             assert "mine" in saved.names and "other" not in saved.names
             assert (tmp_path / "profiles.toml.bak").read_text(encoding="utf-8").count("[profiles.other]") == 1
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from loadtui.engine import profiles as profiles_mod
+from loadtui.engine import profile_loading
 from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
@@ -51,7 +51,7 @@ def make_app(
         encoding="utf-8",
     )
     return LoadTuiApp(
-        profiles_mod.load(path), profile=profile, refresh=refresh, report_dir=report_dir or tmp_path / "reports"
+        profile_loading.load(path), profile=profile, refresh=refresh, report_dir=report_dir or tmp_path / "reports"
     )
 
 
@@ -109,7 +109,7 @@ async def test_s_saves_the_live_settings(tmp_path: Path) -> None:
         await pilot.press(*"three", "enter")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        saved = profiles_mod.load(tmp_path / "profiles.toml")
+        saved = profile_loading.load(tmp_path / "profiles.toml")
         assert saved.names == ["one", "three"]
         three = saved.get("three")
         assert three.users == 3 and three.spawn_rate == 10 and three.stages == ()

@@ -8,7 +8,7 @@ import httpx
 import psutil
 import pytest
 
-from loadtui.engine import profiles
+from loadtui.engine import profile_loading
 from loadtui.engine.demo_target import DemoTarget
 from loadtui.engine.session import Distribution, LoadSession
 from tests import helpers
@@ -36,7 +36,7 @@ def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
 
 
 def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, target: DemoTarget) -> None:
-    profile_set = profiles.load(
+    profile_set = profile_loading.load(
         write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     )
     received_before = httpx.get(f"{target.url}/__stats").json()["requests"]
@@ -84,7 +84,7 @@ def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, t
 
 
 def test_a_worker_that_dies_is_shown_missing_and_the_run_goes_on(tmp_path: Path, target: DemoTarget) -> None:
-    profile_set = profiles.load(
+    profile_set = profile_loading.load(
         write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     )
     session = LoadSession(

@@ -1,6 +1,6 @@
 """The profile editor, driven from the picker with the keys a person presses, on a real profiles.toml.
 
-Each test saves through the app, then reads the file back with ``profiles.load`` (the same code
+Each test saves through the app, then reads the file back with ``profile_loading.load`` (the same code
 loadtui starts with) and compares. Only the session and the locustfile loader are doubles.
 """
 
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
 from appdata import PROFILES_TOML, FakeSession, fake_loader
 
-from loadtui.engine import profiles
+from loadtui.engine import profile_loading, profiles
 from loadtui.engine.profiles import ProfileError, Stage
 from loadtui.engine.thresholds import Limit
 from loadtui.ui.app import LoadTuiApp
@@ -36,7 +36,9 @@ def toml_path(tmp_path: Path) -> Path:
 
 
 def make_app(path: Path | None) -> LoadTuiApp:
-    return LoadTuiApp(profiles.load(path), refresh=3600, session_factory=FakeSession, locustfile_loader=fake_loader)
+    return LoadTuiApp(
+        profile_loading.load(path), refresh=3600, session_factory=FakeSession, locustfile_loader=fake_loader
+    )
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
@@ -81,7 +83,7 @@ def unchanged(before: profiles.ProfileSet, after: profiles.ProfileSet, *names: s
 
 class TestKeys:
     async def test_n_creates_a_profile(self, toml_path: Path) -> None:
-        before = profiles.load(toml_path)
+        before = profile_loading.load(toml_path)
         app = make_app(toml_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("n")
@@ -106,7 +108,7 @@ class TestKeys:
             assert picker_names(app) == ["light", "medium", "heavy", "spike", "burst"]
             assert app.screen.highlighted == "burst"
             assert app.profiles.names == picker_names(app)
-        after = profiles.load(toml_path)
+        after = profile_loading.load(toml_path)
         burst = after.profiles["burst"]
         assert (burst.description, burst.users, burst.spawn_rate, burst.run_time) == ("Short burst", 30, 5.0, "45s")
         assert burst.tags == ("api", "cart")
@@ -116,7 +118,7 @@ class TestKeys:
         assert toml_path.with_name("profiles.toml.bak").read_text() == PROFILES_TOML
 
     async def test_c_copies_the_highlighted_profile(self, toml_path: Path) -> None:
-        before = profiles.load(toml_path)
+        before = profile_loading.load(toml_path)
         app = make_app(toml_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("down", "down", "c")
@@ -128,7 +130,7 @@ class TestKeys:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert "heavy-copy" in picker_names(app)
-        after = profiles.load(toml_path)
+        after = profile_loading.load(toml_path)
         copy = after.profiles["heavy-copy"]
         assert copy.users == 75
         assert dict(copy.weights) == {"BrowsingUser": 3, "ApiUser": 2}
@@ -136,7 +138,7 @@ class TestKeys:
         unchanged(before, after, "light", "medium", "heavy", "spike")
 
     async def test_E_edits_renames_adds_a_stage_and_thresholds(self, toml_path: Path) -> None:
-        before = profiles.load(toml_path)
+        before = profile_loading.load(toml_path)
         app = make_app(toml_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("down", "E")
@@ -162,7 +164,7 @@ class TestKeys:
             await settle(pilot)
             # Renamed in place: the 1-9 keys keep pointing at the same profile.
             assert picker_names(app) == ["light", "afternoon", "heavy", "spike"]
-        after = profiles.load(toml_path)
+        after = profile_loading.load(toml_path)
         assert after.names == ["light", "afternoon", "heavy", "spike"]
         edited = after.profiles["afternoon"]
         assert edited.users == 25
@@ -172,7 +174,7 @@ class TestKeys:
         unchanged(before, after, "light", "heavy", "spike")
 
     async def test_D_deletes_after_y_and_keeps_it_after_n(self, toml_path: Path) -> None:
-        before = profiles.load(toml_path)
+        before = profile_loading.load(toml_path)
         app = make_app(toml_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("up", "D")  # up from the first wraps to the last: spike
@@ -186,7 +188,7 @@ class TestKeys:
             await pilot.press("y")
             await settle(pilot)
             assert picker_names(app) == ["light", "medium", "heavy"]
-        after = profiles.load(toml_path)
+        after = profile_loading.load(toml_path)
         assert after.names == ["light", "medium", "heavy"]
         unchanged(before, after, "light", "medium", "heavy")
 
@@ -211,7 +213,7 @@ class TestKeys:
 
     async def test_no_editing_over_a_live_run(self, toml_path: Path) -> None:
         app = LoadTuiApp(
-            profiles.load(toml_path),
+            profile_loading.load(toml_path),
             profile="light",
             refresh=3600,
             session_factory=FakeSession,
@@ -231,7 +233,7 @@ class TestValidation:
     async def test_invalid_value_shows_the_file_message_and_disables_save(self, toml_path: Path) -> None:
         # What loading a file with the same bad value says:
         with pytest.raises(ProfileError) as loading:
-            profiles.loads(PROFILES_TOML.replace("users = 10\n", 'users = "x"\n', 1), Path("profiles.toml"))
+            profile_loading.loads(PROFILES_TOML.replace("users = 10\n", 'users = "x"\n', 1), Path("profiles.toml"))
         file_message = re.sub(r"^profiles\.toml(:\d+)?: ", "", str(loading.value))
         assert file_message == '[profiles.light] users: expected a positive integer, got "x"'
 
@@ -276,7 +278,7 @@ class TestValidation:
                 {"run_time": 'run_time = "1m"', "spawn_rate": "spawn_rate = 1"}[key], toml, 1
             )
         with pytest.raises(ProfileError) as loading:
-            profiles.loads(document, Path("profiles.toml"))
+            profile_loading.loads(document, Path("profiles.toml"))
         file_message = re.sub(r"^profiles\.toml(:\d+)?: ", "", str(loading.value))
         app = make_app(toml_path)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -323,7 +325,7 @@ class TestSavingSafely:
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)
             assert picker_names(app) == ["light", "medium", "heavy", "spike", "theirs"]
-        after = profiles.load(toml_path)
+        after = profile_loading.load(toml_path)
         assert after.profiles["light"].users == 12
         assert after.profiles["theirs"].description == "added elsewhere"
 
@@ -340,7 +342,7 @@ class TestSavingSafely:
             await pilot.press("o")
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)
-        after = profiles.load(toml_path)
+        after = profile_loading.load(toml_path)
         assert after.profiles["light"].users == 12
         assert "theirs" not in after.names
         assert toml_path.with_name("profiles.toml.bak").read_text() == theirs
@@ -372,14 +374,14 @@ class TestSavingSafely:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)
-        assert profiles.load(toml_path).profiles["light"].users == 13
+        assert profile_loading.load(toml_path).profiles["light"].users == 13
         assert "#" not in toml_path.read_text()
 
     async def test_packaged_defaults_save_creates_local_file(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.chdir(tmp_path)
-        packaged = profiles.load(None)
+        packaged = profile_loading.load(None)
         assert packaged.packaged
         app = make_app(None)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -395,7 +397,7 @@ class TestSavingSafely:
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)
             assert not app.profiles.packaged
-        local = profiles.load(tmp_path / "profiles.toml")
+        local = profile_loading.load(tmp_path / "profiles.toml")
         assert local.names == [*packaged.names, "mine"]
         for name in packaged.names:
             assert local.profiles[name].users == packaged.profiles[name].users
@@ -432,7 +434,7 @@ class TestRows:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)
-        spike = profiles.load(toml_path).profiles["spike"]
+        spike = profile_loading.load(toml_path).profiles["spike"]
         assert spike.stages == (Stage("30s", 10, 2.0), Stage("1m30s", 10, 10.0))
         (endpoint,) = spike.thresholds.endpoints
         assert endpoint.pattern == "/api/*"
@@ -458,7 +460,7 @@ async def test_every_shipped_profile_saves_unchanged_from_the_form(tmp_path: Pat
     """Open each packaged profile in the editor and save it untouched: the file reads back the same."""
     path = tmp_path / "profiles.toml"
     path.write_text(profiles.PACKAGED_PROFILES.read_text(encoding="utf-8"), encoding="utf-8")
-    before = profiles.load(path)
+    before = profile_loading.load(path)
     app = make_app(path)
     async with app.run_test(size=(120, 40)) as pilot:
         for index, name in enumerate(before.names):
@@ -474,7 +476,7 @@ async def test_every_shipped_profile_saves_unchanged_from_the_form(tmp_path: Pat
                 await pilot.press("y")
                 await settle(pilot)
             assert isinstance(app.screen, PickerScreen), name
-    after = profiles.load(path)
+    after = profile_loading.load(path)
     assert after.names == before.names
     for name in before.names:
         assert after.profiles[name] == before.profiles[name], name

@@ -14,7 +14,7 @@ import gevent
 import httpx
 import pytest
 
-from loadtui.engine import profiles
+from loadtui.engine import profile_loading, profiles
 from loadtui.engine.demo_target import DemoTarget
 from loadtui.engine.reports import FILES
 from loadtui.engine.session import LoadSession, SessionError
@@ -62,7 +62,9 @@ host = "http://127.0.0.1:9"
 @pytest.fixture
 def profile_set(tmp_path: Path, target: DemoTarget) -> profiles.ProfileSet:
     assert target.url is not None
-    return profiles.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url))
+    return profile_loading.load(
+        write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
 
 
 def make_session(profile_set: profiles.ProfileSet, name: str, tmp_path: Path) -> LoadSession:
@@ -247,7 +249,9 @@ def test_stop_is_idempotent_and_fires_listeners_once(profile_set: profiles.Profi
 
 def test_exceptions_in_user_code_are_grouped_and_reported(tmp_path: Path, target: DemoTarget) -> None:
     body = "[profiles.crash]\nusers = 2\nspawn_rate = 50\n[profiles.crash.weights]\nStoppingUser = 0\n"
-    profile_set = profiles.load(write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "crashing.py", host=target.url))
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "crashing.py", host=target.url)
+    )
     session = make_session(profile_set, "crash", tmp_path)
     session.start()
     gevent.sleep(1.5)
@@ -265,7 +269,9 @@ def test_locustfile_that_quits_the_runner_ends_the_run(tmp_path: Path, target: D
         "[profiles.stopper]\nusers = 2\nspawn_rate = 50\n"
         "[profiles.stopper.weights]\nCrashingUser = 0\nStoppingUser = 1\n"
     )
-    profile_set = profiles.load(write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "crashing.py", host=target.url))
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "crashing.py", host=target.url)
+    )
     session = make_session(profile_set, "stopper", tmp_path)
     session.start()
     result = session.wait(timeout=15)
@@ -276,7 +282,7 @@ def test_locustfile_that_quits_the_runner_ends_the_run(tmp_path: Path, target: D
 
 def test_thousands_of_names_stay_bounded_on_screen_and_complete_in_reports(tmp_path: Path, target: DemoTarget) -> None:
     body = "[profiles.ids]\nusers = 8\nspawn_rate = 100\n"
-    profile_set = profiles.load(
+    profile_set = profile_loading.load(
         write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "many_names.py", host=target.url)
     )
     session = make_session(profile_set, "ids", tmp_path)
@@ -329,7 +335,7 @@ def test_export_mid_run_leaves_the_run_going_and_its_folder_name_free(
 
 
 def test_the_demo_target_dying_ends_the_run_with_a_report(tmp_path: Path) -> None:
-    profile_set = profiles.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py"))
+    profile_set = profile_loading.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py"))
     session = make_session(profile_set, "small", tmp_path)  # no host: the bundled demo target
     session.start()
     assert session.demo_target and session._demo is not None and session._demo.pid is not None

@@ -161,13 +161,15 @@ def test_watched_processes_show_in_the_host_panel_text() -> None:
 
 
 async def test_the_dashboard_shows_a_watched_process_of_a_real_run(tmp_path: Path, allocator) -> None:  # type: ignore[no-untyped-def]
-    from loadtui.engine import profiles as profiles_mod
+    from loadtui.engine import profile_loading
     from loadtui.ui.app import LoadTuiApp
     from loadtui.ui.widgets.host_panel import HostReadout
 
     leaking = allocator(3.0)
     write_profiles(tmp_path, f"[profiles.w]\nusers = 1\nspawn_rate = 10\nwatch = [{leaking.pid}]\n")
-    app = LoadTuiApp(profiles_mod.load(tmp_path / "profiles.toml"), profile="w", refresh=0.3, report_dir=tmp_path / "r")
+    app = LoadTuiApp(
+        profile_loading.load(tmp_path / "profiles.toml"), profile="w", refresh=0.3, report_dir=tmp_path / "r"
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         readout = app.screen.query_one(HostReadout)
         deadline = time.monotonic() + 15

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loadtui.engine import profiles as profiles_mod
+from loadtui.engine import profile_loading
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.snapshot import (
     EndpointRow,
@@ -71,7 +71,7 @@ stages = [
 
 def profile_set() -> ProfileSet:
     # A fixed, made-up path: it is shown in the picker's title and must not depend on tmp dirs.
-    return profiles_mod.loads(PROFILES_TOML, Path("/srv/shop/profiles.toml"))
+    return profile_loading.loads(PROFILES_TOML, Path("/srv/shop/profiles.toml"))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.engine import profiles
+from loadtui.engine import profile_fields, profile_loading, profile_saving, profiles
 from loadtui.engine.durations import parse_duration
 from loadtui.engine.profiles import ProfileError
 
@@ -14,11 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def load_text(tmp_path: Path, text: str) -> profiles.ProfileSet:
     path = tmp_path / "profiles.toml"
     path.write_text(text, encoding="utf-8")
-    return profiles.load(path)
+    return profile_loading.load(path)
 
 
 def test_shipped_profiles_are_the_five_promised() -> None:
-    shipped = profiles.load(ROOT / "profiles.toml")
+    shipped = profile_loading.load(ROOT / "profiles.toml")
     assert shipped.names == ["light", "medium", "heavy", "spike", "endurance"]
     expected = {
         "light": (10, 1.0, 60.0),
@@ -47,12 +47,12 @@ def test_packaged_copy_is_the_shipped_file() -> None:
 
 def test_packaged_profiles_used_when_none_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    loaded = profiles.load(None)
+    loaded = profile_loading.load(None)
     assert loaded.packaged
     assert loaded.path == profiles.PACKAGED_PROFILES
     assert loaded.locustfile_path(loaded.get("light")).is_file()
     (tmp_path / "profiles.toml").write_text("[profiles.mine]\nusers = 3\n")
-    local = profiles.load(None)
+    local = profile_loading.load(None)
     assert not local.packaged and local.names == ["mine"]
 
 
@@ -137,7 +137,7 @@ def test_validation_errors_name_file_line_profile_and_key(tmp_path: Path, body: 
 
 
 def test_unknown_profile_lists_the_known_ones() -> None:
-    shipped = profiles.load(ROOT / "profiles.toml")
+    shipped = profile_loading.load(ROOT / "profiles.toml")
     with pytest.raises(
         ProfileError,
         match=r"unknown profile 'hevy'\. Did you mean 'heavy'\? Known profiles: light, medium, heavy, spike, endurance",
@@ -147,12 +147,12 @@ def test_unknown_profile_lists_the_known_ones() -> None:
 
 def test_missing_profiles_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match=r"nope\.toml: profiles file not found"):
-        profiles.load(tmp_path / "nope.toml")
+        profile_loading.load(tmp_path / "nope.toml")
 
 
 def test_cli_overrides_win_and_are_validated() -> None:
-    light = profiles.load(ROOT / "profiles.toml").get("light")
-    resolved = profiles.resolve(light, users=3, spawn_rate=None, run_time="90s", tags=["read"])
+    light = profile_loading.load(ROOT / "profiles.toml").get("light")
+    resolved = profile_fields.resolve(light, users=3, spawn_rate=None, run_time="90s", tags=["read"])
     assert (resolved.users, resolved.spawn_rate, resolved.run_time_s, resolved.tags) == (
         3,
         1.0,
@@ -160,9 +160,9 @@ def test_cli_overrides_win_and_are_validated() -> None:
         ("read",),
     )
     with pytest.raises(ProfileError, match="users: expected a positive integer, got -2"):
-        profiles.resolve(light, users=-2)
+        profile_fields.resolve(light, users=-2)
     with pytest.raises(ProfileError, match="host: malformed host URL"):
-        profiles.resolve(light, host="ftp://x")
+        profile_fields.resolve(light, host="ftp://x")
 
 
 @pytest.mark.parametrize(
@@ -181,11 +181,11 @@ def test_bad_durations(text: str) -> None:
 
 def test_every_shipped_profile_round_trips() -> None:
     """load -> profile_to_toml -> dump -> load gives the same profiles."""
-    shipped = profiles.load(ROOT / "profiles.toml")
+    shipped = profile_loading.load(ROOT / "profiles.toml")
     document = {
         "defaults": dict(shipped.data["defaults"]),
-        "profiles": {name: profiles.profile_to_toml(p) for name, p in shipped.profiles.items()},
+        "profiles": {name: profile_saving.profile_to_toml(p) for name, p in shipped.profiles.items()},
     }
-    again = profiles.loads(profiles.dumps(document), Path("profiles.toml"))
+    again = profile_loading.loads(profile_saving.dumps(document), Path("profiles.toml"))
     assert again.profiles == shipped.profiles
     assert again.report_dir == shipped.report_dir

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.engine import profiles
+from loadtui.engine import profile_loading, profile_saving, profiles
 from loadtui.engine.profiles import ProfileError
 from loadtui.engine.thresholds import FAIL, NO_DATA, OK, WARN, Figures, Limit, evaluate, judge, matches, verdict
 
@@ -12,7 +12,7 @@ from loadtui.engine.thresholds import FAIL, NO_DATA, OK, WARN, Figures, Limit, e
 def load(tmp_path: Path, text: str) -> profiles.ProfileSet:
     path = tmp_path / "profiles.toml"
     path.write_text(text, encoding="utf-8")
-    return profiles.load(path)
+    return profile_loading.load(path)
 
 
 def figures(**values: float) -> Figures:
@@ -137,7 +137,7 @@ def test_thresholds_round_trip_through_toml(tmp_path: Path) -> None:
     loaded = load(tmp_path, EXAMPLE)
     document = {
         "defaults": dict(loaded.data["defaults"]),
-        "profiles": {name: profiles.profile_to_toml(p) for name, p in loaded.profiles.items()},
+        "profiles": {name: profile_saving.profile_to_toml(p) for name, p in loaded.profiles.items()},
     }
-    again = profiles.loads(profiles.dumps(document), Path("profiles.toml"))
+    again = profile_loading.loads(profile_saving.dumps(document), Path("profiles.toml"))
     assert again.profiles == loaded.profiles

@@ -1,10 +1,10 @@
 """The profile editor: a form for every profile field, checked by the same code that loads the file.
 
 Every field's text is read as a TOML value would be (``10`` is a number, ``x`` a string) and
-handed to :func:`profiles.resolve`, so a bad value gets the message loading profiles.toml would
+handed to :func:`profile_fields.resolve`, so a bad value gets the message loading profiles.toml would
 give (``[profiles.heavy] users: expected a positive integer, got "x"``), without the file and
 line, which do not exist yet. The whole candidate file is then built and read back with
-:func:`profiles.loads`, and Save stays disabled until it reads back as the form says: nothing
+:func:`profile_loading.loads`, and Save stays disabled until it reads back as the form says: nothing
 invalid can be saved.
 """
 
@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from loadtui.engine import profile_fields, profile_loading, profile_saving
 from loadtui.engine import profiles as profiles_mod
 from loadtui.engine import thresholds as thresholds_mod
 from loadtui.engine.profiles import Profile, ProfileError, ProfileSet, Stage
@@ -235,7 +236,7 @@ class ProfileEditor(Screen[str | None]):
 
     def compose(self) -> ComposeResult:
         start = self.start
-        target = profiles_mod.save_target(self.profile_set)
+        target = profile_saving.save_target(self.profile_set)
         title = Text.assemble((self.heading, "bold"), ("  in ", "dim"), str(self.profile_set.path))
         if self.profile_set.packaged:
             title.append(f"\nPackaged defaults in use: saving creates {target} (a copy plus this change)")
@@ -400,7 +401,7 @@ class ProfileEditor(Screen[str | None]):
             errors["name"] = str(exc)
         else:
             if name != self.original and name in self.profile_set.profiles:
-                target = profiles_mod.save_target(self.profile_set)
+                target = profile_saving.save_target(self.profile_set)
                 errors["name"] = f"{target.name}: a profile named {name!r} already exists"
         base = Profile(name=name if "name" not in errors else "new")
         values: dict[str, Any] = {}
@@ -412,7 +413,7 @@ class ProfileEditor(Screen[str | None]):
                 values[key] = ()
                 continue
             try:
-                values[key] = getattr(profiles_mod.resolve(base, **{key: value}), key)
+                values[key] = getattr(profile_fields.resolve(base, **{key: value}), key)
             except ProfileError as exc:
                 errors[key] = file_message(exc)
         if errors:
@@ -430,20 +431,20 @@ class ProfileEditor(Screen[str | None]):
         return Checked(profile, {})
 
     def candidate_text(self, profile: Profile) -> str:
-        """profiles.toml as a save would write it (the same steps as :func:`profiles.save`)."""
+        """profiles.toml as a save would write it (the same steps as :func:`profile_saving.save`)."""
         data = {key: dict(value) if isinstance(value, dict) else value for key, value in self.profile_set.data.items()}
         table: dict[str, Any] = dict(data.get("profiles", {}))
         if self.original is not None and self.original != profile.name:
             table = {(profile.name if name == self.original else name): body for name, body in table.items()}
-        table[profile.name] = profiles_mod.profile_to_toml(profile, self.profile_set.defaults)
+        table[profile.name] = profile_saving.profile_to_toml(profile, self.profile_set.defaults)
         data["profiles"] = table
-        return profiles_mod.dumps(data)
+        return profile_saving.dumps(data)
 
     def read_back_problem(self, profile: Profile) -> str | None:
         """Why the file would not read back as the form says (None: it would)."""
-        target = profiles_mod.save_target(self.profile_set)
+        target = profile_saving.save_target(self.profile_set)
         try:
-            saved = profiles_mod.loads(self.candidate_text(profile), target)
+            saved = profile_loading.loads(self.candidate_text(profile), target)
         except ProfileError as exc:
             return str(exc)
         if saved.profiles.get(profile.name) != profile:
@@ -594,13 +595,13 @@ async def save_profiles(
     delete: str | None = None,
     what: str,
 ) -> tuple[str, ProfileSet | None]:
-    """:func:`profiles.save` with the questions a person must answer first.
+    """:func:`profile_saving.save` with the questions a person must answer first.
 
     Returns ("saved", new set), ("reloaded", the file as now on disk), ("cancelled", None) or
     ("failed", None). Either set is also put in ``app.profiles`` (what the picker and the 1-9
     keys read). Must run in a worker (it waits for dialogs).
     """
-    target = profiles_mod.save_target(profile_set)
+    target = profile_saving.save_target(profile_set)
     question: ConfirmDialog | None = None
     if profile_set.packaged:
         question = ConfirmDialog(
@@ -609,7 +610,7 @@ async def save_profiles(
             "a copy of them plus this change, which loadtui reads from then on when started in this directory."
             "\n\ny: create it   n: not now",
         )
-    elif profiles_mod.has_comments(profile_set.text):
+    elif profile_saving.has_comments(profile_set.text):
         question = ConfirmDialog(
             "Comments will be lost",
             f"{target} has comments. Saving rewrites it without them (the current file is kept as "
@@ -620,7 +621,7 @@ async def save_profiles(
     force = False
     while True:
         try:
-            saved = profiles_mod.save(profile_set, put=put, replace_name=replace_name, delete=delete, force=force)
+            saved = profile_saving.save(profile_set, put=put, replace_name=replace_name, delete=delete, force=force)
         except profiles_mod.ProfileConflict as exc:
             after = "your changes stay in the form: save again to apply them" if put else "nothing is deleted yet"
             message = Text.assemble(
@@ -637,7 +638,7 @@ async def save_profiles(
                 continue
             if choice == "reload":
                 try:
-                    reloaded = profiles_mod.load(profile_set.path)
+                    reloaded = profile_loading.load(profile_set.path)
                 except ProfileError as load_error:
                     app.notify(str(load_error), title="Cannot reload", severity="error")
                     return "failed", None

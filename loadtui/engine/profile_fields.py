@@ -1,0 +1,244 @@
+"""Checking profile values: one small validator per key, looked up in :data:`VALIDATORS`.
+
+Each validator takes a value as TOML gives it and returns the :class:`~.profiles.Profile` field's
+value, or raises a ProfileError that names the file, the line, the table and the key:
+``profiles.toml:14: [profiles.heavy] users: expected a positive integer, got "x"``.
+
+The same validators check values given on the command line (:func:`resolve`), so a flag gets the
+message the file would. Precedence is CLI > profile > ``[defaults]``: :func:`resolve` applies the
+first on top of a profile that already inherited the last when the file was loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import thresholds as thresholds_mod
+from .compare import CompareError, parse_tolerance
+from .durations import format_duration, parse_duration
+from .profile_lines import Where
+from .profiles import PROFILE_KEYS, STAGE_KEYS, Profile, ProfileError, Stage
+from .thresholds import Thresholds
+
+
+@dataclass(frozen=True)
+class Key:
+    """The key being checked and where it is: what a validator's errors name."""
+
+    where: Where
+    table: str
+    """``"profiles.heavy"``, ``"defaults"``, ``"profiles.heavy.weights"``."""
+    name: str
+    inherited: Mapping[str, Any] = field(default_factory=dict)
+    """The [defaults] fields, for a key whose value merges with what [defaults] gives (thresholds)."""
+
+    def error(self, message: str) -> ProfileError:
+        return self.where.error(self.table, self.name, message)
+
+
+Validator = Callable[[Key, Any], Any]
+"""(the key, its value as TOML gives it) -> the Profile field's value; raises ProfileError."""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _count(key: Key, value: Any, *, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not allow_zero):
+        kind = "a non-negative integer" if allow_zero else "a positive integer"
+        raise key.error(f"expected {kind}, got {_describe(value)}")
+    return value
+
+
+def _positive_number(key: Key, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or not math.isfinite(value):
+        raise key.error(f"expected a positive number, got {_describe(value)}")
+    return float(value)
+
+
+def _duration(key: Key, value: Any) -> str:
+    """As written when a string (``"90s"`` stays ``"90s"``); a number of seconds becomes ``"1m30s"``."""
+    try:
+        parse_duration(value)
+    except (ValueError, TypeError) as exc:
+        raise key.error(str(exc)) from None
+    return value if isinstance(value, str) else format_duration(float(value))
+
+
+def _string(key: Key, value: Any) -> str:
+    if not isinstance(value, str):
+        raise key.error(f"expected a string, got {_describe(value)}")
+    return value
+
+
+def _strings(key: Key, value: Any) -> tuple[str, ...]:
+    """A list of non-empty strings; a bare string is a list of one."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise key.error(f"expected a list of strings, got {_describe(value)}")
+    return tuple(value)
+
+
+def _host(key: Key, value: Any) -> str:
+    """Empty, or a URL :func:`check_host` accepts (kept as written, trailing slash and all)."""
+    host = _string(key, value)
+    if host:
+        check_host(host, key.error)
+    return host
+
+
+def _baseline_tolerance(key: Key, value: Any) -> str:
+    text = _string(key, value)
+    try:
+        parse_tolerance(text)
+    except CompareError as exc:
+        raise key.error(str(exc).removeprefix("--tolerance: ")) from None
+    return text
+
+
+def _workers(key: Key, value: Any) -> int | str:
+    if value == "auto":
+        return "auto"
+    if isinstance(value, str):
+        raise key.error(f'expected a number of worker processes or "auto", got {_describe(value)}')
+    return _count(key, value, allow_zero=True)
+
+
+def _watch(key: Key, value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    if not all((isinstance(v, str) and v.strip()) or (isinstance(v, int) and not isinstance(v, bool)) for v in items):
+        raise key.error(f"expected a list of PIDs or process names, got {_describe(value)}")
+    return tuple(str(v).strip() for v in items)
+
+
+def _weights(key: Key, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise key.error(f"expected a table of User class = weight, got {_describe(value)}")
+    table = f"{key.table}.weights"
+    return {cls: _count(Key(key.where, table, cls), weight, allow_zero=True) for cls, weight in value.items()}
+
+
+def _stages(key: Key, value: Any) -> tuple[Stage, ...]:
+    if not isinstance(value, list) or not value:
+        raise key.error("expected a non-empty list of {duration, users, spawn_rate} tables")
+    return tuple(_stage(key, f"stages #{index}", item) for index, item in enumerate(value, 1))
+
+
+def _stage(key: Key, label: str, item: Any) -> Stage:
+    if not isinstance(item, dict):
+        raise key.error(f"{label}: expected a table, got {_describe(item)}")
+    for name in item:
+        if name not in STAGE_KEYS:
+            raise key.error(f"{label}: unknown key {name!r} (known keys: duration, users, spawn_rate)")
+    for name in STAGE_KEYS:
+        if name not in item:
+            raise key.error(f"{label}: missing {name!r}")
+    duration = item["duration"]
+    try:
+        parse_duration(duration)
+    except (ValueError, TypeError) as exc:
+        raise key.error(f"{label} duration: {exc}") from None
+    users = item["users"]
+    if isinstance(users, bool) or not isinstance(users, int) or users < 0:
+        raise key.error(f"{label} users: expected a non-negative integer, got {_describe(users)}")
+    rate = item["spawn_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+        raise key.error(f"{label} spawn_rate: expected a positive number, got {_describe(rate)}")
+    return Stage(
+        duration=duration if isinstance(duration, str) else format_duration(float(duration)),
+        users=users,
+        spawn_rate=float(rate),
+    )
+
+
+def _thresholds(key: Key, value: Any) -> Thresholds:
+    """Limits on top of those [defaults] gives (see :func:`.thresholds.parse`)."""
+
+    def error(sub_key: str, message: str) -> ProfileError:
+        return key.where.error(f"{key.table}.thresholds", sub_key, message)
+
+    return thresholds_mod.parse(value, error, base=key.inherited.get("thresholds", thresholds_mod.NONE))
+
+
+VALIDATORS: Mapping[str, Validator] = {
+    "description": _string,
+    "locustfile": _string,
+    "host": _host,
+    "users": _count,
+    "spawn_rate": _positive_number,
+    "run_time": _duration,
+    "tags": _strings,
+    "exclude_tags": _strings,
+    "weights": _weights,
+    "stages": _stages,
+    "thresholds": _thresholds,
+    "baseline": _string,
+    "baseline_tolerance": _baseline_tolerance,
+    "workers": _workers,
+    "watch": _watch,
+}
+"""One validator per key of :data:`~.profiles.PROFILE_KEYS`."""
+
+
+def profile_fields(
+    where: Where, table: str, data: Mapping[str, Any], inherited: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The Profile field values of the profile keys in ``data`` (all known: see :func:`check_keys`).
+
+    ``inherited`` holds the [defaults] fields, for the keys that merge rather than replace.
+    """
+    return {name: VALIDATORS[name](Key(where, table, name, inherited or {}), value) for name, value in data.items()}
+
+
+def check_keys(where: Where, table: str, data: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    """Raises on the first key of ``data`` not in ``allowed``, with the closest known one as a hint."""
+    for key in data:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise where.error(table, key, f"unknown key{maybe} (known keys: {', '.join(allowed)})")
+
+
+def check_report_dir(where: Where, value: Any) -> str:
+    """[defaults] report_dir: a string (a path relative to the current directory)."""
+    return _string(Key(where, "defaults", "report_dir"), value)
+
+
+def check_host(host: str, error: Callable[[str], Exception] | None = None) -> str:
+    """A base URL Locust can use: ``http(s)://name[:port][/path]``. Returns it without a trailing slash."""
+
+    def fail(message: str) -> Exception:
+        return error(message) if error else ProfileError(message)
+
+    try:
+        parts = urlsplit(host)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise fail(f"malformed host URL {host!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail(f"malformed host URL {host!r}: expected http://host[:port] or https://host[:port]")
+    del port
+    return host.rstrip("/")
+
+
+def resolve(profile: Profile, **overrides: Any) -> Profile:
+    """Applies CLI values (None means not given) on top of a profile: CLI > profile > [defaults].
+
+    Values are validated with the same messages as the file, naming the flag instead of the key.
+    """
+    where = Where(Path("command line"), "")
+    given = {k: v for k, v in overrides.items() if v is not None}
+    unknown = set(given) - set(PROFILE_KEYS)
+    if unknown:
+        raise TypeError(f"unknown override(s): {sorted(unknown)}")
+    return replace(profile, **profile_fields(where, f"profiles.{profile.name}", given))
