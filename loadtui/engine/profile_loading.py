@@ -1,6 +1,7 @@
 """Reading profiles.toml: which file, parsed with tomllib, checked, into a ProfileSet.
 
-Every profile is built with ``[defaults]`` already applied: nothing later has to merge them.
+Every profile is built with ``[defaults]`` already applied: nothing later has to merge them, and
+:attr:`~.profiles.Profile.given` says which of its values the file wrote.
 """
 
 from __future__ import annotations
@@ -8,11 +9,21 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from .profile_fields import check_keys, check_report_dir, profile_fields
 from .profile_lines import Where
-from .profiles import DEFAULTS_ONLY_KEYS, PACKAGED_PROFILES, PROFILE_KEYS, Profile, ProfileError, ProfileSet
+from .profiles import (
+    DEFAULTS_ONLY_KEYS,
+    MERGING_KEYS,
+    PACKAGED_PROFILES,
+    PROFILE_KEYS,
+    Profile,
+    ProfileError,
+    ProfileSet,
+)
 
 
 def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
@@ -36,7 +47,9 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         raise where.error("defaults", None, "expected a table")
     check_keys(where, "defaults", defaults_data, (*PROFILE_KEYS, *DEFAULTS_ONLY_KEYS))
     report_dir = check_report_dir(where, defaults_data.get("report_dir", "reports"))
-    base = profile_fields(where, "defaults", {k: v for k, v in defaults_data.items() if k in PROFILE_KEYS})
+    defaults_body = {k: v for k, v in defaults_data.items() if k in PROFILE_KEYS}
+    base = profile_fields(where, "defaults", defaults_body)
+    defaults_given = _given_keys(defaults_body)
 
     profiles_data = data.get("profiles", {})
     if not isinstance(profiles_data, dict) or not profiles_data:
@@ -51,7 +64,7 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         fields = {**base, **profile_fields(where, table, body, base)}
         if "weights" in base and "weights" in fields:
             fields["weights"] = {**base["weights"], **fields["weights"]}
-        profiles[name] = Profile(name=name, **fields)
+        profiles[name] = Profile(name=name, **fields, given=_given_keys(body, defaults_given))
     return ProfileSet(
         path=path,
         packaged=packaged,
@@ -59,8 +72,23 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         profiles=profiles,
         data=data,
         text=text,
-        defaults=Profile(name="[defaults]", **base),
+        defaults=Profile(name="[defaults]", **base, given=defaults_given),
     )
+
+
+def _given_keys(body: Mapping[str, Any], inherited: Iterable[str] = ()) -> frozenset[str]:
+    """The keys of ``body`` (one TOML table) set to a non-empty value, on top of the ``inherited`` ones.
+
+    An empty value in ``body`` unsets an inherited key, but for :data:`~.profiles.MERGING_KEYS`,
+    whose value adds to what [defaults] gives.
+    """
+    given = set(inherited)
+    for key, value in body.items():
+        if not (isinstance(value, str | list | dict) and not value):
+            given.add(key)
+        elif key not in MERGING_KEYS:
+            given.discard(key)
+    return frozenset(given)
 
 
 def find_profiles(path: str | os.PathLike[str] | None) -> tuple[Path, bool]:

@@ -44,6 +44,8 @@ PROFILE_KEYS = (
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate")
+MERGING_KEYS = ("weights", "thresholds")
+"""Keys whose value in a profile adds to what [defaults] gives instead of replacing it."""
 
 
 class ProfileError(ValueError):
@@ -117,6 +119,14 @@ class Profile:
     """Local Locust worker processes (master/worker mode); ``"auto"``: one per core; 0: the users run
     in loadtui's own process. None (not set): in-process headless, one worker under the dashboard,
     so that drawing the screen never competes with the users (bench/RESULTS.md has the figures)."""
+    given: frozenset[str] = field(default=frozenset(), compare=False)
+    """The profile keys that profiles.toml set for this profile with a non-empty value, in the
+    profile's own table or in [defaults], so that a later layer can tell a value the user wrote from
+    a built-in default. An empty value (``""``, ``[]``, ``{}``) means unset: it is not given, and in
+    the profile's own table it hides what [defaults] says (``host = ""`` there: the demo target),
+    except for the keys that add to [defaults] rather than replace it (:data:`MERGING_KEYS`). What
+    the file says only: CLI overrides do not change it. Not compared: two profiles with the same
+    values are equal however they were written."""
 
     @property
     def worker_count(self) -> int:

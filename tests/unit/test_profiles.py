@@ -189,3 +189,62 @@ def test_every_shipped_profile_round_trips() -> None:
     again = profile_loading.loads(profile_saving.dumps(document), Path("profiles.toml"))
     assert again.profiles == shipped.profiles
     assert again.report_dir == shipped.report_dir
+
+
+GIVEN = """
+[defaults]
+host = "http://127.0.0.1:9"
+users = 7
+tags = []
+weights = { A = 2 }
+report_dir = "out"
+
+[profiles.own]
+spawn_rate = 2
+run_time = "1m"
+description = ""
+
+[profiles.unsets]
+host = ""
+exclude_tags = []
+weights = {}
+
+[profiles.adds]
+weights = { B = 1 }
+thresholds = { p95_ms = 500 }
+"""
+
+
+def test_given_names_what_the_file_set_for_each_profile(tmp_path: Path) -> None:
+    loaded = load_text(tmp_path, GIVEN)
+    inherited = {"host", "users", "weights"}  # tags = [] in [defaults] is empty: not given
+    assert loaded.defaults.given == inherited
+    # Its own keys and what [defaults] gives; its empty description is not given.
+    assert loaded.get("own").given == inherited | {"spawn_rate", "run_time"}
+    # An empty value in the profile unsets what [defaults] says (host = "": the demo target)...
+    unsets = loaded.get("unsets")
+    assert unsets.host == "" and "host" not in unsets.given and "exclude_tags" not in unsets.given
+    # ...but weights add to [defaults]: an empty table keeps the inherited ones, and given.
+    assert dict(unsets.weights) == {"A": 2} and "weights" in unsets.given
+    assert loaded.get("adds").given == inherited | {"thresholds"}
+    assert "report_dir" not in loaded.defaults.given  # not a profile key
+
+
+def test_given_is_the_files_word_only(tmp_path: Path) -> None:
+    """Equal values compare equal however they were written; CLI overrides leave given as read."""
+    loaded = load_text(tmp_path, "[defaults]\nusers = 10\n[profiles.a]\n[profiles.b]\nusers = 10\n")
+    a, b = loaded.get("a"), loaded.get("b")
+    assert a.given == b.given == {"users"}
+    written = load_text(tmp_path, "[profiles.a]\nusers = 10\n").get("a")
+    assert written.given == {"users"} and written == profiles.Profile(name="a")  # given is not compared
+    bare = load_text(tmp_path, "[profiles.a]\n").get("a")
+    assert bare.given == frozenset() and bare == profiles.Profile(name="a")
+    assert profile_fields.resolve(bare, users=3).given == frozenset()
+
+
+def test_every_packaged_profile_has_given_filled() -> None:
+    packaged = profile_loading.load(profiles.PACKAGED_PROFILES)
+    assert packaged.defaults.given == {"locustfile"}  # host = "" is empty, report_dir not a profile key
+    for profile in packaged.profiles.values():
+        assert {"locustfile", "description", "users", "spawn_rate", "run_time"} <= profile.given, profile.name
+        assert "tags" not in profile.given and "host" not in profile.given
