@@ -67,6 +67,7 @@ def compare_every_cell(table: KeyedTable) -> int:
         for column, col in enumerate(table.ordered_columns):
             for cursor, hover in ((False, False), (True, False), (False, True)):
                 width = col.get_render_width(table)
+                assert table.draw_cell(row, column, base, width, cursor, hover) is not None  # drawn here
                 fast = table._render_cell(row, column, base, width, cursor, hover)
                 rich = DataTable._render_cell(table, row, column, base, width, cursor, hover)
                 assert per_cell(fast) == per_cell(rich), (row, column, cursor, hover)
@@ -125,7 +126,7 @@ def compare_every_line(table: KeyedTable, x1: int, x2: int) -> int:
     for y in range(table.row_count + 1):  # the header, then each row
         table._line_cache.clear()
         fast = table._render_line(y, x1, x2, base)
-        assert (table._plain_line(y, x1, x2, base) is None) == (y == 0), y  # rows drawn in one pass
+        assert (table.draw_line(y, x1, x2, base) is None) == (y == 0), y  # rows drawn in one pass
         table._line_cache.clear()
         table._row_render_cache.clear()
         rich = DataTable._render_line(table, y, x1, x2, base)
