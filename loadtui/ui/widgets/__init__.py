@@ -16,5 +16,10 @@ def update_if_changed(static: Static, content: VisualType, *, fixed_lines: bool 
     old = static.content
     if old == content:
         return
-    same_height = fixed_lines and isinstance(old, Text) and isinstance(content, Text)
-    static.update(content, layout=not (same_height and old.plain.count("\n") == content.plain.count("\n")))
+    same_height = (
+        fixed_lines
+        and isinstance(old, Text)
+        and isinstance(content, Text)
+        and old.plain.count("\n") == content.plain.count("\n")
+    )
+    static.update(content, layout=not same_height)

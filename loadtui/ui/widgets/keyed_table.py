@@ -8,35 +8,47 @@ Why not one DataTable row per key, with ``add_row``/``remove_row``/``update_cell
 names the top 200 rows change membership every tick (70 of 200 by requests/s), and
 ``remove_row`` rebuilds the table's row index and re-runs its cursor watchers each time, while
 ``update_cell`` repaints once per cell: 66 ms a tick, p95 191 ms, and key presses queued behind
-it. Written as slots it is 2 ms. The bulk write uses two DataTable internals, ``_data`` and
-``_update_count`` (what ``update_cell`` itself touches), plus ``_new_rows`` for auto-width
-columns; ``tests/functional/test_app_widgets.py`` and the snapshot tests break if they change.
+it. Written as slots, the changed rows all at once, it is 2 ms.
 
-The drawing (below) also leans on DataTable internals: ``_render_cell``, ``_render_line``,
-``_get_styles_to_render_cell``, ``_get_row_style``, ``_get_offsets``, ``_header_row_key``,
-``_labelled_row_exists``, ``_pseudo_class_state``, ``_clear_caches``, the three render caches
-keyed by ``_update_count``, and textual's ``line_crop``. textual is pinned to 8.x for them
-(pyproject.toml), and ``tests/functional/test_keyed_table.py`` compares the drawing with
-DataTable's own, cell by cell and line by line.
+The drawing (below) is DataTable's, made cheaper: one-line numbers and texts are drawn without
+Rich's general layout, a data row of them in one pass, and the table's styles are looked up once
+a drawing. Whatever else (row labels, taller rows, text with spans) DataTable draws.
+
+What it relies on: the bulk writes and the fast drawing need DataTable internals (its cell store
+and update count, its render caches, the steps of its drawing, textual's ``line_crop``). They are
+all reached through ``datatable_internals.py``: this module calls its functions, subclasses its
+``HookedDataTable`` (DataTable's private drawing steps, routed to ``draw_line``/``draw_cell``
+here) and names no private attribute of DataTable (a test reads this file to check). That module
+checks at import that each internal is there, methods with the parameters they are called with.
+
+When a Textual release changes one, the app does not crash in the middle of a frame: one warning
+in the log names what is missing, and the tables leave the internals alone. DataTable draws them
+itself and their rows are written by ``add_row``/``update_cell``/``remove_row``/``clear``: the
+same rows and cells (tested), slower (30 lines of endpoints drawn in 108 ms instead of 9.4, 200
+changed rows written in 48 ms instead of 3.4; CPU medians). Column widths and labels are set the
+public way in both. textual is pinned to 8.x (pyproject.toml), and
+``tests/functional/test_keyed_table.py`` compares the fast drawing with DataTable's own, cell by
+cell and line by line, and runs the fallback against the fast path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual._segment_tools import line_crop
 from textual.color import Color
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from . import datatable_internals as internals
 from .cells import Num
+from .datatable_internals import HookedDataTable
 
 Cells = Mapping[str, Any]
 
@@ -56,6 +68,13 @@ def sort_value(value: Any) -> Any:
     if isinstance(value, str):
         return value.casefold()
     return value
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Cells], tuple[Any, ...]]:
+    """The cells of a row (a column name -> cell mapping) in the order of ``names``."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda cells: tuple(cells[name] for name in names)
 
 
 def _slot(index: int) -> RowKey:
@@ -105,7 +124,7 @@ class _DrawnStyles:
         return getattr(self._styles, name)
 
 
-class KeyedTable(DataTable[Any]):
+class KeyedTable(HookedDataTable):
     """A DataTable fed whole snapshots of keyed rows by :meth:`sync`."""
 
     def __init__(self, columns: Sequence[tuple[str, str, int | None]], **kwargs: Any) -> None:
@@ -117,7 +136,9 @@ class KeyedTable(DataTable[Any]):
         self._column_spec: tuple[tuple[str, str, int | None], ...] = tuple(columns)
         self._column_names = tuple(key for key, _, _ in self._column_spec)
         self._column_keys = tuple(ColumnKey(key) for key in self._column_names)
-        self._auto_width = any(width is None for _, _, width in self._column_spec)
+        self._values = _getter(self._column_names)
+        """A row's cells in column order (a C-level lookup: the bulk write does 200 rows a tick)."""
+        self._auto_columns = frozenset(key for key, _, width in self._column_spec if width is None)
         self._cells: dict[str, Cells] = {}
         self._shown: list[tuple[str, Cells]] = []
         """What each slot shows, in display order."""
@@ -135,8 +156,7 @@ class KeyedTable(DataTable[Any]):
 
     def row_values(self, key: str) -> list[Any]:
         """One row's cells in column order, by its key."""
-        cells = self._cells[key]
-        return [cells[name] for name in self._column_names]
+        return list(self._values(self._cells[key]))
 
     def sync(self, rows: Mapping[str, Cells]) -> None:
         """Brings the table to ``rows`` (key -> column -> cell), in ``sort_columns`` order."""
@@ -161,40 +181,45 @@ class KeyedTable(DataTable[Any]):
         while len(shown) > len(ordered):
             shown.pop()
             self.remove_row(_slot(len(shown)))
-        changed = False
+        replaced: list[tuple[int, Cells, Cells]] = []
+        """(slot, the cells it showed, the cells it shows now) for each slot whose row changed."""
         for index, (key, cells) in enumerate(ordered):
             if index >= len(shown):
-                self.add_row(*(cells[name] for name in self._column_names), key=str(index))
+                self.add_row(*self._values(cells), key=str(index))
                 shown.append((key, cells))
                 continue
             if shown[index][1] is cells:
                 continue  # the very dict already shown: an unchanged row
-            slot = _slot(index)
-            self._data[slot] = dict(zip(self._column_keys, (cells[name] for name in self._column_names), strict=True))
-            if self._auto_width:
-                self._new_rows.add(slot)  # measured on idle, as add_row's rows are
-                self._require_update_dimensions = True
+            replaced.append((index, shown[index][1], cells))
             shown[index] = (key, cells)
-            changed = True
         self._shown = shown
-        if changed:
-            self._update_count += 1  # what keys DataTable's render caches
-            self._forget_old_drawings()
-            self.refresh()
+        if replaced:
+            self._write(replaced)
         if selected is not None and selected in self._cells:
             index = next(i for i, (key, _) in enumerate(shown) if key == selected)
             if index != self.cursor_row:
                 self.move_cursor(row=index, animate=False)
 
-    def _render_cell(
-        self,
-        row_index: int,
-        column_index: int,
-        base_style: Style,
-        width: int,
-        cursor: bool = False,
-        hover: bool = False,
-    ) -> list[list[Segment]]:
+    def _write(self, replaced: list[tuple[int, Cells, Cells]]) -> None:
+        """Writes the slots whose row changed: (slot, the cells it showed, the cells it shows now)."""
+        names, keys = self._column_names, self._column_keys
+        if self.uses_internals:
+            values = self._values
+            rows = {_slot(i): dict(zip(keys, values(now), strict=True)) for i, _, now in replaced}
+            internals.write_rows(self, rows, measure=bool(self._auto_columns))
+            self.refresh()
+            return
+        # DataTable's public way: a cell at a time, each counted as an update with a repaint asked.
+        for index, before, now in replaced:
+            slot = _slot(index)
+            for name, column_key in zip(names, keys, strict=True):
+                value = now[name]
+                if value is not before[name]:
+                    self.update_cell(slot, column_key, value, update_width=name in self._auto_columns)
+
+    def draw_cell(
+        self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool, hover: bool
+    ) -> list[list[Segment]] | None:
         """DataTable's cell drawing, without Rich's general layout for the one-line cells here.
 
         DataTable lays every cell out through Rich (Styled, Padding, Text wrapping): 150 us a
@@ -203,22 +228,23 @@ class KeyedTable(DataTable[Any]):
         (``tests/functional/test_keyed_table.py`` compares both), header labels included: they
         are drawn again whenever the table changes, and DataTable keeps each drawing in a cache of
         10,000 cells, which filled 10 MB over the first 15 minutes of a run. Anything else (row
-        labels, taller rows, text with spans) goes to DataTable's own ``_render_cell``.
+        labels, taller rows, text with spans) is left to DataTable (None).
         """
-        header = row_index == -1
-        plain = None
-        if column_index >= 0 and (self.header_height if header else self._row_height(row_index)) == 1:
-            if header:
-                plain = _plain_cell(self.ordered_columns[column_index].label)
-            else:
-                row_key = self._row_locations.get_key(row_index)
-                cells = self._data.get(row_key) if row_key is not None else None
-                column_key = self._column_locations.get_key(column_index)
-                plain = _plain_cell(cells.get(column_key)) if cells is not None and column_key is not None else None
+        if column_index < 0:
+            return None
+        if row_index == -1:
+            plain = _plain_cell(self.ordered_columns[column_index].label) if self.header_height == 1 else None
+        else:
+            found = internals.cell_at(self, row_index, column_index)
+            plain = _plain_cell(found[1]) if found is not None and found[0] == 1 else None
         if plain is None:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            return None
         text, style, justify, overflow = plain
-        pad_style, text_style, _ = self._cell_styles_for(row_index, column_index, base_style, cursor, hover, style)
+        show_hover, _, pseudo = internals.drawing_state(self)
+        looks = (self.show_cursor, show_hover, pseudo)
+        pad_style, text_style, _ = self._cell_styles_for(
+            row_index, column_index, base_style, cursor, hover, style, looks
+        )
         padding = self.cell_padding
         content, after = _fit(text, max(0, width - 2 * padding), justify, overflow)
         return [
@@ -226,38 +252,37 @@ class KeyedTable(DataTable[Any]):
         ]
 
     def _cell_styles_for(
-        self, row_index: int, column_index: int, base_style: Style, cursor: bool, hover: bool, style: str
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        cursor: bool,
+        hover: bool,
+        style: str,
+        looks: tuple[bool, bool, Hashable],
     ) -> tuple[Style, Style, bool]:
         """(padding style, text style, whether they are equal) of a fast cell.
 
         The styles of a slot's cell repeat from tick to tick while its text changes: they are
-        combined once per slot and state (Rich's Style additions were most of a cell's cost)."""
-        show_cursor, show_hover = self.show_cursor, self._show_hover_cursor
-        style_key = (
-            row_index,
-            column_index,
-            base_style,
-            cursor,
-            hover,
-            show_cursor,
-            show_hover,
-            style,
-            self._pseudo_class_state,
-        )
+        combined once per slot and state (Rich's Style additions were most of a cell's cost).
+        ``looks``: (show_cursor, whether the hover cursor shows, the pseudo-class state), the
+        same for a whole line."""
+        style_key = (row_index, column_index, base_style, cursor, hover, style, looks)
         styles = self._cell_styles.get(style_key)
         if styles is None:
             header = row_index == -1
             fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
-            component_style, post_style = self._get_styles_to_render_cell(
-                header,
-                False,
-                fixed,
-                hover,
-                cursor,
-                show_cursor,
-                show_hover,
-                self.cursor_foreground_priority == "css",
-                self.cursor_background_priority == "css",
+            show_cursor, show_hover, _ = looks
+            component_style, post_style = internals.cell_styles(
+                self,
+                header=header,
+                fixed=fixed,
+                hover=hover,
+                cursor=cursor,
+                show_cursor=show_cursor,
+                show_hover=show_hover,
+                css_foreground=self.cursor_foreground_priority == "css",
+                css_background=self.cursor_background_priority == "css",
             )
             pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
             pad_style, text_style = pre + post_style, pre + Style.parse(style) + post_style
@@ -279,33 +304,21 @@ class KeyedTable(DataTable[Any]):
     # ms drawn here, A/B in one run). A data row of the tables here (a row cursor or none, no
     # row labels, no fixed columns, one-line plain cells) is drawn here at once, to the same
     # characters in the same styles (``tests/functional/test_keyed_table.py`` compares whole
-    # lines with DataTable's). Anything else, the header included, is DataTable's.
+    # lines with DataTable's). Anything else, the header included, is DataTable's (None).
 
-    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
-        strip = self._plain_line(y, x1, x2, base_style)
-        return strip if strip is not None else super()._render_line(y, x1, x2, base_style)
-
-    def _plain_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip | None:
+    def draw_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip | None:
         cursor_type = self.cursor_type
-        if (
-            cursor_type not in ("row", "none")
-            or self.fixed_columns
-            or (self._labelled_row_exists and self.show_row_labels)
-        ):
+        if cursor_type not in ("row", "none") or self.fixed_columns or internals.row_labels_shown(self):
             return None
-        try:
-            row_key, line_no = self._get_offsets(y)
-        except LookupError:
+        found = internals.data_row(self, y)
+        if found is None:
             return None
-        if line_no or row_key is self._header_row_key:
-            return None
-        row_index = self._row_locations.get(row_key)
-        cells = self._data.get(row_key)
-        row = self.rows.get(row_key)
-        if row_index is None or cells is None or row is None or row.height != 1:
+        row_index, row, cells = found
+        if row.height != 1:
             return None
         width = self.size.width
         cursor_location, hover_location = self.cursor_coordinate, self.hover_coordinate
+        show_hover, update_count, pseudo = internals.drawing_state(self)
         cache_key = (
             y,
             x1,
@@ -315,21 +328,22 @@ class KeyedTable(DataTable[Any]):
             hover_location,
             base_style,
             cursor_type,
-            self._show_hover_cursor,
-            self._update_count,
-            self._pseudo_class_state,
+            show_hover,
+            update_count,
+            pseudo,
         )
-        strip = self._line_cache.get(cache_key)
+        strip = internals.cached_line(self, cache_key)
         if strip is not None:
-            return strip  # type: ignore[no-any-return]
+            return strip
         columns, table_width = self._drawn_columns()
         padding = self.cell_padding
         pad = " " * padding
+        looks = (self.show_cursor, show_hover, pseudo)
         # DataTable's _should_highlight: a row cursor highlights its row, no cursor nothing.
         row_cursor = cursor_type == "row"
         cursor = row_cursor and cursor_location.row == row_index
         hover = row_cursor and hover_location.row == row_index
-        row_style = self._get_row_style(row_index, base_style)
+        row_style = internals.row_style(self, row_index, base_style)
         segments: list[Segment] = []
         append = segments.append
         for column_index, column_key, render_width in columns:
@@ -338,7 +352,7 @@ class KeyedTable(DataTable[Any]):
                 return None
             text, style, justify, overflow = plain
             pad_style, text_style, same = self._cell_styles_for(
-                row_index, column_index, row_style, cursor, hover, style
+                row_index, column_index, row_style, cursor, hover, style, looks
             )
             content, after = _fit(text, render_width - 2 * padding, justify, overflow)
             # The segments DataTable's simplify() leaves, empty ones included: the same picture
@@ -351,7 +365,7 @@ class KeyedTable(DataTable[Any]):
                 append(Segment(after + pad, pad_style))
         remaining = max(0, width - table_width)
         extend = (
-            self._extend_style(row_index, row_style, cursor, hover)
+            self._extend_style(row_index, row_style, cursor, hover, looks)
             if row_cursor
             else self._faded_style(row_index, row_style)
         )
@@ -360,8 +374,8 @@ class KeyedTable(DataTable[Any]):
         if x1 == 0 and total == width:
             strip = Strip(segments, width)
         else:  # scrolled sideways, or wider than the widget: cropped as DataTable crops
-            strip = Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
-        self._line_cache[cache_key] = strip
+            strip = Strip(internals.crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
+        internals.cache_line(self, cache_key, strip)
         return strip
 
     def _drawn_columns(self) -> tuple[list[tuple[int, ColumnKey, int]], int]:
@@ -371,28 +385,30 @@ class KeyedTable(DataTable[Any]):
             found = [(i, column.key, column.get_render_width(self)) for i, column in enumerate(self.ordered_columns)]
             return found, sum(width for _, _, width in found)
 
-        return self._once_a_drawing("columns", columns)  # type: ignore[no-any-return]
+        return self._once_a_drawing("columns", columns)
 
-    def _extend_style(self, row_index: int, row_style: Style, cursor: bool, hover: bool) -> Style:
+    def _extend_style(
+        self, row_index: int, row_style: Style, cursor: bool, hover: bool, looks: tuple[bool, bool, Hashable]
+    ) -> Style:
         """The style of the blank past the last column, as DataTable's row cursor draws it."""
-        key = (
-            "extend",
-            row_index,
-            row_style,
-            cursor,
-            hover,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self._pseudo_class_state,
-        )
+        key = ("extend", row_index, row_style, cursor, hover, looks)
         style = self._cell_styles.get(key)
         if style is None:
-            extend, _ = self._get_styles_to_render_cell(
-                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor, False, False
+            show_cursor, show_hover, _ = looks
+            extend, _ = internals.cell_styles(
+                self,
+                header=False,
+                fixed=False,
+                hover=hover,
+                cursor=cursor,
+                show_cursor=show_cursor,
+                show_hover=show_hover,
+                css_foreground=False,
+                css_background=False,
             )
             style = row_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
             self._remember_styles(key, style)
-        return style  # type: ignore[no-any-return]
+        return style
 
     def _faded_style(self, row_index: int, row_style: Style) -> Style:
         """The blank past the last column of a table without a row cursor, as DataTable draws
@@ -408,20 +424,23 @@ class KeyedTable(DataTable[Any]):
                 extend = Style.from_color(row_style.color, row_style.bgcolor)
             style = extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
             self._remember_styles(key, style)
-        return style  # type: ignore[no-any-return]
+        return style
 
     def _drawn_background(self) -> Color:
         """``background_colors[1]`` (it walks the ancestors): once a drawing."""
-        return self._once_a_drawing("background", lambda: self.background_colors[1])  # type: ignore[no-any-return]
+        return self._once_a_drawing("background", lambda: self.background_colors[1])
 
     # --- one drawing: the table's styles looked up once, not per line --------------------------
     #
     # DataTable asks, for every line it draws, for its own rich_style and for two component
     # styles (the header's and the row's), each computed afresh from the CSS of the table and
     # its ancestors: a quarter of a 30-line table's drawing. None of them can change while one
-    # drawing runs, so within render_lines each is computed once.
+    # drawing runs, so within render_lines each is computed once. A table that leaves DataTable's
+    # internals alone (``uses_internals`` false) is drawn as DataTable draws, without this.
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if not self.uses_internals:
+            return super().render_lines(crop)
         self._drawing = {}
         try:
             return super().render_lines(crop)
@@ -440,33 +459,20 @@ class KeyedTable(DataTable[Any]):
 
     @property
     def rich_style(self) -> Style:
-        return self._once_a_drawing("", lambda: super(KeyedTable, self).rich_style)  # type: ignore[no-any-return]
+        return self._once_a_drawing("", lambda: super(KeyedTable, self).rich_style)
 
     def get_component_styles(self, *names: str) -> Any:
+        if self._drawing is None:
+            return super().get_component_styles(*names)
         return self._once_a_drawing(names, lambda: _DrawnStyles(super(KeyedTable, self).get_component_styles(*names)))
 
-    def _clear_caches(self) -> None:
-        super()._clear_caches()
+    def caches_cleared(self) -> None:
         self._cell_styles.clear()
 
     def notify_style_update(self) -> None:
         """CSS or theme changed: the cell styles too (DataTable empties its caches here)."""
         super().notify_style_update()
         self._cell_styles.clear()
-
-    def _forget_old_drawings(self) -> None:
-        """Empties the render caches whose keys hold ``_update_count``: after a new count no
-        entry in them can be looked up again, yet each would stay until 1,000 newer ones push it
-        out. A table refreshed every second filled them to about 8 MB over twenty minutes.
-        Cleared, they hold one update's drawing: the lines on screen."""
-        self._row_render_cache.clear()
-        self._row_renderable_cache.clear()
-        self._line_cache.clear()
-
-    def _row_height(self, row_index: int) -> int:
-        row_key = self._row_locations.get_key(row_index)
-        row = self.rows.get(row_key) if row_key is not None else None
-        return row.height if row is not None else 0
 
     def selected_key(self) -> str | None:
         row = self.cursor_row
@@ -479,19 +485,21 @@ class KeyedTable(DataTable[Any]):
         col = self.columns.get(ColumnKey(column))
         if col is None or (col.width == width and not col.auto_width):
             return
+        before = col.get_render_width(self)
         col.width = width
         col.auto_width = False
-        # DataTable has no public way to resize a column; these two are what add_column triggers.
-        self._require_update_dimensions = True
-        self._clear_caches()
-        self.refresh()
+        # DataTable has no public way to resize a column. As its own cell_padding watcher does,
+        # the scrollable width moves by the change (rows added later measure it all again), and
+        # notify_style_update, where DataTable empties its drawings, drops those at the old width.
+        virtual = self.virtual_size
+        self.virtual_size = Size(max(0, virtual.width + col.get_render_width(self) - before), virtual.height)
+        self.notify_style_update()
 
     def set_column_label(self, column: str, label: str) -> None:
         col = self.columns.get(ColumnKey(column))
         if col is not None and col.label.plain != label:
             col.label = Text(label)
-            self._clear_caches()
-            self.refresh()
+            self.notify_style_update()  # the header's drawings go (it repaints)
 
 
 def row_key(*parts: str) -> str:
