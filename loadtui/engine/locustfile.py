@@ -3,10 +3,16 @@
 A locustfile is user code: it can fail to parse, fail to import a module, raise at import time or
 define no User class. Each of those is bad input (exit 2, never a traceback), and the message names
 the file and line so the person can go straight there.
+
+``-f`` takes what Locust's takes: one file, a comma-separated list, or a directory of them. Each
+file is imported once per process and its import recorded with the event hooks it added
+(:mod:`.locust_events`); asking again for a file that did not change returns the same classes, so
+the picker's previews never import a locustfile twice (its module-level hooks would fire twice).
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import traceback
@@ -16,7 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from locust.shape import LoadTestShape
+from locust.util.directory import get_abspaths_in
 from locust.util.load_locustfile import load_locustfile as _locust_load
+from locust.util.url import is_url
+
+from .locust_events import registry
 
 if TYPE_CHECKING:
     from locust import User
@@ -33,13 +43,38 @@ class LocustfileError(ValueError):
         self.line = line
 
 
+DEMO_LOCUSTFILE = (Path(__file__).resolve().parent.parent / "defaults" / "locustfiles" / "demo.py").resolve()
+"""The bundled demo load test: it only ever runs against the bundled demo target."""
+
+
 @dataclass(frozen=True)
 class LoadedLocustfile:
     path: Path
+    """The first file (the only one, mostly)."""
     user_classes: Mapping[str, type[User]]
-    """In definition order."""
+    """In definition order, every file's."""
     shape_classes: tuple[LoadTestShape, ...] = ()
     """Instances, as Locust's loader makes them; a profile's ``stages`` take precedence."""
+    extra_paths: tuple[Path, ...] = ()
+    """The other files of ``-f a.py,b.py`` or of a directory."""
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (self.path, *self.extra_paths)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The files as absolute paths: what a worker's ``-f`` gets, and what the hooks are kept by."""
+        return tuple(str(p.resolve()) for p in self.paths)
+
+    @property
+    def is_demo(self) -> bool:
+        return any(p.resolve() == DEMO_LOCUSTFILE for p in self.paths)
+
+    @property
+    def label(self) -> str:
+        """The file name(s), as Locust puts them in its report."""
+        return ",".join(p.name for p in self.paths)
 
     def class_weights(self) -> dict[str, int]:
         """The weights the locustfile itself gives (``weight`` attribute, 1 by default)."""
@@ -76,9 +111,58 @@ def _frame_in(path: Path, tb: Any) -> int | None:
     return line
 
 
-def load_locustfile(path: str | os.PathLike[str]) -> LoadedLocustfile:
-    """Imports the locustfile with Locust's loader (the same import semantics as ``locust -f``)."""
-    path = Path(path)
+def locustfile_paths(option: str | os.PathLike[str]) -> list[Path]:
+    """The files ``-f`` names: a file, comma-separated files, directories (their ``.py`` files, as
+    Locust finds them) or URLs (downloaded by Locust's own code)."""
+    text = os.fspath(option)
+    items = [item.strip() for item in text.split(",") if item.strip()] if "," in text else [text]
+    paths: list[Path] = []
+    for item in items:
+        if is_url(item):
+            from locust.argument_parser import download_locustfile_from_url
+
+            try:
+                paths.append(Path(download_locustfile_from_url(item)))
+            except SystemExit:  # Locust printed why on stderr
+                raise LocustfileError(f"{item}: could not download the locustfile", path=Path(item)) from None
+        elif os.path.isdir(item):
+            found = sorted(get_abspaths_in(item, extension=".py"))
+            if not found:
+                raise LocustfileError(f"{item}: no locustfile (.py) in this directory", path=Path(item))
+            paths.extend(Path(p) for p in found)
+        else:
+            paths.append(Path(item))
+    return paths
+
+
+_loaded: dict[tuple[str, float], LoadedLocustfile] = {}
+"""(absolute path, mtime) -> what importing it gave: a file is imported again only when it changed."""
+
+
+def load_locustfile(option: str | os.PathLike[str]) -> LoadedLocustfile:
+    """Imports the locustfile(s) with Locust's loader (the same import semantics as ``locust -f``)."""
+    paths = locustfile_paths(option)
+    loaded = [_load_one(path) for path in paths]
+    if len(loaded) == 1:
+        return loaded[0]
+    classes: dict[str, type[User]] = {}
+    shapes: list[LoadTestShape] = []
+    for part in loaded:
+        for name, cls in part.user_classes.items():
+            if name in classes and inspect.getfile(classes[name]) != inspect.getfile(cls):
+                raise LocustfileError(
+                    f"{part.path}: User class {name} is defined in both {inspect.getfile(classes[name])} and "
+                    f"{inspect.getfile(cls)} (Locust refuses duplicate class names too)",
+                    path=part.path,
+                )
+            classes.setdefault(name, cls)
+        shapes.extend(part.shape_classes)
+    return LoadedLocustfile(
+        path=paths[0], user_classes=classes, shape_classes=tuple(shapes), extra_paths=tuple(paths[1:])
+    )
+
+
+def _load_one(path: Path) -> LoadedLocustfile:
     shown = str(path)
     if not path.exists():
         raise LocustfileError(f"{shown}: locustfile not found", path=path)
@@ -86,8 +170,12 @@ def load_locustfile(path: str | os.PathLike[str]) -> LoadedLocustfile:
         raise LocustfileError(f"{shown}: is a directory; give the path of a .py locustfile", path=path)
     if path.suffix != ".py":
         raise LocustfileError(f"{shown}: a locustfile must be a .py file", path=path)
+    absolute = str(path.resolve())
+    cache_key = (absolute, path.stat().st_mtime)
+    if cache_key in _loaded:
+        return _loaded[cache_key]
     try:
-        user_classes, shapes = _locust_load(str(path.resolve()))
+        user_classes, shapes = registry().importing(absolute, lambda: _locust_load(absolute))
     except SyntaxError as exc:
         line = exc.lineno
         where = f"{shown}:{line}" if line else shown
@@ -116,4 +204,6 @@ def load_locustfile(path: str | os.PathLike[str]) -> LoadedLocustfile:
             f"that is not abstract)",
             path=path,
         )
-    return LoadedLocustfile(path=path, user_classes=dict(user_classes), shape_classes=tuple(shapes))
+    loaded = LoadedLocustfile(path=path, user_classes=dict(user_classes), shape_classes=tuple(shapes))
+    _loaded[cache_key] = loaded
+    return loaded

@@ -1,19 +1,22 @@
-"""A Locust worker process started by loadtui for ``--workers N``.
+"""A Locust worker process: Locust's own WorkerRunner, started by loadtui or by ``loadtui --worker``.
 
-It is Locust's own ``WorkerRunner`` (what ``locust --worker`` runs), plus one message handler so
-that a live profile switch can change the tags of a running test on the workers too: plain Locust
-workers filter tasks once, at their first spawn. Workers on other machines can still join with
-plain ``locust -f FILE --worker --master-host H``; they keep the tags they started with.
+It is what ``locust --worker`` runs, as ``locust.main`` builds it: the global ``locust.events``,
+``parsed_options`` set, ``events.init`` fired once the runner exists, ``quitting`` at the end. One
+message handler is added, so that a live profile switch can change the tags of a running test on
+the workers too (plain Locust workers filter tasks once, at their first spawn); workers on other
+machines can still join with plain ``locust -f FILE --worker --master-host H``.
 
-Run as ``python -m loadtui.engine.worker -f LOCUSTFILE --master-port P [--tags ...]``.
+Started by loadtui (:mod:`.local_workers`) it reads the master's parsed_options as JSON on its
+standard input, logs to stderr in a form the master reads back, and exits when loadtui does.
 """
 
 # isort: off
-import locust  # noqa: F401  gevent must patch the process before anything imports ssl
+import locust  # gevent must patch the process before anything imports ssl
 
 # isort: on
 import argparse
 import ctypes
+import json
 import logging
 import os
 import signal
@@ -25,8 +28,11 @@ import gevent
 from locust import runners as locust_runners
 from locust.env import Environment
 
-from .locustfile import LocustfileError, load_locustfile
-from .tasks import TAGS_MESSAGE, TaskFilter
+from .command_line import CommandLineExit, build_parser
+from .locust_process import HookError, fire_init
+from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
+from .log_book import WORKER_LOG_FORMAT
+from .user_classes import TAGS_MESSAGE, UserClasses, config_users
 
 REPORT_INTERVAL = 1.0
 """Seconds between stats reports to the master (Locust's default is 3): the dashboard shows what
@@ -51,33 +57,46 @@ def _die_with_parent() -> None:
     gevent.spawn(watch)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loadtui.engine.worker")
-    parser.add_argument("-f", "--locustfile", required=True)
-    parser.add_argument("--master-host", default="127.0.0.1")
-    parser.add_argument("--master-port", type=int, required=True)
-    parser.add_argument("--tags", nargs="*", default=[])
-    parser.add_argument("--exclude-tags", nargs="*", default=[])
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="[worker %(process)d] %(levelname)s: %(message)s")
-    try:
-        loaded = load_locustfile(args.locustfile)
-    except LocustfileError as exc:
-        print(f"loadtui worker: {exc}", file=sys.stderr)
-        return 2
-    _die_with_parent()
+def serve(
+    loaded: LoadedLocustfile, options: argparse.Namespace, master_host: str, master_port: int, *, local: bool
+) -> int:
+    """Runs a worker until the master tells it to quit (or a signal). Returns the exit code."""
     classes = list(loaded.user_classes.values())
-    env = Environment(user_classes=classes, locustfile=os.path.basename(args.locustfile), catch_exceptions=True)
-    tasks = TaskFilter(classes)
-    tasks.apply(args.tags, args.exclude_tags)
-    env._tasks_filtered = True  # Locust must not filter again at the first spawn: done here
+    env = Environment(
+        user_classes=classes,
+        events=locust.events,
+        parsed_options=options,
+        locustfile=loaded.label,
+        reset_stats=bool(getattr(options, "reset_stats", False)),
+        parsed_locustfiles=list(loaded.keys),
+        available_user_classes=dict(loaded.user_classes),  # type: ignore[arg-type]
+        available_shape_classes={type(s).__name__: s for s in loaded.shape_classes},
+        available_user_tasks={name: cls.tasks for name, cls in loaded.user_classes.items()},
+        catch_exceptions=True,
+    )
+    for user_config in config_users(options):
+        env.update_user_class(user_config)
+    user_classes = UserClasses(classes)
+    if local:
+        # The master's tags are in the options it sent: filter now, and never again at the first
+        # spawn (Locust would, from the same tags).
+        user_classes.filter_tags(options.tags or [], options.exclude_tags or [])
+        env._tasks_filtered = True
+    if getattr(options, "equal_weights", False):
+        env.events.init.add_listener(lambda environment, **_kw: environment.assign_equal_weights())
     locust_runners.WORKER_REPORT_INTERVAL = REPORT_INTERVAL  # read by the stats reporter each loop
-    runner = env.create_worker_runner(args.master_host, args.master_port)
+    runner = env.create_worker_runner(master_host, master_port)
 
     def on_tags(environment: Environment, msg: Any, **_kw: Any) -> None:
-        tasks.apply(msg.data.get("tags") or [], msg.data.get("exclude_tags") or [])
+        user_classes.filter_tags(msg.data.get("tags") or [], msg.data.get("exclude_tags") or [])
 
     runner.register_message(TAGS_MESSAGE, on_tags)
+    try:
+        fire_init(env, runner, loaded.keys)
+    except HookError as exc:
+        print(f"loadtui worker: {exc}", file=sys.stderr, flush=True)
+        runner.quit()
+        return 2
     gevent.signal_handler(signal.SIGTERM, runner.quit)
     gevent.signal_handler(signal.SIGINT, runner.quit)
     try:
@@ -87,6 +106,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.events.quitting.fire(environment=env, reverse=True)
         gevent.sleep(0.2)  # let the message leave
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m loadtui.engine.worker -f FILES --master-port P --options-on-stdin`` (loadtui starts it)."""
+    parser = argparse.ArgumentParser(prog="python -m loadtui.engine.worker")
+    parser.add_argument("-f", "--locustfile", required=True)
+    parser.add_argument("--master-host", default="127.0.0.1")
+    parser.add_argument("--master-port", type=int, required=True)
+    parser.add_argument("--options-on-stdin", action="store_true")
+    args = parser.parse_args(argv)
+    given = json.loads(sys.stdin.read() or "{}") if args.options_on_stdin else {}
+    logging.basicConfig(
+        level=str(given.get("loglevel") or "INFO").upper(), format=WORKER_LOG_FORMAT, stream=sys.stderr, force=True
+    )
+    _die_with_parent()
+    try:
+        loaded = load_locustfile(args.locustfile)
+        # The locustfile's own options exist only once its init_command_line_parser has run.
+        options = build_parser(loaded.keys).parse_known_args([], env_vars={}, config_file_contents="")[0]
+    except LocustfileError as exc:
+        print(f"loadtui worker: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except CommandLineExit as exc:
+        print(f"loadtui worker: {exc.message}", file=sys.stderr, flush=True)
+        return 2
+    vars(options).update(given)
+    return serve(loaded, options, args.master_host, args.master_port, local=True)
 
 
 if __name__ == "__main__":
