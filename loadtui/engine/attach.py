@@ -14,10 +14,10 @@ never from a flag that would land in the shell history.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
-import platform
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,17 +25,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import gevent
-import locust
 from gevent.event import Event
 
-from .. import __version__
 from . import reports
-from .durations import human_duration
+from . import summary as summary_mod
+from .endpoint_selection import EndpointView, select_rows
 from .history import DownsampledSeries
 from .host import HostSampler
-from .locustfile import LoadedLocustfile
-from .profiles import Profile, ProfileSet
-from .session import END_REASONS, HISTORY_POINTS, RunResult, SessionError
+from .log_book import FILE_NAME as LOG_FILE
+from .log_book import SHOWN as LOG_LINES_SHOWN
+from .log_book import LogBook
+from .profiles import Profile
+from .run_history import HISTORY_POINTS
+from .session_contract import END_REASONS, RunResult, SessionError
 from .snapshot import EndpointRow, ExceptionRow, FailureRow, History, HostSample, Snapshot, Totals, WorkerRow
 
 if TYPE_CHECKING:
@@ -71,7 +73,7 @@ def _number(value: Any) -> float:
 
 
 class AttachedSession:
-    """A LoadSession look-alike over a remote Locust web UI (what the app needs of a session)."""
+    """A :class:`.session_contract.Session` over a remote Locust web UI."""
 
     def __init__(
         self,
@@ -88,15 +90,7 @@ class AttachedSession:
         self.report_dir = report_dir
         self.spawn_rate = spawn_rate
         self.poll_seconds = poll_seconds
-        self.profile = Profile(name="attached", description=f"Locust web UI at {self.url}", host=self.url)
-        self.profiles = ProfileSet(
-            path=Path("attached"),
-            packaged=False,
-            report_dir=str(report_dir),
-            profiles={"attached": self.profile},
-            data={},
-        )
-        self.locustfile = LoadedLocustfile(path=Path(self.url), user_classes={})
+        self._profile = Profile(name="attached", description=f"Locust web UI at {self.url}", host=self.url)
         self.result: RunResult | None = None
         self.message = f"Attaching to {self.url}"
         self.connection = "connecting"
@@ -124,6 +118,12 @@ class AttachedSession:
         # The load runs elsewhere; this machine's figures still tell whether loadtui itself is busy.
         self._host_sampler = HostSampler()
         self._host_sample: HostSample | None = None
+        self.log_book = LogBook()
+        """The remote run's log (its web UI's /logs: the master's lines and its workers')."""
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
 
     # --- polling -----------------------------------------------------------------------------------
 
@@ -153,6 +153,7 @@ class AttachedSession:
             stats = self._get("/stats/requests").json()
             if int(time.time()) % 5 == 0 or not self._exceptions:
                 self._exceptions = list(self._get("/exceptions").json().get("exceptions", []))
+                self._take_logs()
         except (self._http_error, SessionError, ValueError) as exc:
             self._failed_polls += 1
             retry = BACKOFF[min(self._failed_polls, len(BACKOFF)) - 1]
@@ -168,6 +169,16 @@ class AttachedSession:
         elif state == "stopped" and self._seen_running and self.result is None and not self._finishing:
             self.message = "The run was stopped on the Locust side"
             gevent.spawn(self.stop, "completed")
+
+    def _take_logs(self) -> None:
+        """The remote Locust's log lines, as its web UI's Logs tab shows them (older Locusts: none)."""
+        try:
+            logs = self._get("/logs").json()
+        except (self._http_error, SessionError, ValueError):
+            return
+        self.log_book.add_latest("master", list(logs.get("master") or []))
+        for worker, lines in (logs.get("workers") or {}).items():
+            self.log_book.add_latest(str(worker), list(lines or []))
 
     def _record(self, stats: dict[str, Any]) -> None:
         now = time.time()
@@ -220,25 +231,9 @@ class AttachedSession:
     def live(self) -> bool:
         return self._stats.get("state") in ("spawning", "running") and self.result is None
 
-    def snapshot(
-        self,
-        *,
-        endpoint_limit: int | None = None,
-        sort_by: str = "name",
-        descending: bool = False,
-        name_filter: str = "",
-    ) -> Snapshot:
+    def snapshot(self, view: EndpointView | None = None, limit: int | None = None) -> Snapshot:
         stats = self._stats
-        rows = [_row(entry) for entry in (stats.get("stats") or [])[:-1]]
-        endpoint_count = len(rows)
-        if name_filter:
-            rows = [r for r in rows if name_filter.lower() in f"{r.method} {r.name}".lower()]
-        matched = len(rows)
-        if endpoint_limit is not None and len(rows) > endpoint_limit:
-            key = {"name": lambda r: (r.name, r.method), "method": lambda r: (r.method, r.name)}.get(
-                sort_by, lambda r: getattr(r, sort_by, 0)
-            )
-            rows = sorted(rows, key=key, reverse=descending)[:endpoint_limit]
+        chosen = select_rows([_row(entry) for entry in (stats.get("stats") or [])[:-1]], view or EndpointView(), limit)
         aggregated = _row(self._total_row())  # the Aggregated row, read like every other row
         percentiles = stats.get("current_response_time_percentiles") or {}
         state = str(stats.get("state") or "ready")
@@ -278,9 +273,9 @@ class AttachedSession:
                 min_ms=aggregated.min_ms,
                 max_ms=aggregated.max_ms,
             ),
-            endpoints=tuple(sorted(rows, key=lambda r: (r.name, r.method))),
-            endpoint_count=endpoint_count,
-            endpoints_matched=matched,
+            endpoints=chosen.items,
+            endpoint_count=chosen.count,
+            endpoints_matched=chosen.matched,
             failures=tuple(_failure(e) for e in (stats.get("errors") or [])),
             exceptions=tuple(
                 ExceptionRow(
@@ -307,6 +302,8 @@ class AttachedSession:
             message=self.message,
             connection=connection,
             host_sample=self._host_sample,
+            logs=self.log_book.tail(LOG_LINES_SHOWN),
+            log_count=self.log_book.count,
         )
 
     # --- control -------------------------------------------------------------------------------------
@@ -337,9 +334,7 @@ class AttachedSession:
         self.message = f"Users: {target}"
         return target
 
-    def switch_profile(self, profile: Profile | str) -> str:
-        if isinstance(profile, str):
-            raise SessionError("an attached run has no profiles of loadtui's: change users with + and -")
+    def switch_profile(self, profile: Profile) -> str:
         self._swarm(profile.users, profile.spawn_rate)
         self.message = f"Users {profile.users} at {profile.spawn_rate:g}/s (weights and tags stay as Locust runs them)"
         return self.message
@@ -347,6 +342,14 @@ class AttachedSession:
     def reset_stats(self) -> None:
         self._post("/stats/reset")
         self.message = "Stats reset"
+
+    def live_settings(self, name: str) -> Profile:
+        """The remote run's users now, as a profile (its classes and weights are Locust's to know)."""
+        users = self._target if self._target is not None else int(_number(self._stats.get("user_count")))
+        return dataclasses.replace(self._profile, name=name, users=users, host="", description="")
+
+    def record_output(self, text: str, *, stderr: bool = False) -> None:
+        """Nothing runs here that prints: the output of the remote run stays on its machine."""
 
     # --- ending and reports -----------------------------------------------------------------------------
 
@@ -432,7 +435,8 @@ class AttachedSession:
                 "failures.csv": failures_csv,
                 "exceptions.csv": exceptions_csv,
                 "summary.json": json.dumps(summary, indent=2) + "\n",
-                "summary.txt": _summary_text(summary, stats_csv, folder),
+                "summary.txt": summary_mod.text(summary, _tables(stats_csv), folder=folder),
+                LOG_FILE: self.log_book.text(),
             }
 
         written = reports.write_folder(report_dir, name, summary, files)
@@ -450,36 +454,19 @@ class AttachedSession:
         rows = list(csv.DictReader(io.StringIO(stats_csv)))
         endpoints = [_csv_entry(row) for row in rows if row.get("Name") != "Aggregated"]
         total = next((_csv_entry(row) for row in rows if row.get("Name") == "Aggregated"), _csv_entry({}))
-        started = self._started_at or time.time()
-        ended = self._ended_at or time.time()
-        return {
-            "schema_version": reports.SCHEMA_VERSION,
-            "profile": self.profile.name,
-            "initial_profile": self.profile.name,
-            "description": self.profile.description,
-            "attached_to": self.url,
-            "locustfile": "",
-            "host": self.url,
-            "demo_target": False,
-            "started_at": reports.iso_time(started),
-            "ended_at": reports.iso_time(ended),
-            "duration_s": round(ended - started, 3),
-            "end_reason": reason,
-            "totals": {
-                "requests": total["requests"],
-                "failures": total["failures"],
-                "fail_ratio": total["fail_ratio"],
-                "rps": total["rps"],
-                "avg_ms": total["avg_ms"],
-                "min_ms": total["min_ms"],
-                "max_ms": total["max_ms"],
-                "p50": total["p50_ms"],
-                "p90": total["p90_ms"],
-                "p95": total["p95_ms"],
-                "p99": total["p99_ms"],
-            },
-            "endpoints": endpoints,
-            "failures": [
+        return summary_mod.build(
+            profile=self.profile.name,
+            initial_profile=self.profile.name,
+            description=self.profile.description,
+            locustfile="",
+            host=self.url,
+            demo_target=False,
+            started_at=self._started_at or time.time(),
+            ended_at=self._ended_at or time.time(),
+            end_reason=reason,
+            aggregated=total,
+            endpoints=endpoints,
+            failures=[
                 {
                     "method": r["Method"],
                     "name": r["Name"],
@@ -488,15 +475,9 @@ class AttachedSession:
                 }
                 for r in csv.DictReader(io.StringIO(failures_csv))
             ],
-            "exceptions": sum(int(e.get("count", 0)) for e in self._exceptions),
-            "settings": {},
-            "switches": [],
-            "host_stats": {},
-            "watched": [],
-            "thresholds": [],
-            "verdict": None,
-            "versions": {"loadtui": __version__, "locust": locust.__version__, "python": platform.python_version()},
-        }
+            exceptions=sum(int(e.get("count", 0)) for e in self._exceptions),
+            attached_to=self.url,
+        )
 
 
 def _describe(exc: BaseException) -> str:
@@ -561,16 +542,9 @@ def _csv_entry(row: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _summary_text(summary: Mapping[str, Any], stats_csv: str, folder: Path) -> str:
-    totals = summary["totals"]
+def _tables(stats_csv: str) -> list[str]:
+    """The stats table of summary.txt, from the stats.csv the remote Locust served."""
     lines = [
-        f"loadtui attached to {summary['attached_to']}",
-        f"{summary['started_at']} -> {summary['ended_at']} ({human_duration(summary['duration_s'])}),"
-        f" ended: {summary['end_reason']}",
-        f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
-        f" {totals['rps']:.1f} req/s, p50 {totals['p50']:.0f} ms, p95 {totals['p95']:.0f} ms,"
-        f" p99 {totals['p99']:.0f} ms",
-        "",
         f"{'Type':<8} {'Name':<50} {'# reqs':>8} {'# fails':>8} {'Avg':>7} {'Med':>7} {'p95':>7} {'p99':>7}"
         f" {'req/s':>8}",
     ]
@@ -581,5 +555,5 @@ def _summary_text(summary: Mapping[str, Any], stats_csv: str, folder: Path) -> s
             f" {entry['avg_ms']:>7.0f} {entry['p50_ms']:>7.0f} {entry['p95_ms']:>7.0f} {entry['p99_ms']:>7.0f}"
             f" {entry['rps']:>8.2f}"
         )
-    lines += ["", f"Report: {folder}"]
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    return lines

@@ -17,25 +17,21 @@ import csv
 import html
 import io
 import json
-import platform
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import locust
 from locust import stats as locust_stats
 from locust.html import get_html_report
 
-from .. import __version__
-from . import compare as compare_mod
-from . import thresholds as thresholds_mod
+from . import summary as summary_mod
 from .durations import human_duration
 from .files import atomic_write
 from .history import DownsampledSeries
+from .log_book import FILE_NAME as LOG_FILE
 from .snapshot import HostSample
 from .watch import WatchedState
 
@@ -46,7 +42,6 @@ if TYPE_CHECKING:
     from .profiles import Profile
     from .snapshot import ProfileSwitch
 
-SCHEMA_VERSION = 1
 FILES = (
     "report.html",
     "stats.csv",
@@ -55,6 +50,7 @@ FILES = (
     "exceptions.csv",
     "summary.json",
     "summary.txt",
+    LOG_FILE,
 )
 
 
@@ -130,6 +126,10 @@ class RunInfo:
     history_rows: tuple[list[Any], ...] = ()
     host_stats: HostStats = field(default_factory=HostStats)
     watched: tuple[WatchedState, ...] = ()
+    log_text: str = ""
+    """Everything the run logged and printed (run.log)."""
+    weights: dict[str, int] = field(default_factory=dict)
+    """The User classes' weights the run ended with (summary.json's settings)."""
 
 
 @dataclass(frozen=True)
@@ -173,21 +173,18 @@ def history_header() -> list[str]:
 class _HistoryWriter(locust_stats.StatsCSVFileWriter):
     """Locust's stats_history row writer without the files its constructor opens."""
 
-    def __init__(self, environment: Environment) -> None:
+    def __init__(self, environment: Environment, full_history: bool) -> None:
         locust_stats.StatsCSV.__init__(self, environment, locust_stats.PERCENTILES_TO_REPORT)
-        self.full_history = False
+        self.full_history = full_history
         self.stats_history_csv_columns = history_header()
 
 
-def history_rows(env: Environment, now: float) -> list[list[Any]]:
-    """This second's stats_history.csv rows (the Aggregated one), as Locust's --csv writes them."""
+def history_rows(env: Environment, now: float, *, full_history: bool = False) -> list[list[Any]]:
+    """This second's stats_history.csv rows, as Locust's --csv writes them: the Aggregated row, and
+    with ``full_history`` (Locust's --csv-full-history) every endpoint's before it."""
     sink = _Rows()
-    _HistoryWriter(env)._stats_history_data_rows(sink, now)
+    _HistoryWriter(env, full_history)._stats_history_data_rows(sink, now)
     return sink.rows
-
-
-def iso_time(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def csv_text(rows: Iterable[Iterable[Any]]) -> str:
@@ -238,36 +235,21 @@ def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, An
 
 
 def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
+    """summary.json from the stopped Environment's stats."""
     stats = env.stats
-    total = stats.total
-    entries = locust_stats.sort_stats(stats.entries)
-    summary: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "profile": run.profile.name,
-        "initial_profile": run.initial_profile.name,
-        "description": run.profile.description,
-        "locustfile": str(run.locustfile.path),
-        "host": run.host,
-        "demo_target": run.demo_target,
-        "started_at": iso_time(run.started_at),
-        "ended_at": iso_time(run.ended_at),
-        "duration_s": _round(run.ended_at - run.started_at, 3),
-        "end_reason": run.end_reason,
-        "totals": {
-            "requests": total.num_requests,
-            "failures": total.num_failures,
-            "fail_ratio": _round(total.fail_ratio, 6),
-            "rps": _round(total.total_rps),
-            "avg_ms": _round(total.avg_response_time),
-            "min_ms": _round(total.min_response_time or 0),
-            "max_ms": _round(total.max_response_time),
-            "p50": total.median_response_time,
-            "p90": total.get_response_time_percentile(0.90),
-            "p95": total.get_response_time_percentile(0.95),
-            "p99": total.get_response_time_percentile(0.99),
-        },
-        "endpoints": [_entry_dict(entry) for entry in entries],
-        "failures": [
+    return summary_mod.build(
+        profile=run.profile.name,
+        initial_profile=run.initial_profile.name,
+        description=run.profile.description,
+        locustfile=",".join(str(p) for p in run.locustfile.paths),
+        host=run.host,
+        demo_target=run.demo_target,
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        end_reason=run.end_reason,
+        aggregated=_entry_dict(stats.total),
+        endpoints=[_entry_dict(entry) for entry in locust_stats.sort_stats(stats.entries)],
+        failures=[
             {
                 "method": error.method or "",
                 "name": error.name,
@@ -276,11 +258,11 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
             }
             for error in locust_stats.sort_stats(stats.errors)
         ],
-        "exceptions": sum(exc["count"] for exc in env.runner.exceptions.values()) if env.runner else 0,
-        "settings": _profile_settings(run.profile, {cls.__name__: int(cls.weight) for cls in env.user_classes}),
-        "switches": [
+        exceptions=sum(exc["count"] for exc in env.runner.exceptions.values()) if env.runner else 0,
+        settings=_profile_settings(run.profile, run.weights),
+        switches=[
             {
-                "at": iso_time(s.at),
+                "at": summary_mod.iso_time(s.at),
                 "elapsed_s": _round(s.elapsed_s, 1),
                 "from": s.from_profile,
                 "to": s.to_profile,
@@ -289,43 +271,13 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
             }
             for s in run.switches
         ],
-        "host_stats": run.host_stats.to_dict(),
-        "watched": [
+        host_stats=run.host_stats.to_dict(),
+        watched=[
             {**w.to_dict(), "rss_series_mb": [round(v, 2) for v in _thin(w.rss_series, 300)]} for w in run.watched
         ],
-        "versions": {
-            "loadtui": __version__,
-            "locust": locust.__version__,
-            "python": platform.python_version(),
-        },
-    }
-    summary.update(judge_summary(summary, run.profile.thresholds))
-    if run.profile.baseline:
-        summary["comparison"] = compare_with_baseline(summary, run.profile.baseline, run.profile.baseline_tolerance)
-        if summary["comparison"].get("regressed"):
-            summary["verdict"] = "fail"
-    return summary
-
-
-def compare_with_baseline(summary: dict[str, Any], baseline: str, tolerance: str) -> dict[str, Any]:
-    """The comparison with a saved run, for summary.json; a broken baseline never loses the report."""
-    try:
-        base = compare_mod.load_summary(baseline)
-        result = compare_mod.compare(base, summary, compare_mod.parse_tolerance(tolerance))
-    except compare_mod.CompareError as exc:
-        return {"baseline": baseline, "error": str(exc), "regressed": False}
-    data = result.to_dict()
-    data["text"] = compare_mod.format_comparison(result)
-    return data
-
-
-def judge(summary: dict[str, Any], limits: thresholds_mod.Thresholds) -> tuple[thresholds_mod.Result, ...]:
-    """The thresholds judged on the summary's own figures, so the verdict matches the file."""
-    return thresholds_mod.evaluate(
-        limits,
-        thresholds_mod.Figures.from_summary(summary["totals"]),
-        [(e["method"], e["name"], thresholds_mod.Figures.from_summary(e)) for e in summary["endpoints"]],
-        {w["spec"]: {m: w.get(m) for m in thresholds_mod.WATCH_METRICS} for w in summary.get("watched", [])},
+        thresholds=run.profile.thresholds,
+        baseline=run.profile.baseline,
+        tolerance=run.profile.baseline_tolerance,
     )
 
 
@@ -337,52 +289,15 @@ def _thin(values: tuple[float, ...], most: int) -> list[float]:
     return [values[int(i * step)] for i in range(most)]
 
 
-def judge_summary(summary: dict[str, Any], limits: thresholds_mod.Thresholds) -> dict[str, Any]:
-    if not limits:
-        return {"thresholds": [], "verdict": None}
-    results = judge(summary, limits)
-    return {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
-
-
-def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder: Path | None) -> str:
-    """What a person reads at the end, in Locust's own table formats."""
+def locust_tables(env: Environment) -> list[str]:
+    """Locust's own end-of-run tables: stats, percentiles, errors."""
     stats = env.stats
-    totals = summary["totals"]
-    lines = [
-        f"loadtui run: profile {run.profile.name}"
-        + (f" (started as {run.initial_profile.name})" if run.initial_profile.name != run.profile.name else ""),
-        f"host {run.host}{' (bundled demo target)' if run.demo_target else ''}, locustfile {run.locustfile.path}",
-        f"{iso_time(run.started_at)} -> {iso_time(run.ended_at)} ({human_duration(run.ended_at - run.started_at)}),"
-        f" ended: {run.end_reason}",
-        f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
-        f" {totals['rps']:.1f} req/s, p50 {totals['p50']} ms, p95 {totals['p95']} ms, p99 {totals['p99']} ms",
-    ]
-    for switch in summary["switches"]:
-        lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
-    if summary.get("verdict"):
-        lines.append("")
-        lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds)")
-        lines.extend("  " + result.describe() for result in judge(summary, run.profile.thresholds))
-    for w in summary.get("watched", []):
-        slope = "-" if w["rss_slope_mb_per_min"] is None else f"{w['rss_slope_mb_per_min']:+.2f} MB/min"
-        growth = "-" if w["rss_growth_mb"] is None else f"{w['rss_growth_mb']:+.1f} MB"
-        lines.append(
-            f"  watched {w['spec']}: {w['state']}, RSS {w['rss_mb']} MB (growth {growth}, slope {slope}),"
-            f" CPU {w['cpu_percent']}%, {w['threads']} threads, {w['connections']} connections"
-            + (f", restarted {w['restarts']}x" if w["restarts"] else "")
-        )
-    comparison = summary.get("comparison")
-    if comparison:
-        lines.append("")
-        lines.append(f"Compared with the baseline {comparison['baseline']}:")
-        lines.append(comparison.get("text") or f"  {comparison.get('error')}")
-    lines.append("")
     # Locust sizes its Name column from the terminal it was imported in (0 inside an 80-column
     # app): a report file must not depend on that, so it fits the names themselves.
     longest = max((len(f"{e.name}") for e in stats.entries.values()), default=10)
     # (Locust's Name column is STATS_NAME_WIDTH - STATS_TYPE_WIDTH + 4 wide.)
     locust_stats.STATS_NAME_WIDTH = max(20, min(100, longest + locust_stats.STATS_TYPE_WIDTH - 3))
-    lines.extend(locust_stats.get_stats_summary(stats, current=False))
+    lines = list(locust_stats.get_stats_summary(stats, current=False))
     lines.append("")
     if stats.total.num_requests:
         lines.extend(locust_stats.get_percentile_stats_summary(stats))
@@ -390,9 +305,12 @@ def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder
     if stats.errors:
         lines.extend(locust_stats.get_error_report_summary(stats))
         lines.append("")
-    if folder is not None:
-        lines.append(f"Report: {folder}")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def summary_text(env: Environment, run: RunInfo, summary: dict[str, Any], folder: Path | None) -> str:
+    """What a person reads at the end, in Locust's own table formats."""
+    return summary_mod.text(summary, locust_tables(env), limits=run.profile.thresholds, folder=folder)
 
 
 def run_folder_name(started_at: float, profile: str) -> str:
@@ -516,6 +434,7 @@ def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[st
         "exceptions.csv": csv_text(exceptions.rows),
         "summary.json": json.dumps(summary, indent=2) + "\n",
         "summary.txt": summary_text(env, run, summary, folder),
+        LOG_FILE: run.log_text,
     }
     return summary, files
 

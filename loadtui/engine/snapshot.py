@@ -10,26 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .log_book import LogLine
 from .thresholds import Result as ThresholdResult
 from .watch import WatchedState
 
 MANY_NAMES = 500
 """Past this many endpoint names, a locustfile almost always puts ids in URLs: group them with name=."""
-
-SORT_KEYS = (
-    "name",
-    "method",
-    "requests",
-    "failures",
-    "fail_ratio",
-    "median_ms",
-    "p95_ms",
-    "p99_ms",
-    "avg_ms",
-    "max_ms",
-    "current_rps",
-)
-"""What :meth:`LoadSession.snapshot` can pick the top endpoint rows by."""
 
 STATES = ("ready", "waiting", "spawning", "running", "stopping", "stopped")
 """``ready``: not started; ``waiting``: for workers to connect; ``stopping``: users are being stopped
@@ -243,6 +229,10 @@ class Snapshot:
     """The processes of the system under test given with --watch, one entry per spec."""
     connection: str = ""
     """Attached runs: what went wrong with the last poll of the Locust web UI ("" when all is well)."""
+    logs: tuple[LogLine, ...] = ()
+    """The newest lines the run logged or printed (this process's and every worker's), oldest first."""
+    log_count: int = 0
+    """Lines so far: the number of the newest (a reader that showed up to N appends those above N)."""
 
     @property
     def many_names(self) -> bool:

@@ -8,7 +8,7 @@ import locust  # noqa: F401  gevent first
 # isort: on
 from locust.stats import RequestStats
 
-from loadtui.engine.session import PER_SECOND_KEPT, trim_per_second_counts
+from loadtui.engine.locust_workarounds import PER_SECOND_KEPT, trim_per_second_counts
 
 
 def test_an_hour_of_counts_keeps_the_last_seconds_and_the_current_rates() -> None:

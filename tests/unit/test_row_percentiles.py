@@ -11,7 +11,7 @@ import random
 
 from locust.stats import RequestStats, StatsEntry
 
-from loadtui.engine.session import ROW_PERCENTILES, _endpoint_row, response_time_percentiles
+from loadtui.engine.locust_rows import ROW_PERCENTILES, endpoint_row, response_time_percentiles
 
 
 def entries() -> list[StatsEntry]:
@@ -41,7 +41,7 @@ def test_one_sort_gives_what_locust_gives() -> None:
         assert response_time_percentiles(entry, percents) == [
             entry.get_response_time_percentile(p) for p in percents
         ], entry.name
-        row = _endpoint_row(entry)
+        row = endpoint_row(entry)
         assert row.median_ms == float(entry.median_response_time), entry.name
         assert (row.p90_ms, row.p95_ms, row.p99_ms) == tuple(
             float(entry.get_response_time_percentile(p)) for p in ROW_PERCENTILES[1:]

@@ -1,0 +1,64 @@
+"""A run over time: the bounded series the charts draw, the host's figures, and stats_history.csv's rows.
+
+One :meth:`RunHistory.sample` per tick. The live series are bounded (thinned evenly when long, see
+:mod:`.history`), so the screen's memory never grows with the run; the stats_history rows are one
+Aggregated row a second (every endpoint's too with ``--csv-full-history``), which the reports need.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import reports
+from .history import DownsampledSeries
+from .host import HostSampler
+from .snapshot import History, HostSample
+
+if TYPE_CHECKING:
+    from locust.env import Environment
+
+HISTORY_POINTS = 1800
+"""Points kept per live series: 30 minutes at one per second. The reports keep everything."""
+
+
+class RunHistory:
+    def __init__(self, points: int = HISTORY_POINTS, *, full_history: bool = False) -> None:
+        self.full_history = full_history
+        self._series = DownsampledSeries(points)
+        """Rows in History.COLUMNS order, one per tick, the run's past thinned when it is long."""
+        self.rows: list[list[Any]] = []
+        """stats_history.csv rows, written by Locust's own row writer each tick."""
+        self._sampler = HostSampler()
+        self.host_sample: HostSample | None = None
+        self.host_stats = reports.HostStats()
+
+    def sample(self, env: Environment, *, host: bool = True) -> None:
+        """Records this tick. ``host=False`` reuses the last host sample (CPU over a few ms reads ~0)."""
+        runner = env.runner
+        assert runner is not None
+        total = runner.stats.total
+        now = time.time()
+        if host or self.host_sample is None:
+            self.host_sample = self._sampler.sample()
+            self.host_stats.add(self.host_sample)
+        sample = self.host_sample
+        percentiles = []
+        for pct in (0.5, 0.95, 0.99):
+            current = total.get_current_response_time_percentile(pct)
+            percentiles.append(float(current if current is not None else total.get_response_time_percentile(pct)))
+        self._series.append(
+            (
+                now,
+                total.current_rps or 0.0,
+                total.current_fail_per_sec or 0.0,
+                *percentiles,
+                runner.user_count,
+                sample.cpu_percent,
+                sample.mem_percent,
+            )
+        )
+        self.rows.extend(reports.history_rows(env, now, full_history=self.full_history))
+
+    def history(self) -> History:
+        return History.from_rows(self._series)

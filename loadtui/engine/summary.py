@@ -1,0 +1,205 @@
+"""summary.json and summary.txt: one builder for every kind of run (local, distributed, attached).
+
+A run's figures come as plain dicts of one shape (:data:`ENDPOINT_FIELDS`), whether they were
+read from Locust's live stats (:mod:`.reports`) or from the stats.csv a remote Locust served
+(:mod:`.attach`); the summary, its verdict and its text are then built the same way for both.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import locust
+
+from .. import __version__
+from . import compare as compare_mod
+from . import thresholds as thresholds_mod
+from .durations import human_duration
+
+SCHEMA_VERSION = 1
+
+ENDPOINT_FIELDS = (
+    "method",
+    "name",
+    "requests",
+    "failures",
+    "fail_ratio",
+    "rps",
+    "avg_ms",
+    "min_ms",
+    "max_ms",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "avg_size_bytes",
+)
+"""The keys of one endpoint's figures (and of the Aggregated row before :func:`totals_from`)."""
+
+
+def iso_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def totals_from(aggregated: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``totals`` of summary.json from the Aggregated row's figures."""
+    return {
+        "requests": aggregated["requests"],
+        "failures": aggregated["failures"],
+        "fail_ratio": aggregated["fail_ratio"],
+        "rps": aggregated["rps"],
+        "avg_ms": aggregated["avg_ms"],
+        "min_ms": aggregated["min_ms"],
+        "max_ms": aggregated["max_ms"],
+        "p50": aggregated["p50_ms"],
+        "p90": aggregated["p90_ms"],
+        "p95": aggregated["p95_ms"],
+        "p99": aggregated["p99_ms"],
+    }
+
+
+def build(
+    *,
+    profile: str,
+    initial_profile: str,
+    description: str,
+    locustfile: str,
+    host: str,
+    demo_target: bool,
+    started_at: float,
+    ended_at: float,
+    end_reason: str,
+    aggregated: Mapping[str, Any],
+    endpoints: Sequence[Mapping[str, Any]],
+    failures: Sequence[Mapping[str, Any]],
+    exceptions: int,
+    settings: Mapping[str, Any] | None = None,
+    switches: Sequence[Mapping[str, Any]] = (),
+    host_stats: Mapping[str, Any] | None = None,
+    watched: Sequence[Mapping[str, Any]] = (),
+    thresholds: thresholds_mod.Thresholds = thresholds_mod.NONE,
+    baseline: str = "",
+    tolerance: str = "20%",
+    attached_to: str | None = None,
+) -> dict[str, Any]:
+    """The summary.json document; its verdict judged on its own figures, so it matches the file."""
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "profile": profile,
+        "initial_profile": initial_profile,
+        "description": description,
+    }
+    if attached_to is not None:
+        summary["attached_to"] = attached_to
+    summary.update(
+        {
+            "locustfile": locustfile,
+            "host": host,
+            "demo_target": demo_target,
+            "started_at": iso_time(started_at),
+            "ended_at": iso_time(ended_at),
+            "duration_s": round(ended_at - started_at, 3),
+            "end_reason": end_reason,
+            "totals": totals_from(aggregated),
+            "endpoints": [dict(e) for e in endpoints],
+            "failures": [dict(f) for f in failures],
+            "exceptions": exceptions,
+            "settings": dict(settings or {}),
+            "switches": [dict(s) for s in switches],
+            "host_stats": dict(host_stats or {}),
+            "watched": [dict(w) for w in watched],
+            "versions": {"loadtui": __version__, "locust": locust.__version__, "python": platform.python_version()},
+        }
+    )
+    summary.update(judge_summary(summary, thresholds))
+    if baseline:
+        summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)
+        if summary["comparison"].get("regressed"):
+            summary["verdict"] = "fail"
+    return summary
+
+
+def compare_with_baseline(summary: dict[str, Any], baseline: str, tolerance: str) -> dict[str, Any]:
+    """The comparison with a saved run, for summary.json; a broken baseline never loses the report."""
+    try:
+        base = compare_mod.load_summary(baseline)
+        result = compare_mod.compare(base, summary, compare_mod.parse_tolerance(tolerance))
+    except compare_mod.CompareError as exc:
+        return {"baseline": baseline, "error": str(exc), "regressed": False}
+    data = result.to_dict()
+    data["text"] = compare_mod.format_comparison(result)
+    return data
+
+
+def judge(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds) -> tuple[thresholds_mod.Result, ...]:
+    """The thresholds judged on the summary's own figures."""
+    return thresholds_mod.evaluate(
+        limits,
+        thresholds_mod.Figures.from_summary(summary["totals"]),
+        [(e["method"], e["name"], thresholds_mod.Figures.from_summary(e)) for e in summary["endpoints"]],
+        {w["spec"]: {m: w.get(m) for m in thresholds_mod.WATCH_METRICS} for w in summary.get("watched", [])},
+    )
+
+
+def judge_summary(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds) -> dict[str, Any]:
+    if not limits:
+        return {"thresholds": [], "verdict": None}
+    results = judge(summary, limits)
+    return {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
+
+
+def text(
+    summary: Mapping[str, Any],
+    tables: Sequence[str],
+    *,
+    limits: thresholds_mod.Thresholds = thresholds_mod.NONE,
+    folder: object | None = None,
+) -> str:
+    """summary.txt: what a person reads at the end (it stays in the SSH scrollback too).
+
+    ``tables`` are the stats tables' lines (Locust's own for a run of this process)."""
+    totals = summary["totals"]
+    if summary.get("attached_to"):
+        lines = [f"loadtui attached to {summary['attached_to']}"]
+    else:
+        started_as = summary["initial_profile"]
+        lines = [
+            f"loadtui run: profile {summary['profile']}"
+            + (f" (started as {started_as})" if started_as != summary["profile"] else ""),
+            f"host {summary['host']}{' (bundled demo target)' if summary['demo_target'] else ''}, "
+            f"locustfile {summary['locustfile']}",
+        ]
+    lines += [
+        f"{summary['started_at']} -> {summary['ended_at']} ({human_duration(summary['duration_s'])}),"
+        f" ended: {summary['end_reason']}",
+        f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
+        f" {totals['rps']:.1f} req/s, p50 {totals['p50']:.0f} ms, p95 {totals['p95']:.0f} ms,"
+        f" p99 {totals['p99']:.0f} ms",
+    ]
+    for switch in summary["switches"]:
+        lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
+    if summary.get("verdict"):
+        lines.append("")
+        lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds)")
+        lines.extend("  " + result.describe() for result in judge(summary, limits))
+    for w in summary.get("watched", []):
+        slope = "-" if w["rss_slope_mb_per_min"] is None else f"{w['rss_slope_mb_per_min']:+.2f} MB/min"
+        growth = "-" if w["rss_growth_mb"] is None else f"{w['rss_growth_mb']:+.1f} MB"
+        lines.append(
+            f"  watched {w['spec']}: {w['state']}, RSS {w['rss_mb']} MB (growth {growth}, slope {slope}),"
+            f" CPU {w['cpu_percent']}%, {w['threads']} threads, {w['connections']} connections"
+            + (f", restarted {w['restarts']}x" if w["restarts"] else "")
+        )
+    comparison = summary.get("comparison")
+    if comparison:
+        lines.append("")
+        lines.append(f"Compared with the baseline {comparison['baseline']}:")
+        lines.append(comparison.get("text") or f"  {comparison.get('error')}")
+    lines.append("")
+    lines.extend(tables)
+    if folder is not None:
+        lines.append(f"Report: {folder}")
+    return "\n".join(lines) + "\n"
