@@ -1,17 +1,23 @@
-"""The ``loadtui`` command: flags shaped like Locust's; CLI > profile > [defaults].
+"""The ``loadtui`` command: Locust's command line (and config), run headless or under the dashboard.
 
-Exit codes: 0 the run finished and no request failed, 1 some requests failed, 2 bad input (CLI,
-profiles.toml, locustfile) or a report that could not be written where asked.
+The way from the command line to the runner goes one way: :mod:`.engine.command_line` parses as
+``locust`` does, :mod:`.engine.planning` turns that and profiles.toml into a
+:class:`~loadtui.engine.run_plan.RunPlan`, a :class:`~loadtui.engine.session.LoadSession` runs it,
+and this module only prints, maps errors to exit codes and ends the process as Locust ends it
+(``quitting``, then the exit code, :mod:`.engine.locust_process`).
+
+Exit codes: what ``locust`` would exit with (0; ``--exit-code-on-error``, 1 by default, if a
+request failed or user code raised; the locustfile's ``environment.process_exit_code``), with the
+profile's threshold verdict where it has thresholds; 2 for bad input (command line, profiles.toml,
+a locustfile or its hooks) or a report that could not be written where asked.
 """
 
 # Locust first: it monkey-patches the process with gevent, which must happen before anything
 # imports ssl (httpx, textual's dependencies), or gevent warns that ssl was patched too late.
 # isort: off
-import locust
 
 # isort: on
-import argparse
-import dataclasses
+import json
 import logging
 import os
 import signal
@@ -20,148 +26,42 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 
-from . import __version__
+from .engine import command_line, locust_process, runs
 from .engine import compare as compare_mod
-from .engine import profile_fields, profile_loading, runs
+from .engine.command_line import CommandLineExit
 from .engine.durations import human_duration
-from .engine.locustfile import LocustfileError, load_locustfile
-from .engine.profiles import Profile, ProfileError, ProfileSet
-from .engine.session import Distribution, LoadSession, RunResult, SessionError
+from .engine.locustfile import LocustfileError
+from .engine.log_book import THIS_PROCESS, LogBook, LogLine, StdoutTee
+from .engine.planning import PlanError, Planner
+from .engine.profile_loading import load as load_profiles
+from .engine.profiles import ProfileError
+from .engine.run_plan import RunPlan
+from .engine.session import LoadSession
+from .engine.session_contract import RunResult, SessionError
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 PROGRESS_SECONDS = 3.0
 
-
-class BadInput(Exception):
-    """Ends the program with exit 2 and this one-paragraph message, never a traceback."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"loadtui: error: {message}\n")
+BAD_INPUT = (ProfileError, LocustfileError, SessionError, PlanError, compare_mod.CompareError)
+"""Errors whose message is final: printed as one paragraph, exit 2, no traceback."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="loadtui",
-        description="Run Locust load tests from the terminal and watch them live. With no host "
-        "configured, a bundled demo target is started so there is something to test.",
-        epilog="Other commands: 'loadtui reports [DIR]' lists past runs; 'loadtui compare RUN_A RUN_B "
-        "[--tolerance 20%%]' compares two (exit 1 on a regression); 'loadtui attach URL' watches a Locust "
-        "started elsewhere.",
-    )
-    parser.add_argument("-f", "--locustfile", help="locustfile to run (default: the profile's, else the demo)")
-    parser.add_argument("-p", "--profile", help="profile from profiles.toml to run (skips the picker)")
-    parser.add_argument("-H", "--host", help="base URL of the system under test, e.g. http://127.0.0.1:8000")
-    parser.add_argument("-u", "--users", type=int, help="peak number of concurrent users")
-    parser.add_argument("-r", "--spawn-rate", type=float, help="users started per second")
-    parser.add_argument("-t", "--run-time", help="stop after this long, e.g. 90s, 5m, 1h30m")
-    parser.add_argument("-T", "--tags", nargs="*", help="only run tasks with any of these tags")
-    parser.add_argument("-E", "--exclude-tags", nargs="*", help="do not run tasks with any of these tags")
-    parser.add_argument("--profiles", help="profiles file (default: ./profiles.toml, else the packaged one)")
-    parser.add_argument("--report-dir", help="where run folders are written (default: [defaults] report_dir)")
-    parser.add_argument("--baseline", help="a saved run folder to compare with at the end (regression fails the run)")
-    parser.add_argument("--tolerance", help="how much worse than the baseline is still fine (default 20%%)")
-    parser.add_argument("--workers", help="run N local Locust worker processes under a master ('auto': one per core)")
-    parser.add_argument(
-        "--master", action="store_true", help="let workers on other machines join (plain locust --worker)"
-    )
-    parser.add_argument(
-        "--master-bind-host", default="*", help="interface workers connect to, with --master (default all)"
-    )
-    parser.add_argument("--master-bind-port", type=int, default=5557, help="port workers connect to (default 5557)")
-    parser.add_argument("--expect-workers", type=int, default=0, help="with --master: wait for N workers in all")
-    parser.add_argument(
-        "--watch", action="append", metavar="PID|NAME", help="follow a process of the system under test (repeatable)"
-    )
-    parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr, for CI")
-    parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
-    parser.add_argument("--version", action="version", version=f"loadtui {__version__} (locust {locust.__version__})")
-    return parser
+def _say(text: str) -> None:
+    print(f"[loadtui] {text}", file=sys.stderr, flush=True)
 
 
-def load_profiles(args: argparse.Namespace) -> tuple[ProfileSet, str | None, dict[str, Any]]:
-    """Reads profiles.toml and applies the CLI. Returns (profiles, chosen profile, per-run overrides).
-
-    -f, -H and --report-dir define the test, so they apply to every profile (a live switch keeps
-    the same test); -u, -r, -t and the tags apply to the profile that is started.
-    """
-    profiles = profile_loading.load(args.profiles)
-    common: dict[str, Any] = {}
-    if args.locustfile:
-        common["locustfile"] = str(Path(args.locustfile).expanduser().resolve())
-    if args.host is not None:
-        common["host"] = args.host
-    if common:
-        profiles = dataclasses.replace(
-            profiles,
-            profiles={name: profile_fields.resolve(p, **common) for name, p in profiles.profiles.items()},
-        )
-    if args.report_dir:
-        profiles = dataclasses.replace(profiles, report_dir=args.report_dir)
-    if args.profile is not None:
-        profiles.get(args.profile)  # unknown -> ProfileError listing the known ones
-    overrides = {
-        "users": args.users,
-        "spawn_rate": args.spawn_rate,
-        "run_time": args.run_time,
-        "tags": args.tags,
-        "exclude_tags": args.exclude_tags,
-        "baseline": args.baseline,
-        "baseline_tolerance": args.tolerance,
-        "workers": _workers_arg(args.workers),
-        "watch": args.watch,
-    }
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    # Validate the overrides now, with the messages the file would get.
-    first = profiles.get(args.profile) if args.profile else next(iter(profiles.profiles.values()))
-    resolved = profile_fields.resolve(first, **overrides)
-    if resolved.baseline:
-        compare_mod.load_summary(resolved.baseline)  # a baseline that is not there is bad input, now
-    return profiles, args.profile, overrides
-
-
-def _workers_arg(value: str | None) -> int | str | None:
-    if value is None or value == "auto":
-        return value
-    try:
-        return int(value)
-    except ValueError:
-        raise BadInput(f'--workers: expected a number of worker processes or "auto", got {value!r}') from None
-
-
-def distribution_for(profile: Profile, args: argparse.Namespace, *, dashboard: bool = False) -> Distribution | None:
-    """--workers N (or the profile's workers) starts local workers; --master waits for others too.
-
-    Under the dashboard, a profile that does not say (workers unset) gets one worker process: the
-    screen's drawing then never shares a hub with the users (in-process it cost the generator up to
-    half its requests/s and slowed keys; see bench/RESULTS.md). ``workers = 0`` keeps them in-process.
-    """
-    if args.master:
-        if args.expect_workers < 1 and not profile.worker_count:
-            raise BadInput("--master: say how many workers to wait for with --expect-workers N")
-        return Distribution(
-            local_workers=profile.worker_count,
-            expect_workers=args.expect_workers,
-            bind_host=args.master_bind_host,
-            bind_port=args.master_bind_port,
-        )
-    if args.expect_workers:
-        raise BadInput("--expect-workers goes with --master (workers on other machines)")
-    if profile.worker_count:
-        return Distribution(local_workers=profile.worker_count)
-    if dashboard and profile.workers is None:
-        return Distribution(local_workers=1)
-    return None
+# --- headless ------------------------------------------------------------------------------------
 
 
 def _progress_line(session: LoadSession) -> str:
-    snap = session.snapshot()
+    snap = session.snapshot(limit=0)
     t = snap.totals
     p95 = t.current_p95_ms if t.current_p95_ms is not None else t.p95_ms
     verdict = f"  thresholds: {snap.verdict}" if snap.verdict else ""
@@ -178,31 +78,30 @@ def _progress_line(session: LoadSession) -> str:
     )
 
 
-def run_headless(
-    profiles: ProfileSet, profile_name: str | None, overrides: dict[str, Any], args: argparse.Namespace
-) -> int:
-    if profile_name is None:
-        profile_name = profiles.names[0]
-        print(f"[loadtui] no --profile given: running the first one, {profile_name!r}", file=sys.stderr)
-    if profiles.packaged:
-        print(
-            f"[loadtui] no ./profiles.toml here: using the packaged profiles ({profiles.path})",
-            file=sys.stderr,
-        )
-    profile = profile_fields.resolve(profiles.get(profile_name), **overrides)
-    locustfile = load_locustfile(profiles.locustfile_path(profile))
-    session = LoadSession(profiles, profile, locustfile=locustfile, distribution=distribution_for(profile, args))
-    try:
-        session.start()
-    except SessionError:
-        session.close()
-        raise
-    print(f"[loadtui] {session.message}", file=sys.stderr)
-    return _wait_headless(session)
+def _echo_to_stderr(line: LogLine) -> None:
+    """Headless: what the workers print and log goes to stderr, as ``locust --processes`` shows it."""
+    if line.source != THIS_PROCESS:
+        sys.stderr.write(f"[{line.source}] {line.text}\n")
+        sys.stderr.flush()
 
 
-def _wait_headless(session: LoadSession) -> int:
-    """Progress lines on stderr until the run ends (by itself or by a signal), then the summary."""
+def run_headless(plan: RunPlan) -> int:
+    book = LogBook(mirror=_echo_to_stderr)
+    session = LoadSession(plan, log_book=book)
+    tee = StdoutTee(book)
+    with tee.installed():
+        try:
+            session.start()
+        except SessionError:
+            session.close()
+            raise
+        _say(session.message)
+        result = _wait_headless(session, progress=not plan.options.only_summary, print_stats=plan.options.print_stats)
+    return finish(session, result)
+
+
+def _wait_headless(session: Any, *, progress: bool = True, print_stats: bool = False) -> RunResult:
+    """Progress lines on stderr until the run ends (by itself or by a signal)."""
 
     def on_signal(reason: str) -> None:
         if session.result is None:
@@ -215,72 +114,186 @@ def _wait_headless(session: LoadSession) -> int:
         gevent.signal_handler(signal.SIGHUP, on_signal, "hangup"),
     ]
 
-    def progress() -> None:
+    def report_progress() -> None:
         while True:
             gevent.sleep(PROGRESS_SECONDS)
             print(_progress_line(session), file=sys.stderr, flush=True)
 
-    printer = gevent.spawn(progress)
+    printers = []
+    if progress:
+        printers.append(gevent.spawn(report_progress))
+    if print_stats and getattr(session, "runner", None) is not None:
+        from locust.stats import stats_printer
+
+        printers.append(gevent.spawn(stats_printer(session.runner.stats)))
     try:
         result = session.wait()
     finally:
-        printer.kill(block=False)
+        for printer in printers:
+            printer.kill(block=False)
         for handler in handlers:
             handler.cancel()
         session.close()
     assert result is not None
-    return finish(session, result)
+    return result
 
 
 def finish(session: LoadSession, result: RunResult) -> int:
-    """Prints the end-of-run text (it stays in the SSH scrollback) and picks the exit code."""
+    """Prints the end of the run (it stays in the SSH scrollback), then ends as ``locust`` ends."""
+    code = _report_outcome(session, result)
+    env = session.env
+    if env is None:
+        return code
+    exit_code = locust_process.shut_down(
+        env, verdict=result.summary.get("verdict"), exit_code_on_error=session.plan.exit_code_on_error
+    )
+    if env.process_exit_code is not None:
+        _say(f"exit code {exit_code}, set by the locustfile (environment.process_exit_code)")
+    return code if code == EXIT_BAD_INPUT else exit_code
+
+
+def _report_outcome(session: LoadSession, result: RunResult) -> int:
+    """The summary (or Locust's JSON) on stdout; 2 if the report could not be written where asked."""
+    json_stdout = session.plan.outputs.json_stdout
+    code = EXIT_OK
     if result.error:
-        print(f"[loadtui] {result.error}", file=sys.stderr)
+        _say(result.error)
         fallback = Path(tempfile.mkdtemp(prefix="loadtui-unsaved-"))
         rescued = session.write_report(fallback)
         if rescued.folder is not None:
-            print(f"[loadtui] the report was saved to {rescued.folder} instead", file=sys.stderr)
+            _say(f"the report was saved to {rescued.folder} instead")
             result = rescued
         else:
-            print(f"[loadtui] {rescued.error}; the summary follows on stdout", file=sys.stderr)
-        _print_summary(result)
-        return EXIT_BAD_INPUT
-    _print_summary(result)
-    return result.exit_code
-
-
-def _print_summary(result: RunResult) -> None:
-    if result.folder is not None and (result.folder / "summary.txt").is_file():
-        sys.stdout.write((result.folder / "summary.txt").read_text(encoding="utf-8"))
+            _say(f"{rescued.error}; the summary follows on stdout")
+        code = EXIT_BAD_INPUT
+    if result.output_error:
+        _say(result.output_error)
+        code = EXIT_BAD_INPUT
+    if json_stdout and session.runner is not None:
+        print_summary(result, stream=sys.stderr)
+        print(json.dumps(session.runner.stats.serialize_stats(), indent=4), flush=True)
     else:
-        import json
+        print_summary(result)
+    for failure in session.hook_failures:
+        _say(f"{failure} (exit 2; the traceback is in the run's run.log)")
+    return code
 
-        sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
-    sys.stdout.flush()
+
+def print_summary(result: RunResult, stream: Any = None) -> None:
+    stream = stream or sys.stdout
+    if result.folder is not None and (result.folder / "summary.txt").is_file():
+        stream.write((result.folder / "summary.txt").read_text(encoding="utf-8"))
+    else:
+        stream.write(json.dumps(result.summary, indent=2) + "\n")
+    stream.flush()
 
 
-def _configure_logging(headless: bool) -> None:
-    root = logging.getLogger()
+# --- logging ------------------------------------------------------------------------------------
+
+
+def _configure_logging(options: "argparse.Namespace", *, headless: bool, locustfiles: Sequence[str]) -> None:
     if headless:
-        logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(levelname)s: %(message)s")
+        if not options.skip_log_setup:
+            from locust.log import setup_logging
+
+            setup_logging(options.loglevel, options.logfile)
+            handlers = [*logging.getLogger().handlers, *logging.getLogger("locust").handlers]
+            consoles = [h for h in handlers if type(h) is logging.StreamHandler]
+            locust_process.condense_on(consoles, locustfiles)
         return
     # The screen belongs to the app: log lines written to the terminal would tear it. Keep them
-    # in a file for whoever needs to look, and send gevent's own error printing there too.
-    path = Path(tempfile.gettempdir()) / f"loadtui-{os.getuid()}.log"
+    # in a file for whoever needs to look (and in the Logs tab), and send gevent's own error
+    # printing there too.
+    path = Path(options.logfile) if options.logfile else Path(tempfile.gettempdir()) / f"loadtui-{os.getuid()}.log"
     try:
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    root.setLevel(str(options.loglevel).upper())
     if isinstance(handler, logging.FileHandler):
         gevent.get_hub().exception_stream = handler.stream
 
 
+# --- what Locust prints and exits for --------------------------------------------------------------
+
+
+def _inspect_and_exit(planner: Planner, name: str | None, options: "argparse.Namespace") -> int | None:
+    """``-l/--list`` and ``--show-task-ratio[-json]``: print as Locust does, exit 0."""
+    if not (options.list_commands or options.show_task_ratio or options.show_task_ratio_json):
+        return None
+    locustfile = planner.locustfile(name)
+    if options.list_commands:
+        print("Available Users:")
+        for user in locustfile.user_classes:
+            print("    " + user)
+        return EXIT_OK
+    from locust.user.inspectuser import print_task_ratio, print_task_ratio_json
+
+    chosen = options.user_classes or list(locustfile.user_classes)
+    classes = [locustfile.user_classes[c] for c in chosen if c in locustfile.user_classes]
+    if options.show_task_ratio:
+        print("\n Task ratio per User class")
+        print("-" * 80)
+        print_task_ratio(classes, options.num_users, False)
+        print("\n Total task ratio")
+        print("-" * 80)
+        print_task_ratio(classes, options.num_users, True)
+    else:
+        print_task_ratio_json(classes, options.num_users)
+    return EXIT_OK
+
+
+def _print_help(planner: Planner, name: str | None) -> int:
+    """``--help``: Locust's options, loadtui's, and the locustfile's own when it can be imported."""
+    keys: tuple[str, ...] = ()
+    try:
+        keys = planner.locustfile(name).keys
+    except (*BAD_INPUT, OSError):
+        pass
+    command_line.build_parser(keys).print_help()
+    return EXIT_OK
+
+
+def worker_command(argv: Sequence[str], first: command_line.FirstPass) -> int:
+    """``loadtui --worker``: a Locust worker for a master elsewhere (``locust`` or ``loadtui``)."""
+    from .engine import worker
+    from .engine.locustfile import load_locustfile
+
+    loaded = load_locustfile(first.locustfile)
+    options = command_line.parse(argv, loaded.keys).options
+    if not options.skip_log_setup:
+        from locust.log import setup_logging
+
+        setup_logging(options.loglevel, options.logfile)  # its log reader forwards lines to the master
+    processes = int(options.processes or 0)
+    if processes == -1:
+        processes = os.cpu_count() or 1
+    children = []
+    for _ in range(max(0, processes)):
+        child = gevent.fork()
+        if child == 0:
+            return worker.serve(loaded, options, options.master_host, options.master_port, local=False)
+        children.append(child)
+    if not children:
+        return worker.serve(loaded, options, options.master_host, options.master_port, local=False)
+    code = 0
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        code = max(code, os.waitstatus_to_exitcode(status))
+    return code
+
+
+# --- the other commands -----------------------------------------------------------------------------
+
+
 def reports_command(argv: Sequence[str]) -> int:
     """``loadtui reports [DIR]``: past runs, newest first, as a table for the terminal."""
-    parser = _Parser(prog="loadtui reports", description="List past runs (newest first).")
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="loadtui reports", description="List past runs (newest first).")
     parser.add_argument("dir", nargs="?", help="report directory (default: [defaults] report_dir)")
     parser.add_argument("--profiles", help="profiles file whose report_dir to use")
     args = parser.parse_args(argv)
@@ -288,7 +301,7 @@ def reports_command(argv: Sequence[str]) -> int:
         report_dir = Path(args.dir)
     else:
         try:
-            report_dir = profile_loading.load(args.profiles).report_dir_path()
+            report_dir = load_profiles(args.profiles).report_dir_path()
         except ProfileError as exc:
             print(f"loadtui: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -305,7 +318,9 @@ def reports_command(argv: Sequence[str]) -> int:
 
 def compare_command(argv: Sequence[str]) -> int:
     """``loadtui compare RUN_A RUN_B``: exit 1 when B regressed from A beyond the tolerance."""
-    parser = _Parser(prog="loadtui compare", description="Compare two saved runs (A is the baseline).")
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="loadtui compare", description="Compare two saved runs (A is the baseline).")
     parser.add_argument("run_a", help="run folder (or its summary.json): the baseline")
     parser.add_argument("run_b", help="run folder (or its summary.json): the run to judge")
     parser.add_argument("--tolerance", default="20%", help="allowed worsening, e.g. 20%% (default)")
@@ -324,9 +339,11 @@ def compare_command(argv: Sequence[str]) -> int:
 
 def attach_command(argv: Sequence[str]) -> int:
     """``loadtui attach URL``: the dashboard over a Locust run that loadtui did not start."""
+    import argparse
+
     from .engine.attach import AttachedSession, auth_from_env
 
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="loadtui attach",
         description="Watch and drive a running Locust through its web UI (e.g. a master on another box). "
         "Basic-auth credentials, if needed, come from LOADTUI_ATTACH_AUTH=user:password.",
@@ -337,7 +354,6 @@ def attach_command(argv: Sequence[str]) -> int:
     parser.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds")
     parser.add_argument("--headless", action="store_true", help="no screen: progress on stderr until the run stops")
     args = parser.parse_args(argv)
-    _configure_logging(args.headless)
     try:
         session = AttachedSession(
             args.url, report_dir=Path(args.report_dir), spawn_rate=args.spawn_rate, auth=auth_from_env()
@@ -346,23 +362,63 @@ def attach_command(argv: Sequence[str]) -> int:
         print(f"loadtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.headless:
+        logging.basicConfig(level=logging.WARNING, format="[%(name)s] %(levelname)s: %(message)s")
         session.start()
-        return _wait_headless(session)  # type: ignore[arg-type]
-    from .ui.app import LoadTuiApp
+        result = _wait_headless(session)
+        print_summary(result)
+        return EXIT_BAD_INPUT if result.error else result.exit_code
+    from .ui.app import run_attached
 
-    app = LoadTuiApp(
-        session.profiles,
-        profile="attached",
-        refresh=args.refresh,
-        session_factory=lambda *_a, **_k: session,
-        locustfile_loader=lambda _path: session.locustfile,
-    )
-    app.run()
-    result = app.result or session.result
-    if result is None:
+    ended = run_attached(session, refresh=args.refresh)
+    if ended is None:
         return EXIT_OK
-    _print_summary(result)
-    return EXIT_BAD_INPUT if result.error else result.exit_code
+    print_summary(ended)
+    return EXIT_BAD_INPUT if ended.error else ended.exit_code
+
+
+# --- loadtui itself ------------------------------------------------------------------------------
+
+
+def run(argv: Sequence[str]) -> int:
+    first = command_line.first_pass(argv)
+    if first.worker:
+        return worker_command(argv, first)
+    profiles = load_profiles(first.profiles)
+    planner = Planner(argv, profiles, first, dashboard=not first.headless)
+    initial = planner.initial_profile()
+    if first.help:
+        return _print_help(planner, initial)
+    if first.headless and initial is None:
+        initial = profiles.names[0]
+        _say(f"no --profile given: running the first one, {initial!r}")
+    locustfile = planner.locustfile(initial)
+    options = planner.command_line(locustfile).options
+    inspected = _inspect_and_exit(planner, initial, options)
+    if inspected is not None:
+        return inspected
+    if options.refresh <= 0:
+        raise PlanError(f"--refresh: expected a positive number of seconds, got {options.refresh}")
+    _configure_logging(options, headless=first.headless, locustfiles=locustfile.keys)
+    if first.headless:
+        if profiles.packaged:
+            _say(f"no ./profiles.toml here: using the packaged profiles ({profiles.path})")
+        return run_headless(planner.plan(initial, first=True))  # its notes are logged as it starts
+    from .ui.app import run_app
+
+    ended = run_app(planner, profile=initial, refresh=options.refresh)
+    if ended.result is not None:
+        print_summary(ended.result)
+    session = ended.session
+    if not isinstance(session, LoadSession) or session.env is None:
+        return EXIT_OK if ended.result is None else (EXIT_BAD_INPUT if ended.result.error else ended.result.exit_code)
+    code = locust_process.shut_down(
+        session.env,
+        verdict=(ended.result.summary.get("verdict") if ended.result else None),
+        exit_code_on_error=session.plan.exit_code_on_error,
+    )
+    if ended.result is not None and ended.result.error:
+        return EXIT_BAD_INPUT
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -373,29 +429,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return reports_command(argv[1:])
     if argv[:1] == ["compare"]:
         return compare_command(argv[1:])
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.headless)
     try:
-        if args.refresh <= 0:
-            raise BadInput(f"--refresh: expected a positive number of seconds, got {args.refresh}")
-        profiles, profile_name, overrides = load_profiles(args)
-        if args.headless:
-            return run_headless(profiles, profile_name, overrides, args)
-        from .ui.app import run_app
-
-        def session_factory(profiles: ProfileSet, profile: Profile, **kwargs: Any) -> LoadSession:
-            return LoadSession(
-                profiles, profile, distribution=distribution_for(profile, args, dashboard=True), **kwargs
-            )
-
-        result = run_app(
-            profiles, profile=profile_name, overrides=overrides, refresh=args.refresh, session_factory=session_factory
-        )
-        if result is None:
-            return EXIT_OK
-        _print_summary(result)
-        return EXIT_BAD_INPUT if result.error else result.exit_code
-    except (ProfileError, LocustfileError, SessionError, BadInput, compare_mod.CompareError) as exc:
+        return run(argv)
+    except CommandLineExit as exc:
+        if exc.message:
+            print(exc.message, file=sys.stderr)
+        return exc.status
+    except BAD_INPUT as exc:
         print(f"loadtui: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

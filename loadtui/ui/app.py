@@ -1,4 +1,4 @@
-"""The loadtui app: one LoadSession at a time, shown live.
+"""The loadtui app: one session at a time, shown live; screens ask, the run controller does.
 
 One path for live data (memray's): the app's own timer asks the session for a Snapshot, posts
 ``SnapshotReady``, and the dashboard hands it to its widgets inside one batch update. A tick that
@@ -7,64 +7,55 @@ screen (thousands of endpoint names, a slow SSH link) shows fresher data rather 
 behind. Every session call is short and runs in this thread: gevent's hub runs the Locust users
 whenever Textual's loop waits.
 
-Snapshots carry only the top ``ENDPOINT_LIMIT`` endpoint rows by the table's sort, after its ``/``
-filter (``EndpointViewChanged``): with thousands of names the table stays bounded and cheap.
-
-Reports are never lost silently: when one cannot be written (``RunResult.error``) the session keeps
-the data, the app stays up, says where it could not go, and offers a retry or another directory;
-``q`` asks before quitting with a report that is written nowhere.
+Screens post what a key asked for (``...Asked`` messages); the app asks the person what needs
+asking (stop the run? which directory?) and has its :class:`RunController` do it. Reports are never
+lost silently: when one cannot be written the session keeps the data, the app says where it could
+not go and offers a retry or another directory, and ``q`` asks before quitting without one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import dataclasses
-import gc
-import os
-import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from loadtui.engine import profile_fields, profile_loading, profile_saving
-from loadtui.engine import profiles as profiles_mod
-from loadtui.engine.profiles import Profile, ProfileSet
+from loadtui.engine.endpoint_selection import EndpointView
+from loadtui.engine.session_contract import RunResult, Session
 from loadtui.engine.snapshot import Snapshot
 
+from . import heap, signals
 from .commands import LoadTuiCommands
-from .messages import EndpointView, EndpointViewChanged, SnapshotReady
+from .messages import (
+    EndpointViewChanged,
+    ExportAsked,
+    ReportElsewhereAsked,
+    ResetAsked,
+    RetryReportAsked,
+    SaveProfileAsked,
+    SnapshotReady,
+    StopAsked,
+    SwitchAsked,
+    SwitchPickerAsked,
+    UsersChangeAsked,
+)
+from .profile_saving import save_profiles
+from .run_controller import RunController, RunRefused, SessionFactory, report_unwritten
 from .screens.dashboard import DashboardScreen
-from .screens.ended import EndedScreen, report_unwritten
+from .screens.ended import EndedScreen
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
-from .widgets.dialogs import ConfirmDialog, ConflictDialog, PromptDialog, UnwrittenReportDialog
+from .widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenReportDialog
 from .widgets.endpoint_table import FilterInput
 
-ENDPOINT_LIMIT = 200
-"""Endpoint rows per snapshot. 3000 names: the session builds a full snapshot in 42 ms against
-3 ms for the top 200; and a person reads the top of a sorted list, or filters with ``/``."""
-
-SessionFactory = Callable[..., Any]
-"""``(profiles, profile, *, locustfile=, report_dir=) -> session``: LoadSession or a test double."""
-
-
-def _default_session_factory(*args: Any, **kwargs: Any) -> Any:
-    # Imported on use: importing the session imports Locust, which the snapshot tests of the UI
-    # (hand-made snapshots, no engine) do not need.
-    from loadtui.engine.session import LoadSession
-
-    return LoadSession(*args, **kwargs)
-
-
-def _default_locustfile_loader(path: Path) -> Any:
-    from loadtui.engine.locustfile import load_locustfile
-
-    return load_locustfile(path)
+if TYPE_CHECKING:
+    from loadtui.engine.planning import Planner
 
 
 class LoadTuiApp(App[Any]):
@@ -84,98 +75,80 @@ class LoadTuiApp(App[Any]):
 
     def __init__(
         self,
-        profiles: ProfileSet,
+        planner: Planner | None,
         *,
         profile: str | None = None,
-        overrides: Mapping[str, Any] | None = None,
         refresh: float = 1.0,
         session_factory: SessionFactory | None = None,
-        report_dir: Path | None = None,
-        locustfile_loader: Callable[[Path], Any] | None = None,
+        session: Session | None = None,
         settle_heap: bool = False,
     ) -> None:
         super().__init__()
         self.settle_heap = settle_heap
-        """Freeze the startup heap once a run shows (:meth:`_settle_heap`); run_app sets it."""
-        self.profiles = profiles
+        """Freeze the startup heap once a run shows (:func:`heap.settle`); run_app sets it."""
+        self.runs = RunController(planner, session_factory)
         self.initial_profile = profile
-        self.overrides = dict(overrides or {})
+        self.initial_session = session
+        """An attached run: shown at once, no picker (it has no profiles of loadtui's)."""
         self.refresh_interval = refresh
-        self.session_factory = session_factory or _default_session_factory
-        self.report_dir = report_dir
-        self.locustfile_loader = locustfile_loader or _default_locustfile_loader
-        self.session: Any = None
-        self.result: Any = None
-        """The RunResult of the last run that ended (what :func:`run_app` returns)."""
         self.last_snapshot: Snapshot | None = None
         self.skipped_refreshes = 0
         self._refresh_pending = False
-        self._overrides_used = False
         self._ended_shown = False
-        self._ended_result: Any = None
+        self._ended_result: RunResult | None = None
         self._exiting = False
         self._last_message = ""
         self.endpoint_view = EndpointView()
         """The table's sort and filter, which every snapshot follows."""
         self._pending_view = self.endpoint_view
         """The table's view the snapshot in flight was taken for."""
-        self._comments_warned = False
         self._quit_anyway = False
+        self._recent_notices: tuple[str, ...] = ()
+
+    @property
+    def session(self) -> Session | None:
+        return self.runs.session
+
+    @property
+    def result(self) -> RunResult | None:
+        """The RunResult of the last run that ended (what :func:`run_app` returns)."""
+        session = self.runs.session
+        return session.result if session is not None else None
+
+    def profile_names(self) -> list[str]:
+        return self.runs.profile_names()
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
         self.set_interval(self.refresh_interval, self.refresh_snapshot, name="snapshot-refresh")
-        self._install_signal_handlers()
+        signals.install(self)
+        # What user code prints in this process (users run here with workers = 0) goes to the
+        # run's log, not onto the screen.
+        self.begin_capture_print(self, stdout=True, stderr=True)
+        if self.initial_session is not None:
+            self.initial_session.start()
+            self.runs.adopt(self.initial_session)
+            self._show_new_run()
+            return
         if self.initial_profile is not None and self.start_run(self.initial_profile):
             return
         self.show_picker()
 
-    def _install_signal_handlers(self) -> None:
-        """SIGHUP (the SSH link dropped) and SIGTERM end the run the same way ``q`` does."""
-        try:
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self._hang_up)
-            loop.add_signal_handler(signal.SIGTERM, self.end_and_exit, "terminated")
-        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
-            pass  # not the main thread (tests) or no such signal: Textual's own handling remains
-
-    def _hang_up(self) -> None:
-        """The terminal is gone (SSH dropped): write the report and leave without drawing on it.
-
-        The terminal's file descriptors are pointed at /dev/null first, so whatever Textual still
-        writes on the way out (its last frame, the escape codes that restore the terminal) goes
-        nowhere instead of failing with EIO on the dead pty.
-        """
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            os.close(devnull)
-        self.end_and_exit("hangup")
+    def on_print(self, event: events.Print) -> None:
+        if self.session is not None:
+            self.session.record_output(event.text, stderr=event.stderr)
 
     async def action_interrupt(self) -> None:
         self.end_and_exit("interrupted")
 
     def on_unmount(self) -> None:
-        self._close_session()
-
-    def _close_session(self) -> None:
-        if self.session is not None:
-            with contextlib.suppress(Exception):
-                self.session.close()
+        self.runs.close()
 
     # --- starting and the picker ---------------------------------------------------------------------
 
-    def resolve_profile(self, profile: Profile) -> Profile:
-        """CLI overrides apply to the first profile started; later choices run as written."""
-        if self.overrides and not self._overrides_used:
-            return profile_fields.resolve(profile, **self.overrides)
-        return profile
-
     def show_picker(self) -> None:
-        picker = PickerScreen(self.profiles, loader=self.locustfile_loader, resolve=self.resolve_profile)
-        self._show_only_screen(picker, self._picked_for_start)
+        self._show_only_screen(PickerScreen(self.runs), self._picked_for_start)
 
     def _show_only_screen(self, screen: Screen[Any], callback: Callable[[Any], None] | None = None) -> None:
         """Drops every screen above the default one and shows ``screen``."""
@@ -187,29 +160,30 @@ class LoadTuiApp(App[Any]):
         if name is not None and not self.start_run(name):
             self.show_picker()
 
-    def start_run(self, name: str) -> bool:
-        """Builds and starts a session for ``name``; on refusal says why and returns False."""
+    def start_run(self, name: str | None) -> bool:
+        """Plans and starts a run of ``name``; on refusal says why and returns False."""
         try:
-            profile = self.resolve_profile(self.profiles.get(name))
-            locustfile = self.locustfile_loader(self.profiles.locustfile_path(profile))
-            session = self.session_factory(self.profiles, profile, locustfile=locustfile, report_dir=self.report_dir)
-            session.start()
+            started = self.runs.start(name)
         except Exception as exc:  # bad locustfile, refused start, demo target down: all shown as-is
-            self.notify(str(exc) or type(exc).__name__, title=f"Cannot start {name}", severity="error")
+            self.notify(str(exc) or type(exc).__name__, title=f"Cannot start {name}", severity="error", timeout=15)
             return False
-        self._close_session()
-        self.session = session
-        self._overrides_used = True
+        for note in started.notes:
+            self.notify(note, severity="warning", timeout=8)
+        self._show_new_run()
+        return True
+
+    def _show_new_run(self) -> None:
         self._ended_shown = False
         self._refresh_pending = False
         self._quit_anyway = False
         self.endpoint_view = EndpointView()
-        self.result = None
         self._show_only_screen(DashboardScreen())
         self.refresh_snapshot()
-        return True
 
     def action_new_run(self) -> None:
+        if self.runs.planner is None:
+            self.notify("An attached run has no profiles to start: attach again to watch another", timeout=4)
+            return
         self.show_picker()
 
     # --- the data path -------------------------------------------------------------------------------
@@ -229,35 +203,29 @@ class LoadTuiApp(App[Any]):
         self._refresh_pending = True
         self._pending_view = self.endpoint_view
         try:
-            snapshot = self._take_snapshot()
+            snapshot = self.runs.snapshot(self.endpoint_view)
         except Exception:
             self._refresh_pending = False
             raise
-        self.post_message(SnapshotReady(snapshot))
-
-    def _take_snapshot(self) -> Snapshot:
-        view = self.endpoint_view
-        return self.session.snapshot(  # type: ignore[no-any-return]
-            endpoint_limit=ENDPOINT_LIMIT,
-            sort_by=view.sort_by,
-            descending=view.descending,
-            name_filter=view.name_filter,
-        )
+        if snapshot is not None:
+            self.post_message(SnapshotReady(snapshot))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        snapshot = message.snapshot
+        snapshot: Snapshot | None = message.snapshot
         try:
-            if self._pending_view != self.endpoint_view and self.session is not None:
+            if self._pending_view != self.endpoint_view:
                 # Taken for the table's previous sort or filter: its rows would undo the key.
-                snapshot = self._take_snapshot()
-            self.show_snapshot(snapshot)
+                snapshot = self.runs.snapshot(self.endpoint_view)
+            if snapshot is not None:
+                self.show_snapshot(snapshot)
         finally:
             self._refresh_pending = False
         if self.settle_heap:
             self.settle_heap = False
-            self.call_after_refresh(_settle_heap)
-        if self.session is not None and self.session.result is not None:
-            self.show_ended(self.session.result)
+            self.call_after_refresh(heap.settle)
+        result = self.result
+        if result is not None:
+            self.show_ended(result)
 
     def on_endpoint_view_changed(self, message: EndpointViewChanged) -> None:
         """Sort or filter changed: the endpoint table gets rows by it now (typing filters as
@@ -266,9 +234,9 @@ class LoadTuiApp(App[Any]):
         Only the table: the other panels keep the tick's figures, so the frame that answers the
         key redraws one widget, not the whole dashboard (bench/RESULTS.md: 45 ms -> 15 ms)."""
         self.endpoint_view = message.view
-        if self.session is None:
+        snapshot = self.runs.snapshot(message.view)
+        if snapshot is None:
             return
-        snapshot = self._take_snapshot()
         self.last_snapshot = snapshot
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
@@ -282,92 +250,132 @@ class LoadTuiApp(App[Any]):
         if snapshot.message and snapshot.message != self._last_message:
             self._last_message = snapshot.message
             # Messages the app triggered itself were already notified by the action.
-            if not self._notified_recently(snapshot.message):
+            if snapshot.message not in self._recent_notices:
                 self.notify(snapshot.message, timeout=4)
-
-    _recent_notices: tuple[str, ...] = ()
-
-    def _notified_recently(self, text: str) -> bool:
-        return text in self._recent_notices
 
     def _notice(self, text: str, **kwargs: Any) -> None:
         self._recent_notices = (*self._recent_notices[-4:], text)
         self.notify(text, **kwargs)
 
-    # --- what the keys do ------------------------------------------------------------------------------
+    def _refused(self, exc: Exception, title: str = "") -> None:
+        self.notify(str(exc) or type(exc).__name__, title=title, severity="warning", timeout=5)
 
-    def _live_session(self) -> Any:
-        if self.session is None or self.session.result is not None:
-            self.notify("No run in progress", severity="warning", timeout=3)
-            return None
-        return self.session
+    # --- what the dashboard's keys ask for ---------------------------------------------------------------
 
-    def switch_profile(self, name: str) -> bool:
-        session = self._live_session()
-        if session is None:
-            return False
-        if session.profile.name == name:
-            self.notify(f"Already running {name}", timeout=2)
-            return False
+    @on(SwitchAsked)
+    def switch_profile(self, message: SwitchAsked) -> None:
         try:
-            notice = session.switch_profile(name)
+            if message.name is not None:
+                notice = self.runs.switch(message.name)
+            else:
+                notice = self.runs.switch_number(message.number or 0)
+        except RunRefused as exc:
+            self._refused(exc)
+            return
         except Exception as exc:  # SessionError: a refusal with its reason
             self.notify(str(exc), title="Switch refused", severity="error")
-            return False
+            return
         self._notice(notice, title="Profile switched")
         self.refresh_snapshot()
-        return True
 
-    def switch_profile_number(self, number: int) -> bool:
-        names = self.profiles.names
-        if not 1 <= number <= len(names):
-            self.notify(f"No profile {number}: profiles.toml has {len(names)}", severity="warning", timeout=3)
-            return False
-        return self.switch_profile(names[number - 1])
-
+    @on(SwitchPickerAsked)
     def open_switch_picker(self) -> None:
-        session = self._live_session()
-        if session is None:
-            return
-        picker = PickerScreen(self.profiles, loader=self.locustfile_loader, current=session.profile.name, live=True)
-        self.push_screen(picker, lambda name: self.switch_profile(name) if name else None)
-
-    def change_users(self, delta: int) -> int | None:
-        session = self._live_session()
-        if session is None:
-            return None
         try:
-            target = session.change_users(delta)
+            session = self.runs.live()
+        except RunRefused as exc:
+            self._refused(exc)
+            return
+        if self.runs.planner is None:
+            self._refused(RunRefused("An attached run has no profiles of loadtui's: change users with + and -"))
+            return
+        picker = PickerScreen(self.runs, current=session.profile.name, live=True)
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.post_message(SwitchAsked(name=name))
+
+        self.push_screen(picker, chosen)
+
+    @on(UsersChangeAsked)
+    def change_users(self, message: UsersChangeAsked) -> None:
+        try:
+            target = self.runs.change_users(message.delta)
+        except RunRefused as exc:
+            self._refused(exc)
+            return
         except Exception as exc:
             self.notify(str(exc), severity="error")
-            return None
-        self._notice(f"Users: {target} ({delta:+d})", timeout=2)
-        self.refresh_snapshot()
-        return int(target)
-
-    def reset_stats(self) -> None:
-        session = self._live_session()
-        if session is None:
             return
-        session.reset_stats()
+        self._notice(f"Users: {target} ({message.delta:+d})", timeout=2)
+        self.refresh_snapshot()
+
+    @on(ResetAsked)
+    def _reset_asked(self) -> None:
+        self.confirm_reset()
+
+    @work(exclusive=True, group="confirm")
+    async def confirm_reset(self) -> None:
+        try:
+            self.runs.live()
+        except RunRefused as exc:
+            self._refused(exc)
+            return
+        sure = await self.push_screen_wait(
+            ConfirmDialog(
+                "Reset the stats?",
+                "Every figure so far goes back to zero (the users keep running; the report will start from now)."
+                "\n\ny: reset   n/Esc: keep them",
+                id="reset-dialog",
+            )
+        )
+        if sure != "yes":
+            return
+        try:
+            self.runs.reset()
+        except RunRefused as exc:
+            self._refused(exc)
+            return
         self._notice("Stats reset", timeout=2)
         self.refresh_snapshot()
 
-    def stop_run(self, reason: str = "stopped") -> Any:
-        """Stops the run and writes its report (about a second), then shows the run-ended view."""
-        session = self.session
-        if session is None:
+    @on(StopAsked)
+    def _stop_asked(self) -> None:
+        self.confirm_stop()
+
+    @work(exclusive=True, group="confirm")
+    async def confirm_stop(self) -> None:
+        try:
+            self.runs.live()
+        except RunRefused as exc:
+            self._refused(exc)
+            return
+        sure = await self.push_screen_wait(
+            ConfirmDialog(
+                "Stop the run?",
+                "The users stop and the report is written; the app stays open.\n\ny: stop   n/Esc: keep running",
+                id="stop-dialog",
+            )
+        )
+        if sure == "yes":
+            # Stopping takes about a second (users stop, the report is written); the notice is
+            # drawn first so the answer visibly did something.
+            self.notify("Stopping the run and writing the report…", timeout=3)
+            self.call_after_refresh(self.stop_run)
+
+    def stop_run(self, reason: str = "stopped") -> RunResult | None:
+        """Stops the run and writes its report, then shows the run-ended view."""
+        result = self.runs.stop(reason)
+        if result is None:
             return None
-        result = session.stop(reason) if session.result is None else session.result
-        self.result = result
         with contextlib.suppress(Exception):
-            self.show_snapshot(session.snapshot(endpoint_limit=ENDPOINT_LIMIT))
+            snapshot = self.runs.snapshot(self.endpoint_view)
+            if snapshot is not None:
+                self.show_snapshot(snapshot)
         self.show_ended(result)
         self._say_if_unwritten(result)
         return result
 
-    def show_ended(self, result: Any) -> None:
-        self.result = result
+    def show_ended(self, result: RunResult) -> None:
         # Quitting also ends the run; a tick handled after exit() must not mount a screen on an
         # app that is shutting down.
         if self._exiting:
@@ -386,7 +394,7 @@ class LoadTuiApp(App[Any]):
 
     # --- reports: export, and disk problems --------------------------------------------------------
 
-    def _say_if_unwritten(self, result: Any) -> None:
+    def _say_if_unwritten(self, result: RunResult) -> None:
         if report_unwritten(result):
             self.notify(
                 f"{result.error}. The data is kept: r retries, a picks another directory.",
@@ -395,13 +403,21 @@ class LoadTuiApp(App[Any]):
                 timeout=15,
             )
 
-    def export_report(self, report_dir: Path | None = None) -> Any:
-        """``e``: a report of the run so far, in a ``-partial-`` folder; the run goes on."""
-        session = self.session
-        if session is None:
-            return None
+    @on(ExportAsked)
+    def ask_export(self) -> None:
         try:
-            result = session.export_report(report_dir)
+            self.runs.live()
+        except RunRefused as exc:
+            self._refused(exc)
+            return
+        # Writing takes about a second: the notice is drawn first so the key visibly did something.
+        self.notify("Exporting a report of the run so far…", timeout=2)
+        self.call_after_refresh(self.export_report)
+
+    def export_report(self, report_dir: Path | None = None) -> RunResult | None:
+        """A report of the run so far, in a ``-partial-`` folder; the run goes on."""
+        try:
+            result = self.runs.export(report_dir)
         except Exception as exc:  # SessionError: the run has not started
             self.notify(str(exc), title="Export refused", severity="error")
             return None
@@ -421,13 +437,14 @@ class LoadTuiApp(App[Any]):
         if directory:
             self.export_report(Path(directory).expanduser())
 
-    def retry_report(self) -> Any:
+    @on(RetryReportAsked)
+    def retry_report(self) -> RunResult | None:
         """The ended run's report, written again where it should have gone."""
         return self.write_report_to(None)
 
+    @on(ReportElsewhereAsked)
     def ask_report_dir(self) -> None:
-        result = self.session.result if self.session is not None else None
-        self._ask_dir(getattr(result, "error", None) or "", self._write_to_answer)
+        self._ask_dir((self.result.error if self.result else None) or "", self._write_to_answer)
 
     def _write_to_answer(self, directory: str | None) -> None:
         if directory:
@@ -436,28 +453,23 @@ class LoadTuiApp(App[Any]):
     def _ask_dir(self, error: str, callback: Callable[[str | None], None]) -> None:
         from rich.text import Text
 
-        session = self.session
-        current = getattr(session, "report_dir", None) or self.report_dir or ""
         message = Text.assemble(
             ("Could not write the report\n", "bold red"),
             (f"{error}\n\n" if error else "\n"),
             "The data is kept in memory. Write it to this directory instead (created if missing):",
         )
-        self.push_screen(
-            PromptDialog("Report directory", message, value=str(current), id="report-dir-dialog"), callback
-        )
+        current = str(self.runs.report_dir or "")
+        self.push_screen(PromptDialog("Report directory", message, value=current, id="report-dir-dialog"), callback)
 
-    def write_report_to(self, directory: Path | None) -> Any:
+    def write_report_to(self, directory: Path | None) -> RunResult | None:
         """Writes the ended run's report to ``directory`` (None: the run's own); says how it went."""
-        session = self.session
-        if session is None or session.result is None:
-            return None
         try:
-            result = session.write_report(directory)
+            result = self.runs.write_report(directory)
+        except RunRefused:
+            return None
         except Exception as exc:
             self.notify(str(exc), title="Report not written", severity="error", timeout=10)
             return None
-        self.result = result
         self.show_ended(result)
         if report_unwritten(result):
             self._say_if_unwritten(result)
@@ -467,127 +479,81 @@ class LoadTuiApp(App[Any]):
 
     # --- S: the live settings as a new profile ---------------------------------------------------
 
-    def live_profile(self, name: str) -> Profile:
-        """The running profile with the live users and class weights, under ``name``, no stages."""
-        session = self.session
-        target = session.snapshot(endpoint_limit=0).target_users
-        classes = getattr(session.locustfile, "user_classes", {}) or {}
-        weights = {cls.__name__: int(cls.weight) for cls in classes.values() if hasattr(cls, "weight")}
-        if not weights:
-            weights = dict(session.locustfile.weights(session.profile))
-        return dataclasses.replace(session.profile, name=name, users=target, weights=weights, stages=())
+    @on(SaveProfileAsked)
+    def _save_profile_asked(self) -> None:
+        self.save_live_profile()
 
-    def _check_new_name(self, name: str) -> str | None:
+    @work(exclusive=True, group="save-live-profile")
+    async def save_live_profile(self) -> None:
+        """``S``: asks for a name, then saves through the one profile save flow (the editor's)."""
         try:
-            profiles_mod.check_name(name)
-        except profiles_mod.ProfileError as exc:
-            return str(exc)
-        if name in self.profiles.profiles:
-            return f"{name!r} already exists in {self.profiles.path.name}: choose another name"
-        return None
-
-    def ask_save_live_profile(self) -> None:
-        """``S``: asks for a name, then saves (warning first if the file has comments)."""
-        session = self._live_session()
-        if session is None:
+            session = self.runs.live()
+        except RunRefused as exc:
+            self._refused(exc)
             return
-        target = profile_saving.save_target(self.profiles)
+        profiles = self.runs.profiles
+        if profiles is None:
+            self._refused(RunRefused("An attached run has no profiles.toml to save into"))
+            return
         message = (
             f"Save the live settings of {session.profile.name} (users now, spawn rate, class weights) "
-            f"as a new profile in {target}. Name:"
+            f"as a new profile in {profiles.path if not profiles.packaged else './profiles.toml'}. Name:"
         )
-        self.push_screen(
-            PromptDialog("Save as profile", message, validate=self._check_new_name, id="save-profile-dialog"),
-            self._save_name_chosen,
+        name = await self.push_screen_wait(
+            PromptDialog("Save as profile", message, validate=self.runs.check_new_name, id="save-profile-dialog")
         )
-
-    def _save_name_chosen(self, name: str | None) -> None:
         if not name:
             return
-        if not self._comments_warned and profile_saving.has_comments(self.profiles.text):
-            target = profile_saving.save_target(self.profiles)
-            message = (
-                f"{target} has comments. Saving rewrites it without them (the current file is kept as "
-                f"{target.name}.bak). Save anyway?"
-            )
-
-            def answered(answer: str | None) -> None:
-                if answer == "yes":
-                    self._comments_warned = True
-                    self.save_live_profile(name)
-
-            self.push_screen(ConfirmDialog("Comments will be lost", message, id="comments-dialog"), answered)
-            return
-        self.save_live_profile(name)
-
-    def save_live_profile(self, name: str, *, force: bool = False) -> bool:
-        """Writes the new profile; on a concurrent edit, asks to reload or overwrite."""
-        session = self.session
-        if session is None:
-            return False
         try:
-            profile = self.live_profile(name)
-            saved = profile_saving.save(self.profiles, put=profile, force=force)
-        except profiles_mod.ProfileConflict as exc:
-            self.push_screen(
-                ConflictDialog("profiles.toml changed on disk", str(exc), id="conflict-dialog"),
-                lambda answer: self._conflict_answered(answer, name),
-            )
-            return False
-        except profiles_mod.ProfileError as exc:
-            self.notify(str(exc), title="Profile not saved", severity="error", timeout=10)
-            return False
-        self.profiles_saved(saved)
-        number = saved.names.index(name) + 1 if name in saved.names else 0
-        key = f" (key {number})" if 1 <= number <= 9 else ""
-        self._notice(f"Saved profile {name}{key} to {profile_saving.save_target(saved)}", title="Saved", timeout=8)
-        return True
+            profile = self.runs.live_profile(name)
+        except RunRefused as exc:
+            self._refused(exc)
+            return
+        outcome, saved = await save_profiles(self, profiles, put=profile, what=f"profile {name}")
+        if saved is not None:
+            self.profiles_saved(saved)
+        if outcome == "saved" and saved is not None:
+            number = saved.names.index(name) + 1 if name in saved.names else 0
+            key = f" (key {number})" if 1 <= number <= 9 else ""
+            self._notice(f"Saved profile {name}{key} to {saved.path}", title="Saved", timeout=8)
 
-    def _conflict_answered(self, answer: str | None, name: str) -> None:
-        if answer == "overwrite":
-            self.save_live_profile(name, force=True)
-        elif answer == "reload":
-            try:
-                reloaded = profile_loading.load(self.profiles.path)
-            except profiles_mod.ProfileError as exc:
-                self.notify(str(exc), title="Cannot reload", severity="error", timeout=10)
-                return
-            self.profiles_saved(reloaded)
-            if name in reloaded.profiles:
-                self.notify(f"The file on disk already has a profile {name!r}: not saved", severity="warning")
-                return
-            self.save_live_profile(name)
+    def profiles_saved(self, profile_set: Any) -> None:
+        """profiles.toml was written or reloaded: the 1-9 keys, picker and later runs use the new set."""
+        self.runs.profiles_saved(profile_set)
 
-    def profiles_saved(self, profile_set: ProfileSet) -> None:
-        """profiles.toml was written or reloaded: the 1-9 keys, picker and session use the new set."""
-        self.profiles = profile_set
-        if self.session is not None:
-            self.session.profiles = profile_set
+    @property
+    def profiles(self) -> Any:
+        """The ProfileSet in use (what the editor saves into and replaces)."""
+        return self.runs.profiles
+
+    @profiles.setter
+    def profiles(self, profile_set: Any) -> None:
+        self.runs.profiles_saved(profile_set)
+
+    # --- quitting ----------------------------------------------------------------------------------
 
     def end_and_exit(self, reason: str = "quit") -> None:
-        """``q``, Ctrl+Q, SIGHUP, SIGTERM: a live run is stopped and its report written first.
+        """``q``, Ctrl+C, SIGHUP, SIGTERM: a live run is stopped and its report written first.
 
         From the keyboard, a report that could not be written keeps the app up (the ended view
         says why, with the ways out); a signal exits regardless, there is nobody left to ask.
         """
-        if self.session is not None:
-            if self.session.result is None:
-                self.notify("Stopping the run and writing the report…", timeout=5)
-                self.result = self.session.stop(reason)
-            else:
-                self.result = self.session.result
-        if reason in ("quit", "interrupted") and not self._quit_anyway and report_unwritten(self.result):
-            self.show_ended(self.result)
+        if self.session is not None and self.session.result is None:
+            self.notify("Stopping the run and writing the report…", timeout=5)
+        result = self.runs.stop(reason)
+        if reason in ("quit", "interrupted") and not self._quit_anyway and report_unwritten(result):
+            assert result is not None
+            self.show_ended(result)
             self.push_screen(
                 UnwrittenReportDialog("The report is not written", self._unwritten_message(), id="unwritten-dialog"),
                 self._unwritten_answered,
             )
             return
         self._exiting = True
-        self.exit(self.result)
+        self.exit(result)
 
     def _unwritten_message(self) -> str:
-        error = getattr(self.result, "error", "") or "the report could not be written"
+        error = (self.result.error if self.result else "") or "the report could not be written"
         return (
             f"{error}.\n\nThe run's data is only in memory: quitting now loses it.\n"
             "r retry  ·  a write it to another directory  ·  y quit anyway  ·  Esc stay"
@@ -608,67 +574,48 @@ class LoadTuiApp(App[Any]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        sections: list[tuple[str, list[Any]]] = [("Everywhere", list(self.BINDINGS))]
-        sections.append(("Dashboard", list(DashboardScreen.BINDINGS)))
-        sections.append(("Profile picker", list(PickerScreen.BINDINGS)))
-        sections.append(("Endpoint filter (/)", list(FilterInput.BINDINGS)))
-        sections.append(("Run ended", list(EndedScreen.BINDINGS)))
+        from .profile_saving import SaveConflictDialog
         from .screens.editor import ProfileEditor
         from .screens.reports import ReportsScreen
 
-        sections.append(("Past runs (R)", list(ReportsScreen.BINDINGS)))
-        sections.append(("Profile editor (n, c, E in the picker)", list(ProfileEditor.BINDINGS)))
-        sections.append(("Report not written (q)", list(UnwrittenReportDialog.BINDINGS)))
-        sections.append(("profiles.toml changed on disk (S)", list(ConflictDialog.BINDINGS)))
+        sections: list[tuple[str, list[Any]]] = [
+            ("Everywhere", list(self.BINDINGS)),
+            ("Dashboard", list(DashboardScreen.BINDINGS)),
+            ("Profile picker", list(PickerScreen.BINDINGS)),
+            ("Endpoint filter (/)", list(FilterInput.BINDINGS)),
+            ("Run ended", list(EndedScreen.BINDINGS)),
+            ("Past runs (R)", list(ReportsScreen.BINDINGS)),
+            ("Profile editor (n, c, E in the picker)", list(ProfileEditor.BINDINGS)),
+            ("Stop or reset? (s, r)", list(ConfirmDialog.BINDINGS)),
+            ("Report not written (q)", list(UnwrittenReportDialog.BINDINGS)),
+            ("profiles.toml changed on disk (a save)", list(SaveConflictDialog.BINDINGS)),
+        ]
         self.push_screen(HelpScreen(sections))
 
     def action_past_runs(self) -> None:
         from .screens.reports import ReportsScreen  # imported on use: the reports screen is rarely opened
 
         if not isinstance(self.screen, ReportsScreen):
-            self.push_screen(ReportsScreen(self.report_dir or self.profiles.report_dir_path()))
+            self.push_screen(ReportsScreen(self.runs.report_dir or Path("reports")))
 
 
-FULL_GC_EVERY = 100
-"""Young collections between two full ones (CPython's default is 10)."""
+@dataclass(frozen=True)
+class Ended:
+    """What the app left: the last run's result and its session (for the process's exit code)."""
+
+    result: RunResult | None
+    session: Session | None
 
 
-def _settle_heap() -> None:
-    """Keeps full garbage collections from stalling the screen: once, when the first snapshot
-    is drawn.
-
-    A full collection walks every tracked object. Textual, Locust and their modules make 200,000
-    of them before a run starts, so each one paused the app 60-130 ms on a 2-core machine, every
-    2-3 s with thousands of names: most of the slow key presses (bench/RESULTS.md). Those objects
-    live as long as the process, so they leave the collector's reach (``gc.freeze``, as Locust
-    does before it forks workers), and full collections of the rest are made rarer. Frozen
-    objects are still freed when nothing refers to them; only those of the first run that end
-    up in a reference cycle stay, once.
-    """
-    gc.collect()
-    gc.freeze()
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, FULL_GC_EVERY)
-
-
-def run_app(
-    profiles: ProfileSet,
-    *,
-    profile: str | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    refresh: float = 1.0,
-    session_factory: SessionFactory | None = None,
-    report_dir: Path | None = None,
-) -> Any:
-    """Runs the app in this terminal; returns the RunResult of the last run (None: nothing ran)."""
-    app = LoadTuiApp(
-        profiles,
-        profile=profile,
-        overrides=overrides,
-        refresh=refresh,
-        session_factory=session_factory,
-        report_dir=report_dir,
-        settle_heap=True,
-    )
+def run_app(planner: Planner, *, profile: str | None = None, refresh: float = 1.0) -> Ended:
+    """Runs the app in this terminal until it exits."""
+    app = LoadTuiApp(planner, profile=profile, refresh=refresh, settle_heap=True)
     app.run()
-    return app.result
+    return Ended(app.result, app.session)
+
+
+def run_attached(session: Session, *, refresh: float = 1.0) -> RunResult | None:
+    """The dashboard over a run that loadtui did not start (``loadtui attach``)."""
+    app = LoadTuiApp(None, session=session, refresh=refresh, settle_heap=True)
+    app.run()
+    return app.result or session.result

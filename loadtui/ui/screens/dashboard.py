@@ -1,9 +1,8 @@
-"""The live view of a run. Receives snapshots; every key acts on the session through the app."""
+"""The live view of a run. Receives snapshots; a key that acts on the run posts what it asks for to the app."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual import on
@@ -18,18 +17,25 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from loadtui.engine.snapshot import Snapshot
 
+from ..messages import (
+    ExportAsked,
+    ResetAsked,
+    SaveProfileAsked,
+    StopAsked,
+    SwitchAsked,
+    SwitchPickerAsked,
+    UsersChangeAsked,
+)
 from ..widgets.endpoint_table import EndpointTable
 from ..widgets.exceptions_view import ExceptionsView
 from ..widgets.failures_table import FailuresTable
 from ..widgets.host_panel import HostPanel
 from ..widgets.latency_chart import LatencyChart
+from ..widgets.logs_view import LogsView, logs_tab_label
 from ..widgets.status_line import StatusLine
 from ..widgets.thresholds_panel import ThresholdsTable, thresholds_tab_label
 from ..widgets.trends import TrendsPanel
 from ..widgets.workers_panel import WorkersTable, workers_tab_label
-
-if TYPE_CHECKING:
-    from ..app import LoadTuiApp
 
 
 def _profile_bindings() -> list[Binding]:
@@ -97,8 +103,8 @@ class DashboardScreen(Screen[None]):
             show=False,
             id="remove-10-users",
         ),
-        Binding("s", "stop_run", "Stop", id="stop-run"),
-        Binding("r", "reset_stats", "Reset stats", id="reset-stats"),
+        Binding("s", "stop_run", "Stop", id="stop-run", tooltip="Stop the run and write its report (asks first)"),
+        Binding("r", "reset_stats", "Reset stats", id="reset-stats", tooltip="Zero the stats (asks first)"),
         Binding("o", "cycle_sort", "Sort", id="cycle-sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter-endpoints"),
@@ -109,8 +115,14 @@ class DashboardScreen(Screen[None]):
         Binding("x", "show_panel('exceptions')", "Exceptions", show=False, id="show-exceptions"),
         Binding("t", "show_panel('thresholds')", "Thresholds", show=False, id="show-thresholds"),
         Binding("w", "show_panel('workers')", "Workers", show=False, id="show-workers"),
+        Binding(
+            "l", "show_panel('logs')", "Logs", show=False, id="show-logs", tooltip="What the run logged and printed"
+        ),
         Binding("h", "show_panel('host')", "Host panel", show=False, id="show-host"),
     ]
+
+    offers_profile_switch = True
+    """The command palette lists a "Switch to profile" entry per profile here."""
 
     snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
     """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots.
@@ -118,10 +130,6 @@ class DashboardScreen(Screen[None]):
     A ``var``, not a ``reactive``: a reactive repaints the widget it is set on, and this one is
     set on the screen, so every tick redrew the whole screen (every widget, changed or not, and
     all 120x40 cells written to the terminal) where only the panels that changed need it."""
-
-    @property
-    def loadtui(self) -> LoadTuiApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -140,6 +148,8 @@ class DashboardScreen(Screen[None]):
                 yield ThresholdsTable(id="thresholds")
             with TabPane("Workers", id="tab-workers"):
                 yield WorkersTable(id="workers")
+            with TabPane("Logs", id="tab-logs"):
+                yield LogsView(id="logs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -184,6 +194,7 @@ class DashboardScreen(Screen[None]):
             self._show_optional_tab(tabs, "workers", bool(snapshot.workers))
             if snapshot.workers:
                 _relabel(tabs, "workers", workers_tab_label(snapshot))
+            _relabel(tabs, "logs", logs_tab_label(snapshot))
             self._show_tab_panel(snapshot)
 
     def _show_tab_panel(self, snapshot: Snapshot) -> None:
@@ -201,6 +212,8 @@ class DashboardScreen(Screen[None]):
             self.query_one(ThresholdsTable).update_snapshot(snapshot)
         elif active == "tab-workers" and snapshot.workers:
             self.query_one(WorkersTable).update_snapshot(snapshot)
+        elif active == "tab-logs":
+            self.query_one(LogsView).update_snapshot(snapshot)
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
@@ -227,29 +240,22 @@ class DashboardScreen(Screen[None]):
             else:
                 tabs.hide_tab(f"tab-{panel}")
 
-    # --- actions: thin, the app owns the session -------------------------------------------------
+    # --- actions: the ones that act on the run are asked of the app, which owns the session --------
 
     def action_switch_profile(self, number: int) -> None:
-        self.loadtui.switch_profile_number(number)
+        self.post_message(SwitchAsked(number=number))
 
     def action_open_picker(self) -> None:
-        self.loadtui.open_switch_picker()
+        self.post_message(SwitchPickerAsked())
 
     def action_change_users(self, delta: int) -> None:
-        self.loadtui.change_users(delta)
+        self.post_message(UsersChangeAsked(delta))
 
     def action_stop_run(self) -> None:
-        session = self.loadtui.session
-        if session is None or session.result is not None:
-            self.notify("No run in progress", severity="warning", timeout=3)
-            return
-        # Stopping takes about a second (users stop, the report is written); the notice is drawn
-        # first so the keypress visibly did something.
-        self.notify("Stopping the run and writing the report…", timeout=3)
-        self.call_after_refresh(self.loadtui.stop_run)
+        self.post_message(StopAsked())
 
     def action_reset_stats(self) -> None:
-        self.loadtui.reset_stats()
+        self.post_message(ResetAsked())
 
     def action_cycle_sort(self) -> None:
         # The sorted column's header gets the arrow; no toast, whose mount would lay the whole
@@ -277,11 +283,7 @@ class DashboardScreen(Screen[None]):
         self.query_one(EndpointTable).open_filter()
 
     def action_export_report(self) -> None:
-        if self.loadtui._live_session() is None:
-            return
-        # Writing takes about a second: the notice is drawn first so the key visibly did something.
-        self.notify("Exporting a report of the run so far…", timeout=2)
-        self.call_after_refresh(self.loadtui.export_report)
+        self.post_message(ExportAsked())
 
     def action_save_profile(self) -> None:
-        self.loadtui.ask_save_live_profile()
+        self.post_message(SaveProfileAsked())

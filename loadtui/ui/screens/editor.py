@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -28,8 +28,9 @@ from loadtui.engine import profiles as profiles_mod
 from loadtui.engine import thresholds as thresholds_mod
 from loadtui.engine.profiles import Profile, ProfileError, ProfileSet, Stage
 
+from ..profile_saving import save_profiles
 from ..widgets import update_if_changed
-from ..widgets.dialogs import ConfirmDialog, QuestionDialog
+from ..widgets.dialogs import ConfirmDialog
 
 # --- text <-> values --------------------------------------------------------------------------------
 
@@ -567,90 +568,3 @@ class ProfileEditor(Screen[str | None]):
             if leave != "yes":
                 return
         self.dismiss(None)
-
-
-# --- saving, with its questions ----------------------------------------------------------------------
-
-
-class SaveConflictDialog(QuestionDialog):
-    """profiles.toml changed on disk since it was read: reload (keeping the form), or overwrite.
-
-    Not the app's ConflictDialog ("reload, then save"): an edit of an existing profile must not be
-    written over another change to the same profile without the person seeing that change first.
-    """
-
-    BINDINGS = [
-        Binding("l", "choose('reload')", "Reload", id="save-conflict-reload"),
-        Binding("o", "choose('overwrite')", "Overwrite", id="save-conflict-overwrite"),
-        Binding("escape", "cancel", "Cancel", id="save-conflict-cancel"),
-    ]
-
-
-async def save_profiles(
-    app: App[Any],
-    profile_set: ProfileSet,
-    *,
-    put: Profile | None = None,
-    replace_name: str | None = None,
-    delete: str | None = None,
-    what: str,
-) -> tuple[str, ProfileSet | None]:
-    """:func:`profile_saving.save` with the questions a person must answer first.
-
-    Returns ("saved", new set), ("reloaded", the file as now on disk), ("cancelled", None) or
-    ("failed", None). Either set is also put in ``app.profiles`` (what the picker and the 1-9
-    keys read). Must run in a worker (it waits for dialogs).
-    """
-    target = profile_saving.save_target(profile_set)
-    question: ConfirmDialog | None = None
-    if profile_set.packaged:
-        question = ConfirmDialog(
-            "Create ./profiles.toml?",
-            f"The packaged default profiles are in use. Saving {what} creates {target.absolute()}: "
-            "a copy of them plus this change, which loadtui reads from then on when started in this directory."
-            "\n\ny: create it   n: not now",
-        )
-    elif profile_saving.has_comments(profile_set.text):
-        question = ConfirmDialog(
-            "Comments will be lost",
-            f"{target} has comments. Saving rewrites it without them (the current file is kept as "
-            f"{target.name}.bak).\n\ny: save anyway   n: not now",
-        )
-    if question is not None and await app.push_screen_wait(question) != "yes":
-        return "cancelled", None
-    force = False
-    while True:
-        try:
-            saved = profile_saving.save(profile_set, put=put, replace_name=replace_name, delete=delete, force=force)
-        except profiles_mod.ProfileConflict as exc:
-            after = "your changes stay in the form: save again to apply them" if put else "nothing is deleted yet"
-            message = Text.assemble(
-                str(exc),
-                "\n\n",
-                ("l", "bold"),
-                f"  reload: read the file again, keeping the other change; {after}\n",
-                ("o", "bold"),
-                f"  overwrite: write yours and lose the other change ({target.name}.bak keeps it)",
-            )
-            choice = await app.push_screen_wait(SaveConflictDialog("profiles.toml changed on disk", message))
-            if choice == "overwrite":
-                force = True
-                continue
-            if choice == "reload":
-                try:
-                    reloaded = profile_loading.load(profile_set.path)
-                except ProfileError as load_error:
-                    app.notify(str(load_error), title="Cannot reload", severity="error")
-                    return "failed", None
-                app.profiles = reloaded  # type: ignore[attr-defined]
-                app.notify(f"Reloaded {profile_set.path}: {what} is not saved yet", title="Reloaded", timeout=6)
-                return "reloaded", reloaded
-            return "cancelled", None
-        except ProfileError as exc:
-            app.notify(str(exc), title="Not saved", severity="error")
-            return "failed", None
-        app.profiles = saved  # type: ignore[attr-defined]
-        verb = "Deleted" if delete is not None and put is None else "Saved"
-        created = " (created)" if profile_set.packaged else ""
-        app.notify(f"{verb} {what}: {target}{created}", timeout=4)
-        return "saved", saved

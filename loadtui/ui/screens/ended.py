@@ -26,6 +26,8 @@ from ..formatting import (
     fmt_pct,
     fmt_rate,
 )
+from ..messages import ReportElsewhereAsked, RetryReportAsked
+from ..run_controller import report_unwritten
 
 END_REASONS = {
     "completed": "the run time elapsed",
@@ -43,11 +45,6 @@ VERDICT_MEANING = {
     "warn": "no threshold failed, some crossed their warning level",
     "fail": "at least one threshold failed",
 }
-
-
-def report_unwritten(result: Any) -> bool:
-    """The run ended but its report is nowhere on disk: the data is only in the session's memory."""
-    return result is not None and getattr(result, "folder", None) is None and bool(getattr(result, "error", None))
 
 
 def _threshold_rows(result: Any, snapshot: Snapshot | None) -> list[dict[str, Any]]:
@@ -192,10 +189,10 @@ class EndedScreen(Screen[None]):
         return True
 
     def action_retry_report(self) -> None:
-        self.app.retry_report()  # type: ignore[attr-defined]
+        self.post_message(RetryReportAsked())
 
     def action_report_elsewhere(self) -> None:
-        self.app.ask_report_dir()  # type: ignore[attr-defined]
+        self.post_message(ReportElsewhereAsked())
 
     def action_back(self) -> None:
         """Back to the (now frozen) dashboard, to read the final tables."""

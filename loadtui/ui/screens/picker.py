@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -18,11 +16,10 @@ from textual.widgets.option_list import Option
 
 from loadtui.engine.profiles import Profile, ProfileSet
 
+from ..profile_saving import save_profiles
+from ..run_controller import RunController
 from ..widgets.dialogs import ConfirmDialog
-from .editor import ProfileEditor, save_profiles, unique_name
-
-LocustfileLoader = Callable[[Path], Any]
-"""``path -> LoadedLocustfile``; raises with a message ready to show when the file is unusable."""
+from .editor import ProfileEditor, unique_name
 
 
 def profile_summary(profile: Profile) -> str:
@@ -35,7 +32,9 @@ class PickerScreen(Screen[str | None]):
 
     The app decides what a choice means: start a run, or switch the live one. n/c/E/D edit
     profiles.toml (not over a live run: the run's session holds the profiles it started with).
-    After a save the picker shows ``app.profiles``, which the save replaced.
+    After a save the picker shows the controller's profiles, which the save replaced. The details
+    of a profile are what a run of it would be: the planner's layers applied (``-f``, ``-H``,
+    Locust's config...), its locustfile imported once.
     """
 
     BINDINGS = [
@@ -49,23 +48,15 @@ class PickerScreen(Screen[str | None]):
     ]
     EDIT_ACTIONS = ("new_profile", "copy_profile", "edit_profile", "delete_profile")
 
-    def __init__(
-        self,
-        profiles: ProfileSet,
-        *,
-        loader: LocustfileLoader,
-        resolve: Callable[[Profile], Profile] = lambda p: p,
-        current: str | None = None,
-        live: bool = False,
-    ) -> None:
+    def __init__(self, runs: RunController, *, current: str | None = None, live: bool = False) -> None:
         super().__init__()
-        self.profiles = profiles
-        self.loader = loader
-        self.resolve = resolve
+        self.runs = runs
+        assert runs.profiles is not None
+        self.profiles: ProfileSet = runs.profiles
         self.current = current
         self.live = live
         """True when opened over a running test: Enter switches it, Escape goes back."""
-        self._loaded: dict[Path, tuple[Any, str | None]] = {}
+        self._previews: dict[str, tuple[Profile, Any, str | None]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="picker-title")
@@ -95,6 +86,7 @@ class PickerScreen(Screen[str | None]):
         """Shows another ProfileSet (after a save or a reload), highlighting ``highlight`` if given."""
         previous = self.highlighted
         self.profiles = profiles
+        self._previews = {}
         option_list = self.query_one(OptionList)
         option_list.clear_options()
         option_list.add_options(self._options())
@@ -137,7 +129,7 @@ class PickerScreen(Screen[str | None]):
         name = self.highlighted
         if name is None:
             return
-        _, error = self.locustfile_for(self.resolve(self.profiles.get(name)))
+        _, _, error = self.preview(name)
         if error is not None:
             # The error is already on screen in place of the classes; the app stays open.
             self.notify(f"{name} cannot start: the locustfile does not load", severity="error")
@@ -156,18 +148,20 @@ class PickerScreen(Screen[str | None]):
         if self.live:
             self.dismiss(None)
 
-    def locustfile_for(self, profile: Profile) -> tuple[Any, str | None]:
-        """(LoadedLocustfile or None, error text or None), cached per path for the picker's life."""
-        path = self.profiles.locustfile_path(profile)
-        if path not in self._loaded:
+    def preview(self, name: str) -> tuple[Profile, Any, str | None]:
+        """(the profile as a run of it would be, its LoadedLocustfile or None, error text or None)."""
+        if name not in self._previews:
+            profile = self.profiles.get(name)
             try:
-                self._loaded[path] = (self.loader(path), None)
+                profile = self.runs.preview(name)
+                assert self.runs.planner is not None
+                self._previews[name] = (profile, self.runs.planner.locustfile(name), None)
             except Exception as exc:  # user code: anything can come out of an import
-                self._loaded[path] = (None, str(exc) or type(exc).__name__)
-        return self._loaded[path]
+                self._previews[name] = (profile, None, str(exc) or type(exc).__name__)
+        return self._previews[name]
 
     def details(self, name: str) -> Text:
-        profile = self.resolve(self.profiles.get(name))
+        profile, loaded, error = self.preview(name)
         text = Text()
         text.append(f"{profile.name}\n", style="bold underline")
         if profile.description:
@@ -187,10 +181,10 @@ class PickerScreen(Screen[str | None]):
         if profile.stages:
             stages = "  ".join(f"{s.duration}→{s.users}u@{s.spawn_rate:g}/s" for s in profile.stages)
             field("stages", stages)
-        field("locustfile", profile.locustfile)
-        field("host", profile.host or "demo target (bundled, started on 127.0.0.1)")
-
-        loaded, error = self.locustfile_for(profile)
+        if loaded is not None:
+            field("locustfile", self._locustfile_shown(name, loaded))
+            demo = "demo target (bundled, started on 127.0.0.1)"
+            field("host", profile.host or (demo if loaded.is_demo else "the User classes' own host"))
         text.append("\n")
         if error is not None:
             text.append("! Locustfile cannot be loaded\n", style="bold reverse red")
@@ -204,22 +198,35 @@ class PickerScreen(Screen[str | None]):
             text.append(f"{weight}" + ("  (not spawned)" if weight == 0 else "") + "\n")
         return text
 
+    def _locustfile_shown(self, name: str, loaded: Any) -> str:
+        """The locustfile as profiles.toml writes it when that is the one that runs, else its path."""
+        written = self.profiles.get(name)
+        if "locustfile" in written.given and self.profiles.locustfile_path(written).resolve() == loaded.path.resolve():
+            return written.locustfile
+        if loaded.is_demo:
+            return "the bundled demo (demo.py)"
+        return ", ".join(_shown_path(p) for p in loaded.paths)
+
     # --- editing profiles.toml ------------------------------------------------------------------
 
     def _app_profiles(self) -> ProfileSet:
-        """The app's ProfileSet (a save or a reload replaces it), else this picker's."""
-        found = getattr(self.app, "profiles", None)
-        return found if isinstance(found, ProfileSet) else self.profiles
+        """The controller's ProfileSet (a save or a reload replaces it), else this picker's."""
+        return self.runs.profiles or self.profiles
 
     def _open_editor(self, start: Profile, *, original: str | None, heading: str) -> None:
         profiles = self._app_profiles()
-        loaded, _ = self.locustfile_for(start)
+        loaded = self.preview(original)[1] if original is not None else self._any_locustfile()
         editor = ProfileEditor(profiles, start, original=original, locustfile=loaded, heading=heading)
         self.app.push_screen(editor, self._edited)
 
     def _edited(self, name: str | None) -> None:
         # Even when nothing was saved, a reload in the editor may have changed app.profiles.
         self.show_profiles(self._app_profiles(), highlight=name)
+
+    def _any_locustfile(self) -> Any:
+        """The highlighted profile's locustfile, for a new or copied profile's class weights."""
+        name = self.highlighted
+        return self.preview(name)[1] if name is not None else None
 
     def action_new_profile(self) -> None:
         profiles = self._app_profiles()
@@ -261,3 +268,13 @@ class PickerScreen(Screen[str | None]):
             self.show_profiles(saved)
         if outcome == "reloaded":
             self.notify(f"{name} was not deleted: look at the reloaded list, then press D again", timeout=6)
+
+
+def _shown_path(path: Any) -> str:
+    """Relative to the current directory when inside it (as a person typed it), else absolute."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -110,16 +110,6 @@ class ConfirmDialog(QuestionDialog):
     ]
 
 
-class ConflictDialog(QuestionDialog):
-    """profiles.toml changed on disk since it was read."""
-
-    BINDINGS = [
-        Binding("l", "choose('reload')", "Reload, then save", id="conflict-reload"),
-        Binding("o", "choose('overwrite')", "Overwrite", id="conflict-overwrite"),
-        Binding("escape", "cancel", "Cancel", id="conflict-cancel"),
-    ]
-
-
 class UnwrittenReportDialog(QuestionDialog):
     """Quitting while the run's report is not written anywhere."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
@@ -138,7 +139,7 @@ class HostReadout(Widget):
 class HostPanel(VerticalScroll):
     """Scrolls when a many-core machine does not fit (Tab to it, then arrow keys)."""
 
-    def compose(self):  # type: ignore[override]
+    def compose(self) -> ComposeResult:
         yield HostReadout()
 
     def update_snapshot(self, sample: HostSample | None, watched: tuple[WatchedState, ...] = ()) -> None:
