@@ -22,9 +22,11 @@ def write_profiles(directory: Path, body: str, *, locustfile: str | Path = "", h
     return path
 
 
-def run_loadtui(*args: str, cwd: Path, timeout: float = 60, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run_loadtui(
+    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
     """``loadtui ARGS`` as a user types it, in a subprocess with no standard input."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"}
     return subprocess.run(
         [sys.executable, "-m", "loadtui", *args],
         cwd=cwd,
@@ -52,3 +54,32 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
 def screen_lines(app: Any) -> list[str]:
     """The text of the screen as the app last composed it, one string a line."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def planner_for(profile_set: Any, *argv: str, dashboard: bool = False, loader: Any = None) -> Any:
+    """The engine's Planner over ``profile_set`` for the command line ``argv``, as the CLI builds
+    it, without this machine's environment (no LOCUST_* variable of the test runner's leaks in)."""
+    from loadtui.engine.command_line import first_pass
+    from loadtui.engine.planning import Planner
+
+    extra = {"loader": loader} if loader is not None else {}
+    return Planner(
+        list(argv), profile_set, first_pass(list(argv), environ={}), dashboard=dashboard, environ={}, **extra
+    )
+
+
+def plan_of(profile_set: Any, name: str | None, *argv: str, dashboard: bool = False, first: bool = True) -> Any:
+    """The RunPlan of profile ``name`` for the command line ``argv``."""
+    return planner_for(profile_set, *argv, dashboard=dashboard).plan(name, first=first)
+
+
+def session_for(profile_set: Any, name: str, *argv: str, **kwargs: Any) -> Any:
+    """A real LoadSession of profile ``name`` (not started)."""
+    from loadtui.engine.session import LoadSession
+
+    return LoadSession(plan_of(profile_set, name, *argv), **kwargs)
+
+
+def profile_for(profile_set: Any, name: str, *argv: str) -> Any:
+    """Profile ``name`` as a live switch gets it from the planner (every layer applied)."""
+    return planner_for(profile_set, *argv).profile(name)

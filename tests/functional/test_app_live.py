@@ -18,6 +18,7 @@ from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.screens.picker import PickerScreen
 from loadtui.ui.widgets.keyed_table import KeyedTable
+from tests.helpers import planner_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,8 @@ def make_app(tmp_path: Path, profile: str | None = "one") -> LoadTuiApp:
     demo = ROOT / "locustfiles" / "demo.py"
     path.write_text(f'[defaults]\nlocustfile = "{demo}"\nhost = ""\n{PROFILES}', encoding="utf-8")
     profiles = profile_loading.load(path)
-    return LoadTuiApp(profiles, profile=profile, refresh=0.2, report_dir=tmp_path / "reports")
+    argv = ("--report-dir", str(tmp_path / "reports"))
+    return LoadTuiApp(planner_for(profiles, *argv, dashboard=True), profile=profile, refresh=0.2)
 
 
 def started(app: LoadTuiApp) -> None:
@@ -102,7 +104,7 @@ async def test_keys_drive_the_real_runner(tmp_path: Path) -> None:
         assert session.profile.name == "two"
         assert session.runner.stats.total.num_requests >= before
 
-        await pilot.press("s")
+        await pilot.press("s", "y")  # stop, after the confirmation
         await wait_for(pilot, lambda: isinstance(app.screen, EndedScreen))
         result = app.result
         assert result.end_reason == "stopped"

@@ -7,6 +7,8 @@ serves the snapshots a test builds and records what the keys asked of it.
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,25 +20,37 @@ from textual.widgets import TabbedContent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
-from appdata import FakeSession, fake_loader, make_snapshot, profile_set
+from appdata import FakeSession, make_snapshot, planner, profile_set
 
 from loadtui.engine.snapshot import EndpointRow
-from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
+from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.messages import EndpointView, EndpointViewChanged, SnapshotReady
+from loadtui.ui.run_controller import ENDPOINT_LIMIT
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.screens.help import HelpScreen, bindings_table
 from loadtui.ui.screens.picker import PickerScreen
+from loadtui.ui.widgets.dialogs import ConfirmDialog
 from loadtui.ui.widgets.endpoint_table import EndpointTable
 from loadtui.ui.widgets.host_panel import HostPanel, HostReadout
 from loadtui.ui.widgets.keyed_table import KeyedTable
-from tests.helpers import screen_lines
+from tests.helpers import planner_for, screen_lines
 
 
-def make_app(profile: str | None = "light", **kwargs: object) -> LoadTuiApp:
-    # refresh=3600: the timer never fires on its own; tests call refresh_snapshot() when they want one.
-    options: dict[str, object] = {"session_factory": FakeSession, "locustfile_loader": fake_loader, **kwargs}
-    return LoadTuiApp(profile_set(), profile=profile, refresh=3600, **options)  # type: ignore[arg-type]
+def make_app(profile: str | None = "light", *argv: str, made_by: object = None) -> LoadTuiApp:
+    """The app over the hand-made profiles, started as ``loadtui ARGV`` would be.
+
+    refresh=3600: the timer never fires on its own; tests call refresh_snapshot() when they want one.
+    """
+    return LoadTuiApp(made_by or planner(None, *argv), profile=profile, refresh=3600, session_factory=FakeSession)  # type: ignore[arg-type]
+
+
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Lets the app run until ``predicate()`` holds (an event-based wait, not a fixed pause)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.02)
 
 
 async def push(app: LoadTuiApp, pilot: Pilot, **snapshot_kwargs: object) -> None:
@@ -152,7 +166,7 @@ class TestDataPath:
             app.session.next_snapshot = replace(base, endpoints=rows, endpoint_count=3000)
             app.refresh_snapshot()
             await pilot.pause()
-            assert app.session.snapshot_args["endpoint_limit"] == ENDPOINT_LIMIT
+            assert app.session.snapshot_args["limit"] == ENDPOINT_LIMIT
             assert endpoint_table(app).row_count == ENDPOINT_LIMIT
             info = str(app.screen.query_one("#endpoint-info").render())
             assert "showing 200 of 3,000 names" in info
@@ -183,9 +197,9 @@ class TestDataPath:
             assert table.row_count == 8
             app.post_message(EndpointViewChanged(EndpointView(name_filter="login")))
             app.refresh_snapshot()  # the timer's tick, queued behind the filter with the old view
-            assert app.session.snapshot_args["name_filter"] == ""
+            assert app.session.snapshot_args["view"].name_filter == ""
             await pilot.pause()
-            assert app.session.snapshot_args["name_filter"] == "login"
+            assert app.session.snapshot_args["view"].name_filter == "login"
             assert table.row_keys == ["POST\x00/api/v1/login"]
 
     async def test_refresh_skipped_while_one_is_pending(self) -> None:
@@ -238,10 +252,16 @@ class TestKeys:
             await pilot.press("underscore")
             assert app.session.target == 0
 
-    async def test_reset_stats(self) -> None:
+    async def test_reset_stats_asks_first(self) -> None:
+        """r asks before it zeroes the stats: n (or Esc) keeps them, y resets."""
         app = make_app()
         async with app.run_test() as pilot:
             await pilot.press("r")
+            assert isinstance(app.screen, ConfirmDialog) and app.screen.id == "reset-dialog"
+            await pilot.press("n")
+            assert isinstance(app.screen, DashboardScreen) and ("reset_stats", None) not in app.session.calls
+            await pilot.press("r", "y")
+            await pilot.pause()
             assert ("reset_stats", None) in app.session.calls
 
     async def test_p_opens_picker_over_the_run(self) -> None:
@@ -262,8 +282,12 @@ class TestKeys:
         async with app.run_test() as pilot:
             await push(app, pilot)
             await pilot.press("s")
-            await pilot.pause(0.1)
-            assert isinstance(app.screen, EndedScreen)
+            assert isinstance(app.screen, ConfirmDialog) and app.screen.id == "stop-dialog"
+            # A Locust user presses s again and again (its console's "one user fewer"): nothing stops.
+            await pilot.press("s", "s", "escape")
+            assert isinstance(app.screen, DashboardScreen) and app.session.result is None
+            await pilot.press("s", "y")
+            await wait_until(pilot, lambda: isinstance(app.screen, EndedScreen))
             assert app.session.calls[-1] == ("stop", "stopped")
             summary = str(app.screen.query_one("#ended-summary").render())
             assert "report.html" in summary
@@ -349,11 +373,10 @@ class TestKeys:
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("ctrl+p")
-            await pilot.press(*"add 10 users")
-            await pilot.pause(0.3)
+            await pilot.press("plus", "1", "0")  # the palette's entries are the bindings' own names
+            await wait_until(pilot, lambda: "+10 users" in " ".join(screen_lines(app)))
             await pilot.press("enter")
-            await pilot.pause()
-            assert app.session.target == 20
+            await wait_until(pilot, lambda: app.session.target == 20)
 
     def test_every_binding_has_a_description_and_an_id(self) -> None:
         for owner in (LoadTuiApp, DashboardScreen, PickerScreen, EndedScreen, HelpScreen):
@@ -369,25 +392,25 @@ class TestPicker:
         async with app.run_test() as pilot:
             assert isinstance(app.screen, PickerScreen)
             info = str(app.screen.query_one("#picker-info").render())
-            assert "BrowsingUser" in info and "demo target" in info
+            assert "BrowsingUser" in info and "locustfiles/demo.py" in info
             await pilot.press("down", "enter")
             assert isinstance(app.screen, DashboardScreen)
             assert app.session.profile.name == "medium"
             assert app.session.started
 
     async def test_overrides_apply_to_the_first_start(self) -> None:
-        app = make_app(profile=None, overrides={"users": 3})
+        app = make_app(None, "-u", "3")
         async with app.run_test() as pilot:
             assert "users       3" in str(app.screen.query_one("#picker-info").render())
             await pilot.press("enter")
             assert app.session.profile.users == 3
 
     async def test_broken_locustfile_is_shown_and_does_not_start(self) -> None:
-        def broken(path: Path) -> object:
-            raise ValueError(f"{path.name}:12: syntax error: invalid syntax")
+        def broken(option: str) -> object:
+            raise ValueError(f"{Path(option).name}:12: syntax error: invalid syntax")
 
         FakeSession.instances.clear()
-        app = make_app(profile=None, locustfile_loader=broken)
+        app = make_app(None, made_by=planner_for(profile_set(), dashboard=True, loader=broken))
         async with app.run_test() as pilot:
             info = str(app.screen.query_one("#picker-info").render())
             assert "demo.py:12: syntax error" in info
@@ -400,8 +423,8 @@ class TestPicker:
     async def test_new_run_after_the_end(self) -> None:
         app = make_app()
         async with app.run_test() as pilot:
-            await pilot.press("s")
-            await pilot.pause(0.1)
+            await pilot.press("s", "y")
+            await wait_until(pilot, lambda: isinstance(app.screen, EndedScreen))
             first = app.session
             await pilot.press("n")
             assert isinstance(app.screen, PickerScreen)

@@ -13,29 +13,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
 from appdata import (
     PROFILES_TOML,
-    FakeResult,
     FakeSession,
+    RunResult,
     ended_summary,
-    fake_loader,
     make_snapshot,
     make_threshold_snapshot,
     make_workers_snapshot,
-    profile_set,
+    planner,
 )
 
 from loadtui.engine import profile_loading
 from loadtui.engine import profiles as profiles_mod
-from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
+from loadtui.engine.endpoint_selection import EndpointView
+from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.profile_saving import SaveConflictDialog
+from loadtui.ui.run_controller import ENDPOINT_LIMIT
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen, ended_text
-from loadtui.ui.widgets.dialogs import ConfirmDialog, ConflictDialog, PromptDialog, UnwrittenReportDialog
+from loadtui.ui.widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenReportDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
 from loadtui.ui.widgets.status_line import status_text
 
 
 def make_app(profiles: profiles_mod.ProfileSet | None = None, **kwargs: object) -> LoadTuiApp:
-    options: dict[str, object] = {"session_factory": FakeSession, "locustfile_loader": fake_loader, **kwargs}
-    return LoadTuiApp(profiles or profile_set(), profile="light", refresh=3600, **options)  # type: ignore[arg-type]
+    options: dict[str, object] = {"session_factory": FakeSession, **kwargs}
+    return LoadTuiApp(planner(profiles), profile="light", refresh=3600, **options)  # type: ignore[arg-type]
 
 
 async def serve(app: LoadTuiApp, pilot: Pilot, snapshot: object) -> None:
@@ -143,7 +145,7 @@ class TestWorkers:
 class TestEndedView:
     def test_verdict_first_then_thresholds_comparison_and_paths(self) -> None:
         folder = Path("/srv/shop/reports/20231114-221320-light")
-        result = FakeResult("stopped", folder, (folder / "report.html",), ended_summary("fail"))
+        result = RunResult("stopped", folder, (folder / "report.html",), ended_summary("fail"))
         text = ended_text(result, make_threshold_snapshot())
         plain = text.plain
         order = [
@@ -157,13 +159,13 @@ class TestEndedView:
         assert "2 regression(s)" in plain
 
     def test_pass_and_aborted(self) -> None:
-        result = FakeResult("aborted", None, summary={"verdict": "pass"})
+        result = RunResult("aborted", None, summary={"verdict": "pass"})
         plain = ended_text(result, None).plain
         assert plain.lstrip().startswith("✓ PASS")
         assert "abort_on_fail" in plain
 
     def test_without_thresholds_no_verdict_line(self) -> None:
-        plain = ended_text(FakeResult("stopped", Path("/x")), make_snapshot()).plain
+        plain = ended_text(RunResult("stopped", Path("/x")), make_snapshot()).plain
         assert plain.startswith("■ RUN ENDED")
 
 
@@ -177,7 +179,7 @@ class TestFilterAndSort:
             await pilot.press("slash")
             await pilot.press(*"cart")
             await pilot.pause()
-            assert app.session.snapshot_args["name_filter"] == "cart"
+            assert app.session.snapshot_args["view"].name_filter == "cart"
             assert app.last_snapshot.endpoints_matched == 2
             assert table.row_count == 2
             info = str(app.screen.query_one("#endpoint-info").render())
@@ -187,7 +189,7 @@ class TestFilterAndSort:
             assert app.endpoint_view.name_filter == "cart"
             await pilot.press("slash", "escape")
             await pilot.pause()
-            assert app.session.snapshot_args["name_filter"] == ""
+            assert app.session.snapshot_args["view"].name_filter == ""
             assert table.row_count == 8
             assert app.focused is table
 
@@ -195,22 +197,17 @@ class TestFilterAndSort:
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:
             await serve(app, pilot, make_snapshot())
-            assert app.session.snapshot_args == {
-                "endpoint_limit": ENDPOINT_LIMIT,
-                "sort_by": "name",
-                "descending": False,
-                "name_filter": "",
-            }
+            assert app.session.snapshot_args == {"view": EndpointView(), "limit": ENDPOINT_LIMIT}
             await pilot.press("o")  # requests, biggest first
             await pilot.pause()
-            assert app.session.snapshot_args["sort_by"] == "requests"
-            assert app.session.snapshot_args["descending"] is True
+            assert app.session.snapshot_args["view"].sort_by == "requests"
+            assert app.session.snapshot_args["view"].descending is True
             await pilot.press("o", "o", "o")  # failures, fail %, p95
             await pilot.pause()
-            assert app.session.snapshot_args["sort_by"] == "p95_ms"
+            assert app.session.snapshot_args["view"].sort_by == "p95_ms"
             await pilot.press("O")
             await pilot.pause()
-            assert app.session.snapshot_args["descending"] is False
+            assert app.session.snapshot_args["view"].descending is False
 
 
 class TestExport:
@@ -252,7 +249,7 @@ class TestSaveLiveProfile:
             assert tuned.users == 12 and tuned.spawn_rate == 1 and tuned.stages == ()
             assert dict(tuned.weights) == {"BrowsingUser": 1, "ApiUser": 1}
             # The app's list (1-9 keys, picker) and the session's know it.
-            assert "light-tuned" in app.profiles.names and "light-tuned" in app.session.profiles.names
+            assert "light-tuned" in app.profiles.names
             assert any("Saved profile light-tuned (key 5)" in n for n in notices(app))
             await pilot.press("5")
             assert app.session.profile.name == "light-tuned"
@@ -280,7 +277,7 @@ class TestSaveLiveProfile:
             path.write_text(PROFILES_TOML + "\n[profiles.other]\nusers = 3\nspawn_rate = 1\n", encoding="utf-8")
             await pilot.press("S", *"mine", "enter")
             await pilot.pause()
-            assert isinstance(app.screen, ConflictDialog)
+            assert isinstance(app.screen, SaveConflictDialog)
             await pilot.press("l")  # reload, then save: both changes kept
             await pilot.pause()
             saved = profile_loading.load(path)
@@ -304,13 +301,13 @@ class TestSaveLiveProfile:
 class UnwritableSession(FakeSession):
     """The report directory cannot be written, until write_report() is given another one."""
 
-    def stop(self, reason: str = "stopped") -> FakeResult:
+    def stop(self, reason: str = "stopped") -> RunResult:
         if self.result is None:
-            self.result = FakeResult(reason, None, error="cannot write the report to /full: No space left on device")
+            self.result = RunResult(reason, None, error="cannot write the report to /full: No space left on device")
         self.calls.append(("stop", reason))
         return self.result
 
-    def write_report(self, report_dir: Path | None = None) -> FakeResult:
+    def write_report(self, report_dir: Path | None = None) -> RunResult:
         if report_dir is None:
             self.calls.append(("write_report", None))
             return self.result  # type: ignore[return-value]

@@ -12,11 +12,13 @@ import pytest
 from textual.pilot import Pilot
 
 from loadtui.engine import profile_loading
-from loadtui.ui.app import ENDPOINT_LIMIT, LoadTuiApp
+from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.run_controller import ENDPOINT_LIMIT
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.widgets.dialogs import PromptDialog, UnwrittenReportDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
+from tests.helpers import planner_for
 
 pytestmark = pytest.mark.slow
 
@@ -44,15 +46,16 @@ def make_app(
     profiles: str = PROFILES,
     profile: str = "one",
     refresh: float = 0.2,
+    host: str = "",
 ) -> LoadTuiApp:
+    """The demo locustfile runs against the bundled demo target; another one needs ``host``."""
     path = tmp_path / "profiles.toml"
     path.write_text(
-        f'[defaults]\nlocustfile = "{locustfile or ROOT / "locustfiles" / "demo.py"}"\nhost = ""\n{profiles}',
+        f'[defaults]\nlocustfile = "{locustfile or ROOT / "locustfiles" / "demo.py"}"\nhost = "{host}"\n{profiles}',
         encoding="utf-8",
     )
-    return LoadTuiApp(
-        profile_loading.load(path), profile=profile, refresh=refresh, report_dir=report_dir or tmp_path / "reports"
-    )
+    argv = ("--report-dir", str(report_dir or tmp_path / "reports"))
+    return LoadTuiApp(planner_for(profile_loading.load(path), *argv, dashboard=True), profile=profile, refresh=refresh)
 
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -152,14 +155,19 @@ async def test_report_dir_that_is_a_file(tmp_path: Path) -> None:
     assert app.return_value is app.result
 
 
-async def test_three_thousand_names_keep_the_table_bounded_and_keys_answered(tmp_path: Path) -> None:
+async def test_three_thousand_names_keep_the_table_bounded_and_keys_answered(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
     """The table shows ENDPOINT_LIMIT rows of 3000 names, by the chosen sort, says how many there
     are and how to group them; a filter narrows them. (How fast: bench/bench.py, case 4.)"""
     # The demo target answers in about 50 ms: 60 users make 3000 names in a few seconds.
     body = '[profiles.ids]\nusers = 60\nspawn_rate = 300\nrun_time = "2m"\n'
     # Ticks a second apart, as the app runs: Pilot waits for an idle moment after each key.
     app = make_app(
-        tmp_path, locustfile=LOCUSTFILES / "three_thousand_names.py", profiles=body, profile="ids", refresh=1.0
+        tmp_path,
+        locustfile=LOCUSTFILES / "three_thousand_names.py",
+        profiles=body,
+        profile="ids",
+        refresh=1.0,
+        host=target.url,
     )
     async with app.run_test(size=(120, 40)) as pilot:
         started(app)

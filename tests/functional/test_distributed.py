@@ -3,16 +3,15 @@
 import json
 from pathlib import Path
 
-import gevent
 import httpx
 import psutil
 import pytest
 
 from loadtui.engine import profile_loading
 from loadtui.engine.demo_target import DemoTarget
-from loadtui.engine.session import Distribution, LoadSession
+from loadtui.engine.session import LoadSession
 from tests import helpers
-from tests.helpers import LOCUSTFILES, write_profiles
+from tests.helpers import LOCUSTFILES, profile_for, session_for, write_profiles
 
 pytestmark = pytest.mark.slow
 
@@ -35,33 +34,49 @@ def wait_for(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
     helpers.wait_for(predicate, timeout)
 
 
+def two_workers(tmp_path: Path, profile_set, name: str) -> LoadSession:  # type: ignore[no-untyped-def]
+    session: LoadSession = session_for(profile_set, name, "--workers", "2", "--report-dir", str(tmp_path / "reports"))
+    return session
+
+
+class Reports:
+    """Counts the stats reports the master receives from its workers (one a second each)."""
+
+    def __init__(self, session: LoadSession) -> None:
+        self.count = 0
+        assert session.env is not None
+        session.env.events.worker_report.add_listener(self._seen)
+
+    def _seen(self, **_kwargs: object) -> None:
+        self.count += 1
+
+    def wait_for_more(self, reports: int) -> None:
+        target = self.count + reports
+        wait_for(lambda: self.count >= target)
+
+
 def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, target: DemoTarget) -> None:
     profile_set = profile_loading.load(
         write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     )
     received_before = httpx.get(f"{target.url}/__stats").json()["requests"]
-    session = LoadSession(
-        profile_set,
-        profile_set.get("four"),
-        report_dir=tmp_path / "reports",
-        distribution=Distribution(local_workers=2),
-    )
+    session = two_workers(tmp_path, profile_set, "four")
     session.start()
     runner = session.runner
     assert runner is not None
-    worker_pids = [p.pid for p in session._worker_procs]
+    reports = Reports(session)
+    worker_pids = [p.pid for p in session.workers.processes]
     assert len(worker_pids) == 2
     wait_for(lambda: runner.user_count == 4)
     snap = session.snapshot()
     assert len(snap.workers) == 2 and {w.users for w in snap.workers} == {2}
-    gevent.sleep(1.5)  # loadtui workers report every second
 
-    session.switch_profile("writers")
+    session.switch_profile(profile_for(profile_set, "writers"))
     wait_for(lambda: runner.user_count == 10)
     wait_for(lambda: runner.reported_user_classes_count == {"ReaderUser": 2, "WriterUser": 8})
-    gevent.sleep(2.0)  # the workers' reports from before the switch have all arrived
+    reports.wait_for_more(4)  # each worker's reports from before the switch have all arrived
     before = {row.name: row.requests for row in session.snapshot().endpoints}
-    gevent.sleep(4.0)  # several reports from after the switch
+    reports.wait_for_more(6)  # several reports from after the switch
     after = {row.name: row.requests for row in session.snapshot().endpoints}
     # tags=["write"] reached the workers: the read task and the untagged one stopped.
     assert after.get("/anything/reader/read", 0) <= before.get("/anything/reader/read", 0) + 4
@@ -87,23 +102,17 @@ def test_a_worker_that_dies_is_shown_missing_and_the_run_goes_on(tmp_path: Path,
     profile_set = profile_loading.load(
         write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     )
-    session = LoadSession(
-        profile_set,
-        profile_set.get("four"),
-        report_dir=tmp_path / "reports",
-        distribution=Distribution(local_workers=2),
-    )
+    session = two_workers(tmp_path, profile_set, "four")
     session.start()
     runner = session.runner
     assert runner is not None
     wait_for(lambda: runner.user_count == 4)
-    session._worker_procs[0].kill()
+    session.workers.processes[0].kill()
     # Locust's master marks it missing after its heartbeats stop (about 3 s) and moves its users.
     wait_for(lambda: any(w.missing for w in session.snapshot().workers), timeout=20)
     snap = session.snapshot()
     assert snap.live and sum(1 for w in snap.workers if not w.missing) == 1
     before = snap.totals.requests
-    gevent.sleep(2.5)
-    assert session.snapshot().totals.requests > before  # the run goes on with the other worker
+    wait_for(lambda: session.snapshot(limit=0).totals.requests > before)  # the run goes on with the other worker
     result = session.stop()
     assert result.folder is not None and result.error is None

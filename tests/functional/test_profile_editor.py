@@ -17,13 +17,14 @@ from textual.widgets._footer import FooterKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
-from appdata import PROFILES_TOML, FakeSession, fake_loader
+from appdata import PROFILES_TOML, FakeSession, planner
 
 from loadtui.engine import profile_loading, profiles
 from loadtui.engine.profiles import ProfileError, Stage
 from loadtui.engine.thresholds import Limit
 from loadtui.ui.app import LoadTuiApp
-from loadtui.ui.screens.editor import ProfileEditor, SaveConflictDialog
+from loadtui.ui.profile_saving import SaveConflictDialog
+from loadtui.ui.screens.editor import ProfileEditor
 from loadtui.ui.screens.picker import PickerScreen
 from loadtui.ui.widgets.dialogs import ConfirmDialog
 
@@ -36,9 +37,7 @@ def toml_path(tmp_path: Path) -> Path:
 
 
 def make_app(path: Path | None) -> LoadTuiApp:
-    return LoadTuiApp(
-        profile_loading.load(path), refresh=3600, session_factory=FakeSession, locustfile_loader=fake_loader
-    )
+    return LoadTuiApp(planner(profile_loading.load(path)), refresh=3600, session_factory=FakeSession)
 
 
 async def type_text(pilot: Pilot, text: str) -> None:
@@ -213,11 +212,7 @@ class TestKeys:
 
     async def test_no_editing_over_a_live_run(self, toml_path: Path) -> None:
         app = LoadTuiApp(
-            profile_loading.load(toml_path),
-            profile="light",
-            refresh=3600,
-            session_factory=FakeSession,
-            locustfile_loader=fake_loader,
+            planner(profile_loading.load(toml_path)), profile="light", refresh=3600, session_factory=FakeSession
         )
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("p")

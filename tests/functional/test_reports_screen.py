@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
-from appdata import FakeSession, fake_loader, profile_set
+from appdata import FakeSession, planner, profile_set
 
 from loadtui.engine import compare, runs
 from loadtui.ui.app import LoadTuiApp
@@ -46,12 +46,10 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make_app(report_dir: Path, profile: str | None = None) -> LoadTuiApp:
     return LoadTuiApp(
-        profile_set(),
+        planner(profile_set(), "--report-dir", str(report_dir)),
         profile=profile,
         refresh=3600,
         session_factory=FakeSession,
-        locustfile_loader=fake_loader,
-        report_dir=report_dir,
     )
 
 
@@ -156,7 +154,7 @@ class TestList:
 
     async def test_default_report_dir_is_the_profiles_one(self, report_dir: Path, monkeypatch) -> None:
         monkeypatch.chdir(report_dir.parent)  # profile_set()'s report_dir is "reports", relative
-        app = LoadTuiApp(profile_set(), refresh=3600, session_factory=FakeSession, locustfile_loader=fake_loader)
+        app = LoadTuiApp(planner(), refresh=3600, session_factory=FakeSession)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("R")
             await pilot.pause()

@@ -16,9 +16,12 @@ import pytest
 
 from loadtui.engine import profile_loading, profiles
 from loadtui.engine.demo_target import DemoTarget
+from loadtui.engine.endpoint_selection import EndpointView
+from loadtui.engine.locustfile import DEMO_LOCUSTFILE
 from loadtui.engine.reports import FILES
-from loadtui.engine.session import LoadSession, SessionError
-from tests.helpers import LOCUSTFILES, wait_for, write_profiles
+from loadtui.engine.session import LoadSession
+from loadtui.engine.session_contract import SessionError
+from tests.helpers import LOCUSTFILES, profile_for, session_for, wait_for, write_profiles
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +71,12 @@ def profile_set(tmp_path: Path, target: DemoTarget) -> profiles.ProfileSet:
 
 
 def make_session(profile_set: profiles.ProfileSet, name: str, tmp_path: Path) -> LoadSession:
-    return LoadSession(profile_set, profile_set.get(name), report_dir=tmp_path / "reports")
+    session: LoadSession = session_for(profile_set, name, "--report-dir", str(tmp_path / "reports"))
+    return session
+
+
+def requests_so_far(session: LoadSession) -> int:
+    return session.snapshot(limit=0).totals.requests
 
 
 def hits(snapshot, fragment: str) -> int:  # type: ignore[no-untyped-def]
@@ -80,11 +88,11 @@ def test_snapshot_has_live_numbers(profile_set: profiles.ProfileSet, tmp_path: P
     session.start()
     try:
         wait_for(lambda: session.runner is not None and session.runner.user_count == 4)
-        gevent.sleep(3.2)
+        wait_for(lambda: len(session.snapshot(limit=0).history.rps) >= 3 and requests_so_far(session) > 20)
         snap = session.snapshot()
         assert snap.state == "running" and snap.profile == "small" and snap.users == 4 and snap.target_users == 4
         assert snap.host == profile_set.get("small").host and not snap.demo_target
-        assert 2.5 < snap.elapsed_s < 10 and snap.run_time_s is not None and 29 < snap.run_time_s < 31
+        assert 1.5 < snap.elapsed_s < 10 and snap.run_time_s is not None and 29 < snap.run_time_s < 31
         assert snap.totals.requests > 20 and snap.totals.failures > 0  # WriterUser hits /status/503
         assert snap.totals.requests == sum(row.requests for row in snap.endpoints)
         assert {row.name for row in snap.endpoints} >= {"/anything/reader/read", "/status/503"}
@@ -106,18 +114,18 @@ def test_switch_changes_users_keeps_stats_and_is_recorded(profile_set: profiles.
     session.start()
     try:
         wait_for(lambda: session.runner is not None and session.runner.user_count == 4)
-        gevent.sleep(1.5)
+        wait_for(lambda: requests_so_far(session) > 5)
         before = session.snapshot().totals.requests
-        notice = session.switch_profile("big")
+        notice = session.switch_profile(profile_for(profile_set, "big"))
         assert "small -> big" in notice
         assert session.runner is not None and session.runner.target_user_count == 10
         wait_for(lambda: session.runner is not None and session.runner.user_count == 10)
-        gevent.sleep(0.5)
+        wait_for(lambda: requests_so_far(session) > before)
         snap = session.snapshot()
         assert snap.totals.requests > before  # not reset
         assert snap.profile == "big" and [(s.from_profile, s.to_profile) for s in snap.switches] == [("small", "big")]
         with pytest.raises(SessionError, match="another host"):
-            session.switch_profile("other_host")
+            session.switch_profile(profile_for(profile_set, "other_host"))
         assert session.change_users(+3) == 13
         wait_for(lambda: session.runner is not None and session.runner.user_count == 13)
         assert session.change_users(-20) == 0
@@ -136,24 +144,25 @@ def test_switch_applies_weights_and_tags(profile_set: profiles.ProfileSet, tmp_p
         assert runner is not None
         wait_for(lambda: runner.user_count == 10)
         assert runner.user_classes_count == {"ReaderUser": 10, "WriterUser": 0}
-        gevent.sleep(1.0)
+        wait_for(lambda: hits(session.snapshot(), "/reader/read") > 5)
         snap = session.snapshot()
         assert hits(snap, "/reader/read") > 0 and hits(snap, "write") == 0  # tags=["read"]
 
-        session.switch_profile("writers")
+        session.switch_profile(profile_for(profile_set, "writers"))
         wait_for(lambda: runner.user_classes_count == {"ReaderUser": 2, "WriterUser": 8})
         reads_at_switch = hits(session.snapshot(), "/reader/read")
-        gevent.sleep(1.5)
+        wait_for(
+            lambda: hits(session.snapshot(), "/reader/write") > 3 and hits(session.snapshot(), "/writer/write") > 3
+        )
         snap = session.snapshot()
         # tags=["write"] now: readers only write, writers only write (their untagged task is out).
         assert hits(snap, "/reader/write") > 0 and hits(snap, "/writer/write") > 0
         assert hits(snap, "/reader/read") <= reads_at_switch + 2  # at most the requests in flight
         assert hits(snap, "/status/503") == 0
 
-        session.switch_profile("small")  # no tags, default weights: everything runs again
+        session.switch_profile(profile_for(profile_set, "small"))  # no tags, default weights: all runs again
         wait_for(lambda: runner.user_classes_count == {"ReaderUser": 2, "WriterUser": 2})
-        gevent.sleep(1.0)
-        assert hits(session.snapshot(), "/status/503") > 0
+        wait_for(lambda: hits(session.snapshot(), "/status/503") > 0)
     finally:
         session.stop()
 
@@ -176,9 +185,9 @@ def test_switching_into_stages_keeps_stats(profile_set: profiles.ProfileSet, tmp
     runner = session.runner
     assert runner is not None
     wait_for(lambda: runner.user_count == 10)
-    gevent.sleep(1.0)
+    wait_for(lambda: requests_so_far(session) > 10)
     before = session.snapshot().totals.requests
-    session.switch_profile("ramp")
+    session.switch_profile(profile_for(profile_set, "ramp"))
     wait_for(lambda: runner.user_count == 2, timeout=3)
     assert session.snapshot().totals.requests >= before  # Locust's start_shape() would have cleared them
     result = session.wait(timeout=10)
@@ -191,7 +200,7 @@ def test_report_totals_agree_with_each_other_and_the_target(
     received_before = httpx.get(f"{target.url}/__stats").json()["requests"]
     session = make_session(profile_set, "big", tmp_path)
     session.start()
-    gevent.sleep(3.0)
+    wait_for(lambda: len(session.history.rows) >= 3 and requests_so_far(session) > 50)
     result = session.stop()
     received = httpx.get(f"{target.url}/__stats").json()["requests"] - received_before
 
@@ -223,9 +232,9 @@ def test_report_totals_agree_with_each_other_and_the_target(
 def test_unwritable_report_dir_keeps_the_data(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a directory should be")
-    session = LoadSession(profile_set, profile_set.get("small"), report_dir=blocked / "reports")
+    session = make_session(profile_set, "small", blocked)
     session.start()
-    gevent.sleep(1.5)
+    wait_for(lambda: requests_so_far(session) > 0)
     result = session.stop()
     assert result.folder is None and result.error is not None and "cannot write the report" in result.error
     assert result.summary["totals"]["requests"] > 0
@@ -238,13 +247,13 @@ def test_stop_is_idempotent_and_fires_listeners_once(profile_set: profiles.Profi
     seen = []
     session.add_run_ended_listener(seen.append)
     session.start()
-    gevent.sleep(0.5)
+    wait_for(lambda: requests_so_far(session) > 0)
     first = gevent.spawn(session.stop, "quit")
     second = gevent.spawn(session.stop, "interrupted")
     gevent.joinall([first, second], timeout=15)
     assert first.value is second.value and len(seen) == 1 and seen[0].end_reason == "quit"
     with pytest.raises(SessionError):
-        session.switch_profile("big")
+        session.switch_profile(profile_for(profile_set, "big"))
 
 
 def test_exceptions_in_user_code_are_grouped_and_reported(tmp_path: Path, target: DemoTarget) -> None:
@@ -254,7 +263,7 @@ def test_exceptions_in_user_code_are_grouped_and_reported(tmp_path: Path, target
     )
     session = make_session(profile_set, "crash", tmp_path)
     session.start()
-    gevent.sleep(1.5)
+    wait_for(lambda: sum(e.count for e in session.snapshot(limit=0).exceptions) > 5)
     snap = session.snapshot()
     assert len(snap.exceptions) == 1 and snap.exceptions[0].count > 5
     assert snap.exceptions[0].message == "bad fixture data" and "crashing.py" in snap.exceptions[0].traceback
@@ -288,21 +297,22 @@ def test_thousands_of_names_stay_bounded_on_screen_and_complete_in_reports(tmp_p
     session = make_session(profile_set, "ids", tmp_path)
     session.start()
     try:
-        wait_for(lambda: session.snapshot(endpoint_limit=1).endpoint_count >= 1500, timeout=40)
-        snap = session.snapshot(endpoint_limit=100, sort_by="max_ms", descending=True)
+        wait_for(lambda: session.snapshot(limit=1).endpoint_count >= 1500, timeout=40)
+        snap = session.snapshot(EndpointView("max_ms", descending=True), 100)
         assert len(snap.endpoints) == 100 and snap.endpoint_count >= 1500 and snap.many_names
         slowest = max(row.max_ms for row in session.snapshot().endpoints)
         assert max(row.max_ms for row in snap.endpoints) == slowest  # the top rows really are the top
-        filtered = session.snapshot(endpoint_limit=100, name_filter="ITEM/12")
+        filtered = session.snapshot(EndpointView(name_filter="ITEM/12"), 100)
         assert filtered.endpoints_matched < filtered.endpoint_count
         assert all("/item/12" in row.name for row in filtered.endpoints)
         with pytest.raises(ValueError, match="unknown sort key"):
-            session.snapshot(sort_by="colour")
+            session.snapshot(EndpointView(sort_by="colour"))
         # Per-name copies of response times are dropped within a tick of a name appearing; the
         # total keeps its own, for current percentiles.
         stats = session.runner.stats  # type: ignore[union-attr]
         seen = list(stats.entries)
-        gevent.sleep(1.5)
+        ticks = len(session.history.rows)
+        wait_for(lambda: len(session.history.rows) >= ticks + 2)  # a tick after these names were seen
         assert all(stats.entries[key].response_times_cache is None for key in seen)
         assert stats.total.response_times_cache and session.snapshot().totals.current_p95_ms is not None
     finally:
@@ -311,35 +321,28 @@ def test_thousands_of_names_stay_bounded_on_screen_and_complete_in_reports(tmp_p
     assert len(rows) - 1 == session.snapshot().endpoint_count  # every name, plus Aggregated
 
 
-def test_sort_keys_offered_are_the_ones_the_engine_knows() -> None:
-    from loadtui.engine.session import _ENTRY_SORT_KEYS
-    from loadtui.engine.snapshot import SORT_KEYS
-
-    assert tuple(_ENTRY_SORT_KEYS) == SORT_KEYS
-
-
 def test_export_mid_run_leaves_the_run_going_and_its_folder_name_free(
     profile_set: profiles.ProfileSet, tmp_path: Path
 ) -> None:
     session = make_session(profile_set, "small", tmp_path)
     session.start()
-    gevent.sleep(1.5)
+    wait_for(lambda: requests_so_far(session) > 0)
     partial = session.export_report()
     assert partial.folder is not None and "-partial-" in partial.folder.name
     assert json.loads((partial.folder / "summary.json").read_text())["end_reason"] == "running"
     assert session.live and session.result is None
-    gevent.sleep(0.5)
+    wait_for(lambda: requests_so_far(session) > partial.summary["totals"]["requests"])
     final = session.stop()
     assert final.folder is not None and final.folder.name == partial.folder.name.split("-partial-")[0]
     assert final.summary["totals"]["requests"] > partial.summary["totals"]["requests"]
 
 
 def test_the_demo_target_dying_ends_the_run_with_a_report(tmp_path: Path) -> None:
-    profile_set = profile_loading.load(write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py"))
-    session = make_session(profile_set, "small", tmp_path)  # no host: the bundled demo target
+    profile_set = profile_loading.load(write_profiles(tmp_path, PROFILES, locustfile=DEMO_LOCUSTFILE))
+    session = make_session(profile_set, "small", tmp_path)  # the demo locustfile: the bundled demo target
     session.start()
     assert session.demo_target and session._demo is not None and session._demo.pid is not None
-    gevent.sleep(1.5)
+    wait_for(lambda: requests_so_far(session) > 0)
     os.kill(session._demo.pid, signal.SIGKILL)
     result = session.wait(timeout=15)
     assert result is not None and result.end_reason == "error" and result.folder is not None

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -27,16 +28,19 @@ if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     os.execvp(sys.executable, [sys.executable, "-m", "loadtui", *args])
 print(pid, flush=True)
-deadline = time.time() + float(seconds)
-def drain(until):
+def drain(until, stop_on_input=False):
     while time.time() < until:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
+        watched = [fd, sys.stdin] if stop_on_input else [fd]
+        ready, _, _ = select.select(watched, [], [], 0.1)
+        if sys.stdin in ready:
+            sys.stdin.readline()
+            return
+        if fd in ready:
             try:
                 os.read(fd, 65536)
             except OSError:
                 return
-drain(deadline)
+drain(time.time() + float(seconds), stop_on_input=True)  # until the test says "go"
 if how == "hangup":
     os.close(fd)  # the terminal is gone: the kernel sends SIGHUP to the session
 elif how == "ctrl-c":
@@ -57,25 +61,44 @@ run_time = "2m"
 """
 
 
+def wait_for_requests(app: psutil.Process, timeout: float = 40.0) -> None:
+    """Until a loopback port that a child of ``app`` listens on (the demo target) counted a request."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in app.children(recursive=True):
+            try:
+                ports = [c.laddr.port for c in child.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
+            except psutil.Error:
+                continue
+            for port in ports:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/__stats", timeout=1).json().get("requests", 0) > 0:
+                        return
+                except (httpx.HTTPError, ValueError):
+                    pass
+        time.sleep(0.2)
+    raise AssertionError("the run never sent a request to the demo target")
+
+
 @pytest.mark.parametrize(
     ("how", "reason"), [("hangup", "hangup"), ("SIGTERM", "terminated"), ("ctrl-c", "interrupted")]
 )
 def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path: Path, how: str, reason: str) -> None:
     write_profiles(tmp_path, PROFILES)  # no host: the bundled demo target is a child process
     driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, how, "6", "-p", "long"],
+        [sys.executable, "-c", DRIVER, how, "60", "-p", "long"],
         cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert driver.stdout is not None
     app = psutil.Process(int(driver.stdout.readline()))
-    time.sleep(4.0)
+    wait_for_requests(app)  # the demo target (the app's child) has answered some: the run is under way
     children = app.children(recursive=True)
     assert children, "the demo target should be running"
     started = time.monotonic()
-    out, _ = driver.communicate(timeout=40)
+    out, _ = driver.communicate("go\n", timeout=40)
     took = time.monotonic() - started
     exit_code = int(out.split()[-1])
     assert exit_code in (0, 1), exit_code  # 0/1 by failures, not a crash

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from loadtui.engine.watch import ProcessWatch, slope_per_minute, steady_part
-from tests.helpers import LOCUSTFILES, run_loadtui, write_profiles
+from tests.helpers import LOCUSTFILES, planner_for, run_loadtui, write_profiles
 
 pytestmark = pytest.mark.slow
 
@@ -167,8 +167,9 @@ async def test_the_dashboard_shows_a_watched_process_of_a_real_run(tmp_path: Pat
 
     leaking = allocator(3.0)
     write_profiles(tmp_path, f"[profiles.w]\nusers = 1\nspawn_rate = 10\nwatch = [{leaking.pid}]\n")
+    profile_set = profile_loading.load(tmp_path / "profiles.toml")
     app = LoadTuiApp(
-        profile_loading.load(tmp_path / "profiles.toml"), profile="w", refresh=0.3, report_dir=tmp_path / "r"
+        planner_for(profile_set, "--report-dir", str(tmp_path / "r"), dashboard=True), profile="w", refresh=0.3
     )
     async with app.run_test(size=(120, 40)) as pilot:
         readout = app.screen.query_one(HostReadout)

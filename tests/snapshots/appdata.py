@@ -8,12 +8,19 @@ the clock, so screenshots are identical run after run.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from locust import HttpUser, task
+
 from loadtui.engine import profile_loading
+from loadtui.engine.endpoint_selection import EndpointView, select_rows
+from loadtui.engine.locustfile import LoadedLocustfile
+from loadtui.engine.planning import Planner
 from loadtui.engine.profiles import Profile, ProfileSet
+from loadtui.engine.run_plan import RunPlan
+from loadtui.engine.session_contract import RunResult, Session
 from loadtui.engine.snapshot import (
     EndpointRow,
     ExceptionRow,
@@ -74,17 +81,34 @@ def profile_set() -> ProfileSet:
     return profile_loading.loads(PROFILES_TOML, Path("/srv/shop/profiles.toml"))
 
 
-@dataclass(frozen=True)
-class FakeLocustfile:
-    path: Path
-    user_classes: dict[str, Any] = field(default_factory=lambda: {"BrowsingUser": object, "ApiUser": object})
+class BrowsingUser(HttpUser):
+    """Stands in for the demo's class: the picker shows its name and weight, nothing runs it."""
 
-    def weights(self, profile: Profile) -> dict[str, int]:
-        return {"BrowsingUser": 1, "ApiUser": 1, **dict(profile.weights)}
+    abstract = False
+    host = "http://127.0.0.1:1"
+
+    @task
+    def browse(self) -> None:  # pragma: no cover - never run
+        pass
 
 
-def fake_loader(path: Path) -> FakeLocustfile:
-    return FakeLocustfile(path)
+class ApiUser(BrowsingUser):
+    pass
+
+
+def fake_loader(option: str) -> LoadedLocustfile:
+    """The planner's locustfile loader for made-up paths: two classes of weight 1, no import."""
+    return LoadedLocustfile(
+        path=Path(option.split(",")[0]), user_classes={"BrowsingUser": BrowsingUser, "ApiUser": ApiUser}
+    )
+
+
+def planner(profiles: ProfileSet | None = None, *argv: str) -> Planner:
+    """A real Planner over hand-made profiles, with :func:`fake_loader` (no locustfile imported)."""
+    from tests.helpers import planner_for
+
+    made: Planner = planner_for(profiles or profile_set(), *argv, dashboard=True, loader=fake_loader)
+    return made
 
 
 ENDPOINTS = (
@@ -224,88 +248,56 @@ def make_snapshot(
     )
 
 
-@dataclass
-class FakeResult:
-    end_reason: str
-    folder: Path | None
-    files: tuple[Path, ...] = ()
-    summary: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    exit_code: int = 0
-
-
 class FakeSession:
-    """Stands in for LoadSession: same methods, records calls, serves ``next_snapshot``."""
+    """Stands in for LoadSession (the Session contract, checked by mypy): records calls, serves
+    ``next_snapshot`` through the same endpoint selection as every real session."""
 
     instances: list[FakeSession] = []
 
-    def __init__(
-        self,
-        profiles: ProfileSet,
-        profile: Profile,
-        *,
-        locustfile: Any = None,
-        report_dir: Path | None = None,
-    ) -> None:
-        self.profiles = profiles
-        self.profile = profile
-        self.locustfile = locustfile
-        self.report_dir = report_dir or Path("/srv/shop/reports")
-        self.result: FakeResult | None = None
+    def __init__(self, plan: RunPlan) -> None:
+        self.plan = plan
+        self._profile = plan.profile
+        self.report_dir = Path("/srv/shop/reports")
+        self.result: RunResult | None = None
         self.started = False
         self.closed = False
-        self.target = profile.users
+        self.target = plan.profile.users
         self.calls: list[tuple[str, Any]] = []
         self.next_snapshot: Snapshot | None = None
+        self.snapshot_args: dict[str, Any] = {}
+        self.output: list[tuple[str, bool]] = []
         FakeSession.instances.append(self)
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile
 
     def start(self) -> None:
         self.started = True
 
-    def snapshot(
-        self,
-        *,
-        endpoint_limit: int | None = None,
-        sort_by: str = "name",
-        descending: bool = False,
-        name_filter: str = "",
-    ) -> Snapshot:
-        """As LoadSession's: the filter, then the top ``endpoint_limit`` rows by ``sort_by``."""
-        self.snapshot_args = {
-            "endpoint_limit": endpoint_limit,
-            "sort_by": sort_by,
-            "descending": descending,
-            "name_filter": name_filter,
-        }
+    def snapshot(self, view: EndpointView | None = None, limit: int | None = None) -> Snapshot:
+        view = view or EndpointView()
+        self.snapshot_args = {"view": view, "limit": limit}
         base = self.next_snapshot or make_snapshot()
         state = "stopped" if self.result else base.state
-        rows = base.endpoints
-        count = base.endpoint_count or len(rows)
-        if name_filter:
-            rows = tuple(r for r in rows if name_filter.lower() in f"{r.method} {r.name}".lower())
-        matched = len(rows) if name_filter else (base.endpoints_matched or count)
-        if endpoint_limit is not None and len(rows) > endpoint_limit:
-            field_name = {"fail_ratio": "failures", "current_rps": "current_rps"}.get(sort_by, sort_by)
-            top = sorted(rows, key=lambda r: getattr(r, field_name, r.name), reverse=descending)[:endpoint_limit]
-            rows = tuple(sorted(top, key=lambda r: (r.name, r.method)))
+        chosen = select_rows(base.endpoints, view, limit)
         return replace(
             base,
             profile=self.profile.name,
             target_users=self.target,
             state=state,
             end_reason=self.result.end_reason if self.result else None,
-            endpoints=rows,
-            endpoint_count=count,
-            endpoints_matched=matched,
+            endpoints=chosen.items,
+            endpoint_count=base.endpoint_count or chosen.count,
+            endpoints_matched=chosen.matched if view.name_filter else (base.endpoints_matched or chosen.count),
         )
 
-    def switch_profile(self, profile: Profile | str) -> str:
-        name = profile if isinstance(profile, str) else profile.name
+    def switch_profile(self, profile: Profile) -> str:
         previous = self.profile.name
-        self.profile = self.profiles.get(name)
-        self.target = self.profile.users
-        self.calls.append(("switch_profile", name))
-        return f"Switched {previous} -> {name}"
+        self._profile = profile
+        self.target = profile.users
+        self.calls.append(("switch_profile", profile.name))
+        return f"Switched {previous} -> {profile.name}"
 
     def change_users(self, delta: int) -> int:
         self.target = max(0, self.target + delta)
@@ -315,32 +307,44 @@ class FakeSession:
     def reset_stats(self) -> None:
         self.calls.append(("reset_stats", None))
 
-    def stop(self, reason: str = "stopped") -> FakeResult:
+    def live_settings(self, name: str) -> Profile:
+        weights = {cls_name: int(cls.weight) for cls_name, cls in self.plan.locustfile.user_classes.items()}
+        return replace(self.profile, name=name, users=self.target, weights=weights, stages=())
+
+    def record_output(self, text: str, *, stderr: bool = False) -> None:
+        self.output.append((text, stderr))
+
+    def stop(self, reason: str = "stopped") -> RunResult:
         if self.result is None:
             folder = self.report_dir / "20231114-221320-light"
-            self.result = FakeResult(
+            self.result = RunResult(
                 reason, folder, (folder / "report.html", folder / "stats.csv", folder / "summary.json")
             )
         self.calls.append(("stop", reason))
         return self.result
 
-    def export_report(self, report_dir: Path | None = None) -> FakeResult:
+    def wait(self, timeout: float | None = None) -> RunResult | None:
+        return self.result
+
+    def export_report(self, report_dir: Path | None = None) -> RunResult:
         folder = (report_dir or self.report_dir) / "20231114-221320-light-partial-221420"
         self.calls.append(("export_report", report_dir))
-        return FakeResult("running", folder, (folder / "report.html",))
+        return RunResult("running", folder, (folder / "report.html",))
 
-    def write_report(self, report_dir: Path | None = None) -> FakeResult:
+    def write_report(self, report_dir: Path | None = None) -> RunResult:
         assert self.result is not None
         folder = (report_dir or self.report_dir) / "20231114-221320-light"
-        self.result = FakeResult(self.result.end_reason, folder, (folder / "report.html",), self.result.summary)
+        self.result = RunResult(self.result.end_reason, folder, (folder / "report.html",), self.result.summary)
         self.calls.append(("write_report", report_dir))
         return self.result
 
-    def add_run_ended_listener(self, callback: Any) -> None:
-        pass
-
     def close(self) -> None:
         self.closed = True
+
+
+def _conforms(session: FakeSession) -> Session:
+    """mypy checks here that the fake keeps to the contract every session keeps to."""
+    return session
 
 
 # --- thresholds, verdicts and workers (dashboard issue 6/7 tests) ---------------------------------

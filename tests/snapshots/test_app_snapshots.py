@@ -15,17 +15,16 @@ from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from appdata import FakeSession, fake_loader, make_snapshot, profile_set
+from appdata import FakeSession, make_snapshot, planner
 
 from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.screens.ended import EndedScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 def make_app(profile: str | None) -> LoadTuiApp:
-    return LoadTuiApp(
-        profile_set(), profile=profile, refresh=3600, session_factory=FakeSession, locustfile_loader=fake_loader
-    )
+    return LoadTuiApp(planner(), profile=profile, refresh=3600, session_factory=FakeSession)
 
 
 async def serve(pilot: Pilot, **kwargs: object) -> None:
@@ -86,7 +85,8 @@ class TestDashboard:
 
         async def run_before(pilot: Pilot) -> None:
             await serve(pilot)
-            await pilot.press("s")
-            await pilot.pause(0.1)
+            await pilot.press("s", "y")  # stop, after its confirmation
+            while not isinstance(pilot.app.screen, EndedScreen):
+                await pilot.pause(0.02)
 
         assert snap_compare(make_app("light"), run_before=run_before, terminal_size=(80, 24))

@@ -4,6 +4,7 @@ a verdict, at 80x24 and 120x40 (deterministic data from ``appdata``)."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,16 @@ from textual.pilot import Pilot
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from appdata import (
-    FakeResult,
     FakeSession,
+    RunResult,
     ended_summary,
-    fake_loader,
     make_threshold_snapshot,
     make_workers_snapshot,
-    profile_set,
+    planner,
 )
 
 from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.screens.ended import EndedScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -29,16 +30,13 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 class VerdictSession(FakeSession):
     """Ends with the summary a run with thresholds and a baseline leaves."""
 
-    def stop(self, reason: str = "stopped") -> FakeResult:
-        result = super().stop(reason)
-        result.summary = ended_summary("fail")
-        return result
+    def stop(self, reason: str = "stopped") -> RunResult:
+        self.result = replace(super().stop(reason), summary=ended_summary("fail"))
+        return self.result
 
 
 def make_app(factory: type[FakeSession] = FakeSession) -> LoadTuiApp:
-    return LoadTuiApp(
-        profile_set(), profile="light", refresh=3600, session_factory=factory, locustfile_loader=fake_loader
-    )
+    return LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=factory)
 
 
 async def serve(pilot: Pilot, snapshot: object) -> None:
@@ -90,7 +88,8 @@ class TestEnded:
 
         async def run_before(pilot: Pilot) -> None:
             await serve(pilot, make_threshold_snapshot())
-            await pilot.press("s")
-            await pilot.pause(0.1)
+            await pilot.press("s", "y")  # stop, after its confirmation
+            while not isinstance(pilot.app.screen, EndedScreen):
+                await pilot.pause(0.02)
 
         assert snap_compare(make_app(VerdictSession), run_before=run_before, terminal_size=size)

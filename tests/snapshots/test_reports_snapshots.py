@@ -21,7 +21,7 @@ from textual.widgets import Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from appdata import T0, FakeSession, fake_loader, profile_set
+from appdata import T0, FakeSession, planner, profile_set
 
 from loadtui.ui.app import LoadTuiApp
 
@@ -146,12 +146,7 @@ def reports_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 def make_app(profile: str | None = None) -> LoadTuiApp:
     return LoadTuiApp(
-        profile_set(),
-        profile=profile,
-        refresh=3600,
-        session_factory=FakeSession,
-        locustfile_loader=fake_loader,
-        report_dir=Path("reports"),
+        planner(profile_set(), "--report-dir", "reports"), profile=profile, refresh=3600, session_factory=FakeSession
     )
 
 
