@@ -42,7 +42,7 @@ from .screens.dashboard import DashboardScreen
 from .screens.ended import EndedScreen, report_unwritten
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
-from .widgets.dialogs import ConfirmDialog, ConflictDialog, PromptDialog, UnwrittenReportDialog
+from .widgets.dialogs import ConflictDialog, PromptDialog, UnwrittenReportDialog
 from .widgets.endpoint_table import FilterInput
 
 ENDPOINT_LIMIT = 200
@@ -119,7 +119,6 @@ class LoadTuiApp(App[Any]):
         """The table's sort and filter, which every snapshot follows."""
         self._pending_view = self.endpoint_view
         """The table's view the snapshot in flight was taken for."""
-        self._comments_warned = False
         self._quit_anyway = False
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -487,7 +486,7 @@ class LoadTuiApp(App[Any]):
         return None
 
     def ask_save_live_profile(self) -> None:
-        """``S``: asks for a name, then saves (warning first if the file has comments)."""
+        """``S``: asks for a name, then saves."""
         session = self._live_session()
         if session is None:
             return
@@ -502,23 +501,8 @@ class LoadTuiApp(App[Any]):
         )
 
     def _save_name_chosen(self, name: str | None) -> None:
-        if not name:
-            return
-        if not self._comments_warned and profile_saving.has_comments(self.profiles.text):
-            target = profile_saving.save_target(self.profiles)
-            message = (
-                f"{target} has comments. Saving rewrites it without them (the current file is kept as "
-                f"{target.name}.bak). Save anyway?"
-            )
-
-            def answered(answer: str | None) -> None:
-                if answer == "yes":
-                    self._comments_warned = True
-                    self.save_live_profile(name)
-
-            self.push_screen(ConfirmDialog("Comments will be lost", message, id="comments-dialog"), answered)
-            return
-        self.save_live_profile(name)
+        if name:
+            self.save_live_profile(name)
 
     def save_live_profile(self, name: str, *, force: bool = False) -> bool:
         """Writes the new profile; on a concurrent edit, asks to reload or overwrite."""

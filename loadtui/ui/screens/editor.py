@@ -431,7 +431,8 @@ class ProfileEditor(Screen[str | None]):
         return Checked(profile, {})
 
     def candidate_text(self, profile: Profile) -> str:
-        """profiles.toml as a save would write it (the same steps as :func:`profile_saving.save`)."""
+        """profiles.toml as a save would mean it (:func:`profile_saving.save` writes the same profiles,
+        edited into the file's own text; it checks that the two agree)."""
         data = {key: dict(value) if isinstance(value, dict) else value for key, value in self.profile_set.data.items()}
         table: dict[str, Any] = dict(data.get("profiles", {}))
         if self.original is not None and self.original != profile.name:
@@ -609,12 +610,6 @@ async def save_profiles(
             f"The packaged default profiles are in use. Saving {what} creates {target.absolute()}: "
             "a copy of them plus this change, which loadtui reads from then on when started in this directory."
             "\n\ny: create it   n: not now",
-        )
-    elif profile_saving.has_comments(profile_set.text):
-        question = ConfirmDialog(
-            "Comments will be lost",
-            f"{target} has comments. Saving rewrites it without them (the current file is kept as "
-            f"{target.name}.bak).\n\ny: save anyway   n: not now",
         )
     if question is not None and await app.push_screen_wait(question) != "yes":
         return "cancelled", None
