@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import durations
 from . import thresholds as thresholds_mod
-from .durations import parse_duration
 from .thresholds import Thresholds
 
 PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults"
@@ -82,7 +82,7 @@ class Stage:
 
     @property
     def duration_s(self) -> float:
-        return parse_duration(self.duration)
+        return durations.parse_duration(self.duration)
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ class Profile:
     def run_time_s(self) -> float | None:
         if self.run_time is None:
             return None
-        return parse_duration(self.run_time)
+        return durations.parse_duration(self.run_time)
 
     @property
     def stages_total_s(self) -> float:
@@ -169,9 +169,10 @@ class ProfileSet:
     profiles: Mapping[str, Profile]
     """In file order: the 1..9 keys of the app follow it."""
     data: Mapping[str, Any]
-    """The parsed document, so that saving one profile keeps everything else as it was."""
+    """The parsed document as plain data: what a save means, which its edited text is checked against."""
     text: str = ""
-    """The file's text when it was read: a save compares it with the disk to catch other edits."""
+    """The file's text when it was read: a save edits it in place, after comparing it with the disk to
+    catch other edits. Empty for a set made in code: a save then writes ``data`` anew."""
     defaults: Profile = field(default_factory=lambda: Profile(name="[defaults]"))
     """What [defaults] gives every profile; a saved profile leaves out what equals it."""
 

@@ -59,12 +59,6 @@ async def save_profiles(
             "a copy of them plus this change, which loadtui reads from then on when started in this directory."
             "\n\ny: create it   n: not now",
         )
-    elif profile_saving.has_comments(profile_set.text):
-        question = ConfirmDialog(
-            "Comments will be lost",
-            f"{target} has comments. Saving rewrites it without them (the current file is kept as "
-            f"{target.name}.bak).\n\ny: save anyway   n: not now",
-        )
     if question is not None and await app.push_screen_wait(question) != "yes":
         return "cancelled", None
     force = False

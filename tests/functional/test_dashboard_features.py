@@ -30,7 +30,7 @@ from loadtui.ui.profile_saving import SaveConflictDialog
 from loadtui.ui.run_controller import ENDPOINT_LIMIT
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen, ended_text
-from loadtui.ui.widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenReportDialog
+from loadtui.ui.widgets.dialogs import PromptDialog, UnwrittenReportDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
 from loadtui.ui.widgets.status_line import status_text
 
@@ -254,21 +254,20 @@ class TestSaveLiveProfile:
             await pilot.press("5")
             assert app.session.profile.name == "light-tuned"
 
-    async def test_comments_warned_once(self, tmp_path: Path) -> None:
-        app = make_app(tmp_profiles(tmp_path, "# hand-written\n" + PROFILES_TOML))
+    async def test_s_keeps_the_comments(self, tmp_path: Path) -> None:
+        commented = "# hand-written\n" + PROFILES_TOML.replace("users = 20\n", "users = 20  # a busy afternoon\n")
+        app = make_app(tmp_profiles(tmp_path, commented))
         async with app.run_test() as pilot:
-            await pilot.press("S", *"one", "enter")
-            assert isinstance(app.screen, ConfirmDialog)
-            await pilot.press("escape")  # no: nothing written
-            assert "one" not in profile_loading.load(tmp_path / "profiles.toml").names
-            await pilot.press("S", *"one", "enter")
-            await pilot.press("y")
-            await pilot.pause()
-            assert "one" in profile_loading.load(tmp_path / "profiles.toml").names
-            await pilot.press("S", *"two", "enter")  # the comments are gone already: no question
+            await pilot.press("S", *"one", "enter")  # no question first: nothing is lost
             await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
-            assert "two" in profile_loading.load(tmp_path / "profiles.toml").names
+            await pilot.press("S", *"two", "enter")
+            await pilot.pause()
+        text = (tmp_path / "profiles.toml").read_text(encoding="utf-8")
+        assert text.startswith(commented)  # what was there, byte for byte, then the new tables
+        added = text.removeprefix(commented)
+        assert added.startswith("\n[profiles.one]\n") and "\n[profiles.two]\n" in added and "#" not in added
+        assert profile_loading.load(tmp_path / "profiles.toml").names[-2:] == ["one", "two"]
 
     async def test_concurrent_edit_offers_reload(self, tmp_path: Path) -> None:
         app = make_app(tmp_profiles(tmp_path))

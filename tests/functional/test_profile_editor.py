@@ -342,35 +342,21 @@ class TestSavingSafely:
         assert "theirs" not in after.names
         assert toml_path.with_name("profiles.toml.bak").read_text() == theirs
 
-    async def test_comments_warning_before_the_first_save(self, toml_path: Path) -> None:
-        commented = "# our team's load profiles\n" + PROFILES_TOML
+    async def test_a_save_keeps_the_comments_and_the_rest_of_the_file(self, toml_path: Path) -> None:
+        commented = "# our team's load profiles\n" + PROFILES_TOML.replace(
+            'host = ""\n', 'host = ""  # the demo target\n'
+        ).replace("[profiles.heavy]\n", "# launch day\n[profiles.heavy]\n")
         toml_path.write_text(commented)
         app = make_app(toml_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("E")
             await settle(pilot)
             await fill(pilot, "#field-users", "12")
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert isinstance(app.screen, ConfirmDialog)
-            await pilot.press("n")
-            await settle(pilot)
-            assert isinstance(app.screen, ProfileEditor)
-            assert toml_path.read_text() == commented
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            await pilot.press("y")
+            await pilot.press("ctrl+s")  # no question first: nothing is lost
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)
-            # The file has no comment now: the next save does not ask.
-            await pilot.press("E")
-            await settle(pilot)
-            await fill(pilot, "#field-users", "13")
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert isinstance(app.screen, PickerScreen)
-        assert profile_loading.load(toml_path).profiles["light"].users == 13
-        assert "#" not in toml_path.read_text()
+        assert toml_path.read_text() == commented.replace("users = 10\n", "users = 12\n", 1)
+        assert toml_path.with_name("profiles.toml.bak").read_text() == commented
 
     async def test_packaged_defaults_save_creates_local_file(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -466,11 +452,8 @@ async def test_every_shipped_profile_saves_unchanged_from_the_form(tmp_path: Pat
             assert editor(app).checked.valid, (name, editor(app).checked.errors)
             await pilot.press("ctrl+s")
             await settle(pilot)
-            if index == 0:  # the shipped file has comments: asked once
-                assert isinstance(app.screen, ConfirmDialog)
-                await pilot.press("y")
-                await settle(pilot)
             assert isinstance(app.screen, PickerScreen), name
+            assert path.read_text(encoding="utf-8") == before.text, name  # the same bytes, comments and all
     after = profile_loading.load(path)
     assert after.names == before.names
     for name in before.names:

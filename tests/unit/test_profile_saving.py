@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from loadtui.engine import profile_loading, profile_saving, profiles
-from loadtui.engine.profile_saving import has_comments
 from loadtui.engine.profiles import ProfileConflict, ProfileError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,23 +88,3 @@ def test_unwritable_directory_is_a_clear_error(in_tmp: Path) -> None:
     (in_tmp / "profiles.toml").mkdir()  # a directory where the file should be
     with pytest.raises(ProfileError, match=r"profiles\.toml: cannot save"):
         profile_saving.save(loaded, put=loaded.get("light"), force=True)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("[profiles.a]\nusers = 1\n", False),
-        ("# top\n[profiles.a]\n", True),
-        ("[profiles.a]\nusers = 1  # why\n", True),
-        ('[profiles.a]\ndescription = "not # a comment"\n', False),
-        ("[profiles.a]\ndescription = 'single # quoted'\n", False),
-        ('[profiles.a]\ndescription = """multi\n# still a string\n"""\n', False),
-        ('[profiles.a]\ndescription = "esc \\" # still string"\n', False),
-    ],
-)
-def test_comment_detection(text: str, expected: bool) -> None:
-    assert has_comments(text) is expected
-
-
-def test_shipped_file_has_comments_so_the_app_warns() -> None:
-    assert has_comments((ROOT / "profiles.toml").read_text())

@@ -248,3 +248,25 @@ def test_every_packaged_profile_has_given_filled() -> None:
     for profile in packaged.profiles.values():
         assert {"locustfile", "description", "users", "spawn_rate", "run_time"} <= profile.given, profile.name
         assert "tags" not in profile.given and "host" not in profile.given
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "parse_duration",
+        "format_duration",
+        "check_host",
+        "resolve",
+        "load",
+        "loads",
+        "find_profiles",
+        "save",
+        "save_target",
+        "profile_to_toml",
+        "dumps",
+        "has_comments",
+    ],
+)
+def test_the_model_module_does_not_re_export_what_moved_out(name: str) -> None:
+    """Each moved name is imported from the module that does its job, not through profiles.py."""
+    assert not hasattr(profiles, name)
