@@ -16,7 +16,7 @@ from locust import HttpUser, task
 
 from loadtui.engine import profile_loading
 from loadtui.engine.endpoint_selection import EndpointView, select_rows
-from loadtui.engine.locustfile import LoadedLocustfile
+from loadtui.engine.locustfile import DEMO_LOCUSTFILE, LoadedLocustfile
 from loadtui.engine.planning import Planner
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.run_plan import RunPlan
@@ -97,10 +97,14 @@ class ApiUser(BrowsingUser):
 
 
 def fake_loader(option: str) -> LoadedLocustfile:
-    """The planner's locustfile loader for made-up paths: two classes of weight 1, no import."""
-    return LoadedLocustfile(
-        path=Path(option.split(",")[0]), user_classes={"BrowsingUser": BrowsingUser, "ApiUser": ApiUser}
-    )
+    """The planner's locustfile loader for made-up paths: two classes of weight 1, no import.
+
+    A ``demo.py`` stands for the bundled demo (the planner then plans the demo target for it), as
+    the profiles here are the demo's."""
+    path = Path(option.split(",")[0])
+    if path.name == "demo.py":
+        path = DEMO_LOCUSTFILE
+    return LoadedLocustfile(path=path, user_classes={"BrowsingUser": BrowsingUser, "ApiUser": ApiUser})
 
 
 def planner(profiles: ProfileSet | None = None, *argv: str) -> Planner:

@@ -8,6 +8,7 @@ set to an hour so only the snapshot a test serves is shown. Update the baselines
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from appdata import FakeSession, make_snapshot, planner
+from appdata import T0, FakeSession, make_snapshot, planner
 
+from loadtui.engine.log_book import LogLine
 from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.screens.ended import EndedScreen
 
@@ -34,6 +36,22 @@ async def serve(pilot: Pilot, **kwargs: object) -> None:
     app.session.next_snapshot = make_snapshot(**kwargs)  # type: ignore[arg-type]
     app.refresh_snapshot()
     await pilot.pause()
+
+
+LOG_LINES = tuple(
+    LogLine(number, T0 + number, source, level, text)
+    for number, (source, level, text) in enumerate(
+        [
+            ("loadtui", "INFO", "locust.runners: Sending spawn jobs of 10 users at 1.00 spawn rate to 1 ready workers"),
+            ("worker 1", "stdout", "logged in as alice, token 5f3a"),
+            ("worker 1", "WARNING", "demo: search backend slow (812 ms)"),
+            ("worker 1", "ERROR", "locust.user.users: KeyError: 'token'"),
+            ("worker 1", "stderr", "Traceback (most recent call last):"),
+            ("loadtui", "INFO", 'locust.runners: All users spawned: {"ApiUser": 5, "BrowsingUser": 5}'),
+        ],
+        1,
+    )
+)
 
 
 class TestPicker:
@@ -79,6 +97,20 @@ class TestDashboard:
             await pilot.press("f")
 
         assert snap_compare(make_app("light"), run_before=run_before, terminal_size=(120, 40))
+
+    def test_logs_tab(self, snap_compare) -> None:
+        """l: what the run logged and printed, this process's and the workers', newest at the bottom."""
+
+        async def run_before(pilot: Pilot) -> None:
+            app: LoadTuiApp = pilot.app  # type: ignore[assignment]
+            while app.refresh_in_flight:
+                await pilot.pause()
+            app.session.next_snapshot = replace(make_snapshot(), logs=LOG_LINES, log_count=len(LOG_LINES))  # type: ignore[union-attr]
+            app.refresh_snapshot()
+            await pilot.pause()
+            await pilot.press("l")
+
+        assert snap_compare(make_app("light"), run_before=run_before, terminal_size=(80, 24))
 
     def test_run_ended(self, snap_compare) -> None:
         """s: the run-ended view with the report paths."""

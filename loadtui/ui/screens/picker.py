@@ -199,12 +199,13 @@ class PickerScreen(Screen[str | None]):
         return text
 
     def _locustfile_shown(self, name: str, loaded: Any) -> str:
-        """The locustfile as profiles.toml writes it when that is the one that runs, else its path."""
+        """The demo by name; else the locustfile as profiles.toml writes it, when that is the one that
+        runs; else its path."""
+        if loaded.is_demo:
+            return "the bundled demo (demo.py)"
         written = self.profiles.get(name)
         if "locustfile" in written.given and self.profiles.locustfile_path(written).resolve() == loaded.path.resolve():
             return written.locustfile
-        if loaded.is_demo:
-            return "the bundled demo (demo.py)"
         return ", ".join(_shown_path(p) for p in loaded.paths)
 
     # --- editing profiles.toml ------------------------------------------------------------------
