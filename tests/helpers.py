@@ -23,20 +23,18 @@ def write_profiles(directory: Path, body: str, *, locustfile: str | Path = "", h
 
 
 def run_loadtui(
-    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None, **kwargs: object
+    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``loadtui ARGS`` as a user types it, in a subprocess with no standard input."""
-    env = {**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"}
     return subprocess.run(
         [sys.executable, "-m", "loadtui", *args],
         cwd=cwd,
-        env=env,
+        env={**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
