@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -28,15 +29,17 @@ if pid == 0:
     os.execvp(sys.executable, [sys.executable, "-m", "loadtui", *args])
 print(pid, flush=True)
 deadline = time.time() + float(seconds)
-def drain(until):
+def drain(until, go=None):
     while time.time() < until:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
+        ready, _, _ = select.select([fd, *([go] if go else [])], [], [], 0.1)
+        if go in ready:
+            return
+        if fd in ready:
             try:
                 os.read(fd, 65536)
             except OSError:
                 return
-drain(deadline)
+drain(deadline, sys.stdin)  # until the test says the run has traffic, at most `seconds`
 if how == "hangup":
     os.close(fd)  # the terminal is gone: the kernel sends SIGHUP to the session
 elif how == "ctrl-c":
@@ -57,23 +60,45 @@ run_time = "2m"
 """
 
 
+def wait_for_traffic(app: psutil.Process, timeout: float = 30.0) -> None:
+    """Until the app's demo target child has answered a request: the run has something to report."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in app.children(recursive=True):
+            try:
+                ports = [c.laddr.port for c in child.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+            except psutil.Error:
+                continue
+            for port in ports:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/__stats", timeout=1).json()["requests"] > 0:
+                        return
+                except (httpx.HTTPError, ValueError, KeyError):
+                    pass
+        time.sleep(0.2)
+    raise AssertionError("the run sent no request in time")
+
+
 @pytest.mark.parametrize(
     ("how", "reason"), [("hangup", "hangup"), ("SIGTERM", "terminated"), ("ctrl-c", "interrupted")]
 )
 def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path: Path, how: str, reason: str) -> None:
     write_profiles(tmp_path, PROFILES)  # no host: the bundled demo target is a child process
     driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, how, "6", "-p", "long"],
+        [sys.executable, "-c", DRIVER, how, "30", "-p", "long"],
         cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert driver.stdout is not None
     app = psutil.Process(int(driver.stdout.readline()))
-    time.sleep(4.0)
+    wait_for_traffic(app)  # not a fixed time: a busy machine (tests in parallel) starts the app slowly
     children = app.children(recursive=True)
     assert children, "the demo target should be running"
+    assert driver.stdin is not None
+    driver.stdin.write("go\n")
+    driver.stdin.flush()
     started = time.monotonic()
     out, _ = driver.communicate(timeout=40)
     took = time.monotonic() - started
