@@ -11,6 +11,30 @@ import pytest
 
 from loadtui.engine.demo_target import DemoTarget
 
+_worker_hub_timer: list[object] = []
+"""Holds the timer below: a watcher nothing refers to is stopped when it is collected."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In a pytest-xdist worker, keeps the main thread's gevent hub waiting for execnet's thread.
+
+    The worker runs tests on its main thread; execnet's receiver, an OS thread started before the
+    patch, hands it each test through ``threading`` objects (xdist's ``TestQueue``, execnet's
+    ``WorkerPool``) that wait on gevent locks once the process is patched, however old the objects
+    are (``Condition.wait`` allocates its lock when it waits). gevent lets another thread release
+    them, but a main-thread hub with nothing else to run raises ``LoopExit`` ("This operation would
+    block forever") instead of waiting: every worker died that way before its first test. A timer
+    that never fires in practice gives the hub something to wait for. (``patch_all(thread=False)``
+    is no way out: Locust patches everything and its runner relies on it.) The cost: in a worker, a
+    test that would block forever hangs until pytest-timeout stops it instead of raising at once.
+    """
+    if hasattr(config, "workerinput"):
+        import gevent
+
+        timer = gevent.get_hub().loop.timer(3600.0, 3600.0)
+        timer.start(lambda: None)
+        _worker_hub_timer.append(timer)
+
 
 @pytest.fixture(scope="session")
 def demo_target() -> Iterator[DemoTarget]:

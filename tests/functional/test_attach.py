@@ -105,7 +105,10 @@ def test_attach_headless_detaches_on_ctrl_c_without_stopping_the_remote_run(tmp_
         [sys.executable, "-m", "loadtui", "attach", locust_web, "--headless", "--report-dir", str(tmp_path / "r")],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(3)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # its first progress line: attached, and its signal handlers are set
+        if " users " in line:
+            break
     proc.send_signal(2)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, err  # the remote run has failing requests (/status/503)

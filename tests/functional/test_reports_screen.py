@@ -26,6 +26,9 @@ from tests.helpers import run_loadtui
 
 BROKEN = "20200101-000000-broken"
 
+# One xdist worker runs this module, so report_dir's two real runs (10-25 s) are made once, not per worker.
+pytestmark = pytest.mark.xdist_group("reports_screen")
+
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
