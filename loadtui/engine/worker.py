@@ -29,6 +29,7 @@ from locust import runners as locust_runners
 from locust.env import Environment
 
 from .command_line import CommandLineExit, build_parser
+from .locust_events import registry
 from .locust_process import HookError, fire_init
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
 from .log_book import WORKER_LOG_FORMAT
@@ -61,6 +62,7 @@ def serve(
     loaded: LoadedLocustfile, options: argparse.Namespace, master_host: str, master_port: int, *, local: bool
 ) -> int:
     """Runs a worker until the master tells it to quit (or a signal). Returns the exit code."""
+    registry().activate(loaded.keys)  # the locustfile's listeners on Locust's events, as after its import
     classes = list(loaded.user_classes.values())
     env = Environment(
         user_classes=classes,

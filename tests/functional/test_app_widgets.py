@@ -392,7 +392,7 @@ class TestPicker:
         async with app.run_test() as pilot:
             assert isinstance(app.screen, PickerScreen)
             info = str(app.screen.query_one("#picker-info").render())
-            assert "BrowsingUser" in info and "locustfiles/demo.py" in info
+            assert "BrowsingUser" in info and "the bundled demo" in info and "demo target" in info
             await pilot.press("down", "enter")
             assert isinstance(app.screen, DashboardScreen)
             assert app.session.profile.name == "medium"

@@ -241,7 +241,7 @@ def test_a_second_signal_while_the_report_is_written_does_not_corrupt_it(tmp_pat
     )
     assert proc.stderr is not None
     for line in proc.stderr:  # its first progress line: the run is going and its signal handlers are set
-        if " users " in line:
+        if "req/s" in line:
             break
     proc.send_signal(signal.SIGTERM)
     for _ in range(5):  # an impatient operator

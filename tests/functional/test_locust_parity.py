@@ -143,7 +143,7 @@ def test_under_the_dashboard_with_its_users_in_a_worker(tmp_path: Path, token_se
     before = token_server.stats()
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-c", DASHBOARD, str(log), *common_args(token_server.url, log)],
+        [sys.executable, "-c", DASHBOARD, str(log), "-p", "light", *common_args(token_server.url, log)],
         cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     after = token_server.stats()
