@@ -53,6 +53,10 @@ def only_summary(cwd: Path) -> dict:  # type: ignore[type-arg]
     return json.loads((folders[0] / "summary.json").read_text())
 
 
+def run_log(cwd: Path) -> str:
+    return next(p for p in (cwd / "reports").iterdir() if p.is_dir()).joinpath("run.log").read_text()
+
+
 def check_run(records: list[dict], server_before: dict, server_after: dict, requests: int | None) -> None:  # type: ignore[type-arg]
     assert all(r["api_user"] == "alice" for r in records if "api_user" in r)  # the custom option reached every hook
     assert server_after["refused"] == server_before["refused"]  # every request carried test_start's token
@@ -83,6 +87,10 @@ def test_headless_in_one_process_as_locust(tmp_path: Path, token_server) -> None
     check_run(hook_lines(locust_log), before, middle, None)
     check_run(hook_lines(loadtui_log), middle, after, only_summary(tmp_path)["totals"]["requests"])
     assert "exit code 3, set by the locustfile" in loadtui.stderr
+    # What user code prints and logs: on the terminal as with locust, and in run.log.
+    assert "first request made" in loadtui.stdout and "first request made" in locust.stdout
+    assert "logged in as alice" in loadtui.stderr and "logged in as alice" in locust.stderr
+    assert "first request made" in run_log(tmp_path) and "logged in as alice" in run_log(tmp_path)
 
 
 def test_with_worker_processes_as_locust_processes(tmp_path: Path, token_server) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +116,11 @@ def test_with_worker_processes_as_locust_processes(tmp_path: Path, token_server)
         assert sum(1 for r in records if r["hook"] == "init") == 3  # the master's and each worker's
     check_run(hook_lines(locust_log), before, middle, None)
     check_run(hook_lines(loadtui_log), middle, after, only_summary(tmp_path)["totals"]["requests"])
+    # Each worker's output reaches the terminal (stderr, by worker) and run.log.
+    log = run_log(tmp_path)
+    for worker in ("worker 1", "worker 2"):
+        assert f"{worker} stdout: first request made" in log and f"{worker} INFO: hooks: logged in as alice" in log
+        assert f"[{worker}] first request made" in loadtui.stderr
 
 
 DASHBOARD = r"""
@@ -154,3 +167,40 @@ def test_under_the_dashboard_with_its_users_in_a_worker(tmp_path: Path, token_se
     }
     assert seen(records) == expected
     check_run(records, before, after, only_summary(tmp_path)["totals"]["requests"])
+    assert "worker 1 stdout: first request made" in run_log(tmp_path)  # the Logs tab's lines, kept
+
+
+def test_a_plain_locust_worker_elsewhere_joins_and_its_log_is_forwarded(tmp_path: Path, token_server) -> None:  # type: ignore[no-untyped-def]
+    """``loadtui --master`` with ``locust --worker`` (Locust's own, as on another machine): the hooks
+    fire on both, the master's custom options reach the worker with the spawn messages, and the
+    worker's log lines come back through Locust's log forwarding into run.log."""
+    log = tmp_path / "hooks.jsonl"
+    port = str(free_port())
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", str(HOOKS), "--worker", "--master-port", port, "--hook-log", str(log)],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        # Locust's worker forwards its log every 10 s (WORKER_LOG_REPORT_INTERVAL): a run longer than that.
+        master = run_loadtui(
+            "--headless", "--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
+            "--master-bind-port", port, "-f", str(HOOKS), "-u", "2", "-r", "10", "-t", "12s", "-H", token_server.url,
+            "--hook-log", str(log), "--api-user", "erin", cwd=tmp_path, timeout=90,
+        )  # fmt: skip
+    finally:
+        worker.wait(timeout=30)
+    assert master.returncode == 0, master.stderr
+    records = hook_lines(log)
+    assert seen(records) >= {("init", "master"), ("test_start", "worker"), ("test_stop", "worker")}
+    assert {r["api_user"] for r in records if r["hook"] == "test_start"} == {"erin"}  # sent with the spawn
+    run_log = (next(p for p in (tmp_path / "reports").iterdir()) / "run.log").read_text()
+    forwarded = [line for line in run_log.splitlines() if "logged in as erin" in line]
+    assert forwarded and " loadtui " not in forwarded[0]  # a line from the worker, by its id
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

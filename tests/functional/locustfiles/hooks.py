@@ -6,6 +6,7 @@ what it saw), so a test can compare what ran under loadtui with what runs under 
 """
 
 import json
+import logging
 import os
 
 import requests
@@ -51,12 +52,15 @@ def on_test_start(environment, **_kw) -> None:  # type: ignore[no-untyped-def]
             f"{environment.host}/login", json={"user": environment.parsed_options.api_user}, timeout=5
         )
         TOKEN["value"] = answer.json()["token"]
+        logging.getLogger("hooks").info("logged in as %s", environment.parsed_options.api_user)
     record(environment, "test_start", api_user=environment.parsed_options.api_user)
 
 
 @events.request.add_listener
 def on_request(**_kw) -> None:  # type: ignore[no-untyped-def]
     SEEN["requests"] += 1
+    if SEEN["requests"] == 1:
+        print("first request made", flush=True)  # what user code prints reaches run.log too
 
 
 @events.test_stop.add_listener
