@@ -82,8 +82,9 @@ class LoadTuiApp(App[Any]):
         session_factory: SessionFactory | None = None,
         session: Session | None = None,
         settle_heap: bool = False,
+        driver_class: type[Any] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=driver_class)
         self.settle_heap = settle_heap
         """Freeze the startup heap once a run shows (:func:`heap.settle`); run_app sets it."""
         self.runs = RunController(planner, session_factory)
@@ -609,13 +610,25 @@ class Ended:
 
 def run_app(planner: Planner, *, profile: str | None = None, refresh: float = 1.0) -> Ended:
     """Runs the app in this terminal until it exits."""
-    app = LoadTuiApp(planner, profile=profile, refresh=refresh, settle_heap=True)
+    app = LoadTuiApp(planner, profile=profile, refresh=refresh, settle_heap=True, driver_class=_driver())
     app.run()
     return Ended(app.result, app.session)
 
 
 def run_attached(session: Session, *, refresh: float = 1.0) -> RunResult | None:
     """The dashboard over a run that loadtui did not start (``loadtui attach``)."""
-    app = LoadTuiApp(None, session=session, refresh=refresh, settle_heap=True)
+    app = LoadTuiApp(None, session=session, refresh=refresh, settle_heap=True, driver_class=_driver())
     app.run()
     return app.result or session.result
+
+
+def _driver() -> type[Any] | None:
+    """Textual's Linux driver, made safe for a terminal that hangs up (:mod:`.terminal`); None
+    (Textual's own choice) elsewhere."""
+    import sys
+
+    if sys.platform.startswith("win"):
+        return None
+    from .terminal import HangupSafeDriver
+
+    return HangupSafeDriver
