@@ -228,11 +228,13 @@ import asyncio, json, statistics, sys, time
 from pathlib import Path
 import psutil
 from textual.screen import Screen
-from loadtui.engine import profile_loading
+from loadtui.engine import command_line, profile_loading
+from loadtui.engine.planning import Planner
 from loadtui.ui.app import LoadTuiApp
 
 profiles_path, seconds = sys.argv[1], float(sys.argv[2])
-loaded = profile_loading.load(profiles_path)
+argv = ["--profiles", profiles_path, "-p", "bench"]
+planner = Planner(argv, profile_loading.load(profiles_path), command_line.first_pass(argv), dashboard=True)
 updates, update_cpu, applied, keys, peak = [], [], [], [], 0
 waiting = {}  # "tick" or "key" -> [when it started, whether its result is on the screen yet,
 #                                    and for a tick the main thread's CPU time then]
@@ -281,7 +283,7 @@ LoadTuiApp.on_endpoint_view_changed = on_endpoint_view_changed
 
 async def main():
     global peak
-    app = TimedApp(loaded, profile="bench", refresh=1.0, settle_heap=True)
+    app = TimedApp(planner, profile="bench", refresh=1.0, settle_heap=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await asyncio.sleep(3)  # the run starts and its names appear
         updates.clear()

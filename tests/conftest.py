@@ -36,6 +36,15 @@ def pytest_configure(config: pytest.Config) -> None:
         _worker_hub_timer.append(timer)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers a core, at most 8. The suite waits more than it computes (real
+    runs for seconds, subprocesses starting): on 2 idle cores its 425 tests took 3m29 with 2
+    workers, 2m05 with 4, 2m07 with 6 (2026-12-02)."""
+    import os
+
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
 @pytest.fixture(scope="session")
 def demo_target() -> Iterator[DemoTarget]:
     """One bundled demo target on a loopback port for the whole test session."""

@@ -3,9 +3,16 @@
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import psutil
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILES = Path(__file__).resolve().parent / "functional" / "locustfiles"
@@ -49,6 +56,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         gevent.sleep(0.1)
 
 
+async def until(pilot: "Pilot[Any]", predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+    """Lets the app run until ``predicate()`` holds (an event-based wait, not a fixed pause)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.02)
+
+
 def screen_lines(app: Any) -> list[str]:
     """The text of the screen as the app last composed it, one string a line."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
@@ -81,3 +96,22 @@ def session_for(profile_set: Any, name: str, *argv: str, **kwargs: Any) -> Any:
 def profile_for(profile_set: Any, name: str, *argv: str) -> Any:
     """Profile ``name`` as a live switch gets it from the planner (every layer applied)."""
     return planner_for(profile_set, *argv).profile(name)
+
+
+def wait_for_requests(app: psutil.Process, timeout: float = 40.0) -> None:
+    """Waits until a loopback port that a child of ``app`` listens on (the demo target) counted a request."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in app.children(recursive=True):
+            try:
+                ports = [c.laddr.port for c in child.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
+            except psutil.Error:
+                continue
+            for port in ports:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/__stats", timeout=1).json().get("requests", 0) > 0:
+                        return
+                except (httpx.HTTPError, ValueError):
+                    pass
+        time.sleep(0.2)
+    raise AssertionError("the run never sent a request to the demo target")

@@ -5,12 +5,9 @@ Each test writes its own profiles.toml (few users, short runs) and its reports i
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from loadtui.engine import profile_loading
 from loadtui.ui.app import LoadTuiApp
@@ -18,7 +15,7 @@ from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.screens.picker import PickerScreen
 from loadtui.ui.widgets.keyed_table import KeyedTable
-from tests.helpers import planner_for
+from tests.helpers import planner_for, until
 
 pytestmark = pytest.mark.slow
 
@@ -61,26 +58,18 @@ def started(app: LoadTuiApp) -> None:
     assert app.session is not None, [n.message for n in app._notifications]
 
 
-async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
 async def test_keys_drive_the_real_runner(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         started(app)
         session = app.session
-        await wait_for(pilot, lambda: session.runner.user_count == 2)
-        await wait_for(pilot, lambda: endpoint_rows(app) > 0)
+        await until(pilot, lambda: session.runner.user_count == 2)
+        await until(pilot, lambda: endpoint_rows(app) > 0)
 
         await pilot.press("2")
         assert session.profile.name == "two"
         assert session.runner.target_user_count == 4
-        await wait_for(pilot, lambda: session.runner.user_count == 4)
+        await until(pilot, lambda: session.runner.user_count == 4)
 
         await pilot.press("1")
         assert session.profile.name == "one"
@@ -105,7 +94,7 @@ async def test_keys_drive_the_real_runner(tmp_path: Path) -> None:
         assert session.runner.stats.total.num_requests >= before
 
         await pilot.press("s", "y")  # stop, after the confirmation
-        await wait_for(pilot, lambda: isinstance(app.screen, EndedScreen))
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen))
         result = app.result
         assert result.end_reason == "stopped"
         assert result.folder is not None and result.folder.is_dir()
@@ -120,8 +109,7 @@ async def test_q_writes_the_report_then_exits(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test() as pilot:
         started(app)
-        await wait_for(pilot, lambda: app.session.runner.user_count == 2)
-        await pilot.pause(0.5)
+        await until(pilot, lambda: app.session.runner.stats.total.num_requests > 0)
         await pilot.press("q")
     assert app.result is not None
     assert app.result.end_reason == "quit"
@@ -133,7 +121,7 @@ async def test_run_time_elapsed_shows_the_run_ended_view(tmp_path: Path) -> None
     app = make_app(tmp_path, profile="short")
     async with app.run_test() as pilot:
         started(app)
-        await wait_for(pilot, lambda: isinstance(app.screen, EndedScreen), timeout=15)
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen), timeout=15)
         assert app.result.end_reason == "completed"
         assert app.result.folder.is_dir()
         await pilot.press("q")
@@ -150,7 +138,7 @@ async def test_picker_starts_the_highlighted_profile(tmp_path: Path) -> None:
         started(app)
         assert isinstance(app.screen, DashboardScreen)
         assert app.session.profile.name == "two"
-        await wait_for(pilot, lambda: app.session.runner.user_count == 4)
+        await until(pilot, lambda: app.session.runner.user_count == 4)
         await pilot.press("q")
     assert app.result.folder.is_dir()
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,18 +16,11 @@ from appdata import T0, FakeSession, make_snapshot, planner
 from loadtui.engine.log_book import SHOWN, STDOUT, LogLine
 from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.widgets.logs_view import LogsView
-from tests.helpers import screen_lines
+from tests.helpers import screen_lines, until
 
 
 def lines(first: int, last: int) -> tuple[LogLine, ...]:
     return tuple(LogLine(n, T0 + n, "worker 1", "INFO", f"line {n}") for n in range(first, last + 1))
-
-
-async def until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.02)
 
 
 async def serve(app: LoadTuiApp, pilot: Pilot, logs: tuple[LogLine, ...]) -> None:

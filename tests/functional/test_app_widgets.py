@@ -7,8 +7,6 @@ serves the snapshots a test builds and records what the keys asked of it.
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +32,7 @@ from loadtui.ui.widgets.dialogs import ConfirmDialog
 from loadtui.ui.widgets.endpoint_table import EndpointTable
 from loadtui.ui.widgets.host_panel import HostPanel, HostReadout
 from loadtui.ui.widgets.keyed_table import KeyedTable
-from tests.helpers import planner_for, screen_lines
+from tests.helpers import planner_for, screen_lines, until
 
 
 def make_app(profile: str | None = "light", *argv: str, made_by: object = None) -> LoadTuiApp:
@@ -43,14 +41,6 @@ def make_app(profile: str | None = "light", *argv: str, made_by: object = None) 
     refresh=3600: the timer never fires on its own; tests call refresh_snapshot() when they want one.
     """
     return LoadTuiApp(made_by or planner(None, *argv), profile=profile, refresh=3600, session_factory=FakeSession)  # type: ignore[arg-type]
-
-
-async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Lets the app run until ``predicate()`` holds (an event-based wait, not a fixed pause)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.02)
 
 
 async def push(app: LoadTuiApp, pilot: Pilot, **snapshot_kwargs: object) -> None:
@@ -287,7 +277,7 @@ class TestKeys:
             await pilot.press("s", "s", "escape")
             assert isinstance(app.screen, DashboardScreen) and app.session.result is None
             await pilot.press("s", "y")
-            await wait_until(pilot, lambda: isinstance(app.screen, EndedScreen))
+            await until(pilot, lambda: isinstance(app.screen, EndedScreen))
             assert app.session.calls[-1] == ("stop", "stopped")
             summary = str(app.screen.query_one("#ended-summary").render())
             assert "report.html" in summary
@@ -374,9 +364,9 @@ class TestKeys:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("ctrl+p")
             await pilot.press("plus", "1", "0")  # the palette's entries are the bindings' own names
-            await wait_until(pilot, lambda: "+10 users" in " ".join(screen_lines(app)))
+            await until(pilot, lambda: "+10 users" in " ".join(screen_lines(app)))
             await pilot.press("enter")
-            await wait_until(pilot, lambda: app.session.target == 20)
+            await until(pilot, lambda: app.session.target == 20)
 
     def test_every_binding_has_a_description_and_an_id(self) -> None:
         for owner in (LoadTuiApp, DashboardScreen, PickerScreen, EndedScreen, HelpScreen):
@@ -424,7 +414,7 @@ class TestPicker:
         app = make_app()
         async with app.run_test() as pilot:
             await pilot.press("s", "y")
-            await wait_until(pilot, lambda: isinstance(app.screen, EndedScreen))
+            await until(pilot, lambda: isinstance(app.screen, EndedScreen))
             first = app.session
             await pilot.press("n")
             assert isinstance(app.screen, PickerScreen)

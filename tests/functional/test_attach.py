@@ -69,7 +69,8 @@ def test_attach_watch_drive_stop_and_save(tmp_path: Path, locust_web: str) -> No
     assert snap.failures and snap.failures[0].name == "/status/503"
     assert session.change_users(+2) == 6
     wait_for(lambda: httpx.get(f"{locust_web}/stats/requests").json()["user_count"] == 6)
-    gevent.sleep(3)
+    at_six = session.snapshot().totals.requests
+    wait_for(lambda: session.snapshot().totals.requests > 2 * at_six)  # and the remote's history has grown
     before_reset = session.snapshot().totals.requests
     session.reset_stats()
     wait_for(lambda: session.snapshot().totals.requests < before_reset)
@@ -91,9 +92,8 @@ def test_attach_watch_drive_stop_and_save(tmp_path: Path, locust_web: str) -> No
 def test_connection_problems_are_shown_and_retried_not_fatal(tmp_path: Path) -> None:
     session = AttachedSession(f"http://127.0.0.1:{free_port()}", report_dir=tmp_path, timeout=1.0)
     session.start()
-    gevent.sleep(1.5)
+    wait_for(lambda: session.snapshot().connection.startswith("connection refused (retrying in"))
     snap = session.snapshot()
-    assert snap.connection.startswith("connection refused (retrying in")
     assert snap.state == "ready"
     with pytest.raises(SessionError, match="connection refused"):
         session.change_users(1)

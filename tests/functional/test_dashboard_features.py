@@ -33,6 +33,7 @@ from loadtui.ui.screens.ended import EndedScreen, ended_text
 from loadtui.ui.widgets.dialogs import PromptDialog, UnwrittenReportDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
 from loadtui.ui.widgets.status_line import status_text
+from tests.helpers import until
 
 
 def make_app(profiles: profiles_mod.ProfileSet | None = None, **kwargs: object) -> LoadTuiApp:
@@ -216,7 +217,7 @@ class TestExport:
         async with app.run_test() as pilot:
             await serve(app, pilot, make_snapshot())
             await pilot.press("e")
-            await pilot.pause(0.1)
+            await until(pilot, lambda: any("-partial-" in n for n in notices(app)))
             assert app.session.calls[-1] == ("export_report", None)
             assert any("-partial-" in n for n in notices(app))
             assert isinstance(app.screen, DashboardScreen)  # the run goes on

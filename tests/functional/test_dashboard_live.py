@@ -5,11 +5,9 @@ and the refresh time with 3000 endpoint names."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from loadtui.engine import profile_loading
 from loadtui.ui.app import LoadTuiApp
@@ -18,7 +16,7 @@ from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.widgets.dialogs import PromptDialog, UnwrittenReportDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
-from tests.helpers import planner_for
+from tests.helpers import planner_for, until
 
 pytestmark = pytest.mark.slow
 
@@ -58,14 +56,6 @@ def make_app(
     return LoadTuiApp(planner_for(profile_loading.load(path), *argv, dashboard=True), profile=profile, refresh=refresh)
 
 
-async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
 def started(app: LoadTuiApp) -> None:
     assert app.session is not None, [n.message for n in app._notifications]
 
@@ -74,7 +64,7 @@ async def test_filter_export_and_thresholds_live(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         started(app)
-        await wait_for(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count >= 3)
+        await until(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count >= 3)
         snapshot = app.last_snapshot
         assert snapshot.verdict in ("pass", "warn")  # the demo target answers in well under 1 s
         assert len(snapshot.thresholds) == 2
@@ -82,17 +72,17 @@ async def test_filter_export_and_thresholds_live(tmp_path: Path) -> None:
         # At most two of the demo's names contain "products", and there are at least three names by
         # now: the filter must leave some out. ("api" did not: until the first GET / every name has it.)
         await pilot.press("slash", *"products")
-        await wait_for(pilot, lambda: app.last_snapshot.endpoints_matched < app.last_snapshot.endpoint_count)
+        await until(pilot, lambda: app.last_snapshot.endpoints_matched < app.last_snapshot.endpoint_count)
         snapshot = app.last_snapshot
         assert all("products" in f"{r.method} {r.name}".lower() for r in snapshot.endpoints)
         table = app.screen.query_one("#endpoints", KeyedTable)
         assert table.row_count == len(snapshot.endpoints)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.last_snapshot.endpoints_matched == app.last_snapshot.endpoint_count)
+        await until(pilot, lambda: app.last_snapshot.endpoints_matched == app.last_snapshot.endpoint_count)
 
         await pilot.press("e")
         reports = tmp_path / "reports"
-        await wait_for(pilot, lambda: reports.is_dir() and any("-partial-" in p.name for p in reports.iterdir()))
+        await until(pilot, lambda: reports.is_dir() and any("-partial-" in p.name for p in reports.iterdir()))
         partial = next(p for p in reports.iterdir() if "-partial-" in p.name)
         assert (partial / "summary.json").is_file()
         assert any(str(partial) in n.message for n in app._notifications)
@@ -105,7 +95,7 @@ async def test_s_saves_the_live_settings(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test() as pilot:
         started(app)
-        await wait_for(pilot, lambda: app.session.runner.user_count == 2)
+        await until(pilot, lambda: app.session.runner.user_count == 2)
         await pilot.press("plus")  # 3 users
         await pilot.press("S")
         assert isinstance(app.screen, PromptDialog)
@@ -133,9 +123,9 @@ async def test_report_dir_that_is_a_file(tmp_path: Path) -> None:
     app = make_app(tmp_path, report_dir=blocked)
     async with app.run_test(size=(120, 40)) as pilot:
         started(app)
-        await wait_for(pilot, lambda: app.session.runner.stats.total.num_requests > 0)
+        await until(pilot, lambda: app.session.runner.stats.total.num_requests > 0)
         await pilot.press("q")
-        await wait_for(pilot, lambda: isinstance(app.screen, UnwrittenReportDialog))
+        await until(pilot, lambda: isinstance(app.screen, UnwrittenReportDialog))
         assert app.is_running
         assert app.result.error and str(blocked) in app.result.error and app.result.folder is None
         await pilot.press("r")  # the same directory again: still refused, still said
@@ -146,7 +136,7 @@ async def test_report_dir_that_is_a_file(tmp_path: Path) -> None:
         await pilot.press("a")
         assert isinstance(app.screen, PromptDialog)
         await pilot.press("ctrl+u", *str(tmp_path / "other"), "enter")
-        await wait_for(pilot, lambda: app.result.folder is not None)
+        await until(pilot, lambda: app.result.folder is not None)
         folder = app.result.folder
         assert folder.parent == tmp_path / "other"
         assert (folder / "summary.json").is_file() and (folder / "report.html").is_file()
@@ -171,13 +161,13 @@ async def test_three_thousand_names_keep_the_table_bounded_and_keys_answered(tmp
     )
     async with app.run_test(size=(120, 40)) as pilot:
         started(app)
-        await wait_for(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count == 3000, 60)
+        await until(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count == 3000, 60)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         await pilot.press("o", "o", "o", "o")  # p95, as a person looking for slow names would
         assert app.endpoint_view.sort_by == "p95_ms" and app.endpoint_view.descending
         pressed = time.time()
-        await wait_for(pilot, lambda: app.last_snapshot.taken_at > pressed)  # a tick after the key
+        await until(pilot, lambda: app.last_snapshot.taken_at > pressed)  # a tick after the key
         table = screen.query_one("#endpoints", KeyedTable)
         assert table.row_count == ENDPOINT_LIMIT
         shown = [float(table.row_values(key)[5].value) for key in table.row_keys]
@@ -188,7 +178,7 @@ async def test_three_thousand_names_keep_the_table_bounded_and_keys_answered(tmp
         assert "name=" in str(screen.query_one("#endpoint-info").render())
         # A filter answers while it runs: the rows it matches, and only those.
         await pilot.press("slash", "9", "9", "9")
-        await wait_for(pilot, lambda: app.last_snapshot.endpoints_matched < app.last_snapshot.endpoint_count)
+        await until(pilot, lambda: app.last_snapshot.endpoints_matched < app.last_snapshot.endpoint_count)
         await pilot.pause()
         assert len(table.row_keys) == app.last_snapshot.endpoints_matched == 3  # 999, 1999 and 2999
         assert all("999" in key for key in table.row_keys)

@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from loadtui.engine.reports import FILES
-from tests.helpers import LOCUSTFILES, ROOT, run_loadtui, write_profiles
+from tests.helpers import LOCUSTFILES, ROOT, run_loadtui, wait_for_requests, write_profiles
 
 pytestmark = pytest.mark.slow
 
@@ -152,7 +152,7 @@ def test_signals_end_the_run_with_a_complete_report_and_no_child_left(
         children = parent.children(recursive=True)
         time.sleep(0.2)
     assert children, "the demo target child never started"
-    time.sleep(3.0)  # let some traffic flow
+    wait_for_requests(parent)  # the demo target has answered some: the run is under way
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode in (0, 1), stderr
@@ -191,7 +191,7 @@ def test_run_from_the_checkout_uses_its_profiles(tmp_path: Path) -> None:
 def test_reports_lists_past_runs_newest_first(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
     write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
     first = run_loadtui("--headless", "-p", "quick", "-t", "2s", "--tags", "read", cwd=tmp_path)
-    time.sleep(1.1)  # distinct folder timestamps
+    # (their folders' timestamps differ: the first run's 2 s are over before the second starts)
     second = run_loadtui("--headless", "-p", "quick", "-t", "2s", cwd=tmp_path)
     assert (first.returncode, second.returncode) == (0, 1)
     (tmp_path / "reports" / "not-a-run").mkdir()  # ignored: no summary, no CSV

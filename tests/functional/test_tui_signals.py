@@ -11,12 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
 from loadtui.engine.reports import FILES
-from tests.helpers import write_profiles
+from tests.helpers import wait_for_requests, write_profiles
 
 pytestmark = pytest.mark.slow
 
@@ -59,25 +58,6 @@ users = 4
 spawn_rate = 50
 run_time = "2m"
 """
-
-
-def wait_for_requests(app: psutil.Process, timeout: float = 40.0) -> None:
-    """Until a loopback port that a child of ``app`` listens on (the demo target) counted a request."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for child in app.children(recursive=True):
-            try:
-                ports = [c.laddr.port for c in child.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
-            except psutil.Error:
-                continue
-            for port in ports:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/__stats", timeout=1).json().get("requests", 0) > 0:
-                        return
-                except (httpx.HTTPError, ValueError):
-                    pass
-        time.sleep(0.2)
-    raise AssertionError("the run never sent a request to the demo target")
 
 
 @pytest.mark.parametrize(
