@@ -316,20 +316,12 @@ class LoadTuiApp(App[Any]):
 
     @work(exclusive=True, group="confirm")
     async def confirm_reset(self) -> None:
-        try:
-            self.runs.live()
-        except RunRefused as exc:
-            self._refused(exc)
-            return
-        sure = await self.push_screen_wait(
-            ConfirmDialog(
-                "Reset the stats?",
-                "Every figure so far goes back to zero (the users keep running; the report will start from now)."
-                "\n\ny: reset   n/Esc: keep them",
-                id="reset-dialog",
-            )
-        )
-        if sure != "yes":
+        if not await self._live_and_confirmed(
+            "Reset the stats?",
+            "Every figure so far goes back to zero (the users keep running; the report will start from now)."
+            "\n\ny: reset   n/Esc: keep them",
+            "reset-dialog",
+        ):
             return
         try:
             self.runs.reset()
@@ -345,23 +337,24 @@ class LoadTuiApp(App[Any]):
 
     @work(exclusive=True, group="confirm")
     async def confirm_stop(self) -> None:
-        try:
-            self.runs.live()
-        except RunRefused as exc:
-            self._refused(exc)
-            return
-        sure = await self.push_screen_wait(
-            ConfirmDialog(
-                "Stop the run?",
-                "The users stop and the report is written; the app stays open.\n\ny: stop   n/Esc: keep running",
-                id="stop-dialog",
-            )
-        )
-        if sure == "yes":
+        if await self._live_and_confirmed(
+            "Stop the run?",
+            "The users stop and the report is written; the app stays open.\n\ny: stop   n/Esc: keep running",
+            "stop-dialog",
+        ):
             # Stopping takes about a second (users stop, the report is written); the notice is
             # drawn first so the answer visibly did something.
             self.notify("Stopping the run and writing the report…", timeout=3)
             self.call_after_refresh(self.stop_run)
+
+    async def _live_and_confirmed(self, title: str, body: str, dialog_id: str) -> bool:
+        """True when a run is live (else the refusal is said) and the user answered y to the dialog."""
+        try:
+            self.runs.live()
+        except RunRefused as exc:
+            self._refused(exc)
+            return False
+        return await self.push_screen_wait(ConfirmDialog(title, body, id=dialog_id)) == "yes"
 
     def stop_run(self, reason: str = "stopped") -> RunResult | None:
         """Stops the run and writes its report, then shows the run-ended view."""
