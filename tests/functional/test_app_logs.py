@@ -58,8 +58,8 @@ async def test_what_user_code_prints_in_the_app_goes_to_the_runs_log() -> None:
 
 
 def test_stdout_lines_have_no_level_shown() -> None:
-    from loadtui.ui.widgets.logs_view import line_text
+    from loadtui.ui.widgets.logs_view import line_parts
 
-    printed = line_text(LogLine(1, T0, "loadtui", STDOUT, "hello")).plain
-    logged = line_text(LogLine(2, T0, "worker 2", "WARNING", "careful")).plain
+    printed = "".join(part.plain for part in line_parts(LogLine(1, T0, "loadtui", STDOUT, "hello")))
+    logged = "".join(part.plain for part in line_parts(LogLine(2, T0, "worker 2", "WARNING", "careful")))
     assert printed.split() == ["loadtui", "hello"] and logged.split() == ["worker", "2", "WARNING", "careful"]

@@ -8,6 +8,7 @@ skipped: they are all in the run folder's run.log.
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import RichLog
 
@@ -28,14 +29,24 @@ LEVEL_STYLES = {
 }
 
 
-def line_text(line: LogLine) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{line.source:<9} ", style="dim" if line.source == "loadtui" else "cyan")
-    level = "" if line.level == STDOUT else f"{line.level:<7} "
+def line_parts(line: LogLine) -> tuple[Text, Text]:
+    """Where the line came from (and its level, unless it was printed), and what it says."""
+    prefix = Text()
+    prefix.append(f"{line.source:<9} ", style="dim" if line.source == "loadtui" else "cyan")
     style = LEVEL_STYLES.get(line.level, "")
-    text.append(level, style=style)
-    text.append(line.text, style=style if line.level not in (STDOUT, "INFO") else "")
-    return text
+    if line.level != STDOUT:
+        prefix.append(f"{line.level:<7} ", style=style)
+    return prefix, Text(line.text, style=style if line.level not in (STDOUT, "INFO") else "")
+
+
+def line_renderable(line: LogLine) -> Table:
+    """The line, its text wrapped under itself (a hanging indent), not under its source."""
+    prefix, text = line_parts(line)
+    grid = Table.grid(expand=True)
+    grid.add_column(width=prefix.cell_len, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(prefix, text)
+    return grid
 
 
 def logs_tab_label(snapshot: Snapshot) -> str:
@@ -43,10 +54,11 @@ def logs_tab_label(snapshot: Snapshot) -> str:
 
 
 class LogsView(RichLog):
-    """A RichLog that follows the run's log lines from snapshots."""
+    """A RichLog that follows the run's log lines from snapshots; a long line wraps (at 80
+    columns a Locust log line rarely fits, and its end is often what it says)."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_lines=KEEP, wrap=False, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_lines=KEEP, wrap=True, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
         self.shown = 0
         """The number of the newest line written here."""
 
@@ -61,5 +73,5 @@ class LogsView(RichLog):
         if skipped > 0 and self.shown:
             self.write(Text(f"… {skipped} lines not shown here (the run folder's run.log has them)", style="dim"))
         for line in new:
-            self.write(line_text(line))
+            self.write(line_renderable(line))
         self.shown = new[-1].number
