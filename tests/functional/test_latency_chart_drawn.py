@@ -69,3 +69,19 @@ async def test_the_chart_draws_what_plotext_plot_draws() -> None:
                 assert drawn == cells(reference), (theme, snapshot is not None)
                 compared += 1
         assert compared == 9
+
+
+async def test_samples_from_before_the_start_are_not_drawn() -> None:
+    """A worker run samples while its workers connect: the axis still starts at 0 s, not below."""
+    app = Pair()
+    async with app.run_test(size=(70, 34)) as pilot:
+        chart = app.query_one("#ours", LatencyChart)
+        base = make_snapshot()
+        assert base.started_at is not None and base.history.time[0] >= base.started_at
+        early = replace(base, started_at=base.history.time[0] + 3.5)  # the first 4 samples came before it
+        for snapshot in (base, early):
+            chart.update_snapshot(snapshot)
+            await pilot.pause()
+            lines = ["".join(char for char, _ in line) for line in cells(chart)]
+            axis = lines[lines.index(next(line for line in lines if "elapsed s" in line)) - 1]  # the tick labels
+            assert "0" in axis and "-" not in axis, axis

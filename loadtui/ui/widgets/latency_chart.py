@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 import functools
 import itertools
 import re
@@ -108,14 +110,19 @@ class LatencyChart(PlotextPlot):
         plt.title("Latency (ms)")
         plt.xlabel("elapsed s")
         history = snapshot.history if snapshot is not None else None
-        if history is None or not history.time:
+        start = 0.0
+        if history is not None and history.time:
+            start = snapshot.started_at if snapshot and snapshot.started_at else history.time[0]
+        # Samples from before the start (a worker run samples while its workers connect) are not
+        # drawn: the axis starts at 0 s.
+        first = max(len(history.time) - MAX_POINTS, bisect.bisect_left(history.time, start)) if history else 0
+        if history is None or first >= len(history.time):
             plt.plot([0.0], [0.0], marker=" ")
             self.refresh()
             return
-        start = snapshot.started_at if snapshot and snapshot.started_at else history.time[0]
         xs, ys = per_column(
-            [t - start for t in history.time[-MAX_POINTS:]],
-            [s[-MAX_POINTS:] for s in (history.p50_ms, history.p95_ms, history.p99_ms)],
+            [t - start for t in history.time[first:]],
+            [s[first:] for s in (history.p50_ms, history.p95_ms, history.p99_ms)],
             self.size.width,
         )
         for (label, marker, color), values in zip(SERIES, ys, strict=True):
