@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import gevent
 
@@ -35,7 +35,7 @@ from .engine import compare as compare_mod
 from .engine.command_line import CommandLineExit
 from .engine.durations import human_duration
 from .engine.locustfile import LocustfileError
-from .engine.log_book import THIS_PROCESS, LogBook, LogLine, StdoutTee
+from .engine.log_book import STDOUT, THIS_PROCESS, LogBook, LogLine, StdoutTee
 from .engine.planning import PlanError, Planner
 from .engine.profile_loading import load as load_profiles
 from .engine.profiles import ProfileError
@@ -78,15 +78,22 @@ def _progress_line(session: LoadSession) -> str:
     )
 
 
-def _echo_to_stderr(line: LogLine) -> None:
-    """Headless: what the workers print and log goes to stderr, as ``locust --processes`` shows it."""
-    if line.source != THIS_PROCESS:
+def _echo_workers(line: LogLine, stdout: TextIO) -> None:
+    """Headless: what a worker prints goes to standard output and what it logs to stderr (by
+    worker), as with ``locust --processes``, whose workers share its terminal."""
+    if line.source == THIS_PROCESS:
+        return  # this process's own lines are on the terminal already
+    if line.level == STDOUT:
+        stdout.write(f"{line.text}\n")
+        stdout.flush()
+    else:
         sys.stderr.write(f"[{line.source}] {line.text}\n")
         sys.stderr.flush()
 
 
 def run_headless(plan: RunPlan) -> int:
-    book = LogBook(mirror=_echo_to_stderr)
+    stdout = sys.stdout  # the terminal's, not the tee below: a worker's line is in the book already
+    book = LogBook(mirror=lambda line: _echo_workers(line, stdout))
     session = LoadSession(plan, log_book=book)
     tee = StdoutTee(book)
     with tee.installed():

@@ -336,37 +336,46 @@ class LoadSession:
             return self.result
         self._finishing = True
         try:
-            if self._deadline_greenlet is not None and self._deadline_greenlet is not gevent.getcurrent():
-                self._deadline_greenlet.kill(block=False)
-            if self.control is not None:
-                self.control.stop_ramp()
-            self._stop_runner()
-            self._ended_at = time.time()
-            if self.runner is not None and self.env is not None:
-                self.history.sample(self.env, host=False)  # CPU over the few ms since the last tick reads ~0
-            self.result = self._write(reason)
+            self.result = self._halt_and_write(reason)
         finally:
-            current = gevent.getcurrent()
-            for greenlet in self._greenlets:
-                if greenlet is not current:
-                    greenlet.kill(block=False)
-            if self.runner is not None:
-                self.runner.greenlet.kill(block=False)
-            self.workers.stop()
-            self._stop_demo()
-            # The locustfile's classes as written again, for the next run in this process (the
-            # report keeps the weights this run ended with).
-            self._final_weights = self.classes.weights()
-            self.classes.restore()
-            if self.result is None:
-                self.result = RunResult(end_reason=reason, folder=None, error="the run ended with an internal error")
-            self._ended.set()
+            self._release(reason)
         for callback in self._listeners:
             try:
                 callback(self.result)
             except Exception:
                 logger.exception("run-ended listener failed")
         return self.result
+
+    def _halt_and_write(self, reason: str) -> RunResult:
+        """The users stopped (the ramp, the runner, the workers' last stats), the run folder written."""
+        if self._deadline_greenlet is not None and self._deadline_greenlet is not gevent.getcurrent():
+            self._deadline_greenlet.kill(block=False)
+        if self.control is not None:
+            self.control.stop_ramp()
+        self._stop_runner()
+        self._ended_at = time.time()
+        if self.runner is not None and self.env is not None:
+            self.history.sample(self.env, host=False)  # CPU over the few ms since the last tick reads ~0
+        return self._write(reason)
+
+    def _release(self, reason: str) -> None:
+        """Everything the run holds let go (greenlets, workers, the demo target, the rewritten
+        classes), however the stop went; a result there is, an internal error's if none."""
+        current = gevent.getcurrent()
+        for greenlet in self._greenlets:
+            if greenlet is not current:
+                greenlet.kill(block=False)
+        if self.runner is not None:
+            self.runner.greenlet.kill(block=False)
+        self.workers.stop()
+        self._stop_demo()
+        # The locustfile's classes as written again, for the next run in this process (the
+        # report keeps the weights this run ended with).
+        self._final_weights = self.classes.weights()
+        self.classes.restore()
+        if self.result is None:
+            self.result = RunResult(end_reason=reason, folder=None, error="the run ended with an internal error")
+        self._ended.set()
 
     def _stop_runner(self) -> None:
         runner = self.runner

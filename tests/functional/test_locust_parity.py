@@ -116,11 +116,13 @@ def test_with_worker_processes_as_locust_processes(tmp_path: Path, token_server)
         assert sum(1 for r in records if r["hook"] == "init") == 3  # the master's and each worker's
     check_run(hook_lines(locust_log), before, middle, None)
     check_run(hook_lines(loadtui_log), middle, after, only_summary(tmp_path)["totals"]["requests"])
-    # Each worker's output reaches the terminal (stderr, by worker) and run.log.
+    # What each worker prints reaches standard output, as under locust, and run.log; what it logs
+    # reaches stderr (by worker) and run.log.
+    assert locust.stdout.count("first request made") == loadtui.stdout.count("first request made") == 2
     log = run_log(tmp_path)
     for worker in ("worker 1", "worker 2"):
         assert f"{worker} stdout: first request made" in log and f"{worker} INFO: hooks: logged in as alice" in log
-        assert f"[{worker}] first request made" in loadtui.stderr
+        assert f"[{worker}] hooks: logged in as alice" in loadtui.stderr
 
 
 DASHBOARD = r"""
