@@ -160,7 +160,8 @@ def finish(session: LoadSession, result: RunResult) -> int:
 
 
 def _report_outcome(session: LoadSession, result: RunResult) -> int:
-    """The summary (or Locust's JSON) on stdout; 2 if the report could not be written where asked."""
+    """The summary on stderr (and Locust's JSON on stdout with ``--json``); 2 if the report could not
+    be written where asked."""
     json_stdout = session.plan.outputs.json_stdout
     code = EXIT_OK
     if result.error:
@@ -171,23 +172,23 @@ def _report_outcome(session: LoadSession, result: RunResult) -> int:
             _say(f"the report was saved to {rescued.folder} instead")
             result = rescued
         else:
-            _say(f"{rescued.error}; the summary follows on stdout")
+            _say(f"{rescued.error}; the summary follows")
         code = EXIT_BAD_INPUT
     if result.output_error:
         _say(result.output_error)
         code = EXIT_BAD_INPUT
+    print_summary(result)
     if json_stdout and session.runner is not None:
-        print_summary(result, stream=sys.stderr)
         print(json.dumps(session.runner.stats.serialize_stats(), indent=4), flush=True)
-    else:
-        print_summary(result)
     for failure in session.hook_failures:
         _say(f"{failure} (exit 2; the traceback is in the run's run.log)")
     return code
 
 
 def print_summary(result: RunResult, stream: Any = None) -> None:
-    stream = stream or sys.stdout
+    """The end-of-run tables, on stderr as Locust prints its own: standard output is left to what
+    the locustfile prints and to ``--json``, as with ``locust``."""
+    stream = stream or sys.stderr
     if result.folder is not None and (result.folder / "summary.txt").is_file():
         stream.write((result.folder / "summary.txt").read_text(encoding="utf-8"))
     else:

@@ -47,6 +47,21 @@ def test_a_ci_command_line_writes_the_html_and_csv_it_names(tmp_path: Path, toke
     assert sum(entry["num_requests"] for entry in stats_json) == summary["totals"]["requests"]
 
 
+def test_standard_output_is_locusts_json_alone_with_json(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """``--json``: stdout is Locust's JSON and nothing else, so ``loadtui ... --json | jq`` works as
+    with ``locust``; the end-of-run tables are on stderr, where Locust prints its own."""
+    done = run_loadtui(
+        "-f", str(LOCUSTFILES / "tagged.py"), "--headless", "-u", "2", "-r", "20", "-t", "2s", "-H", target.url,
+        "--json", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr  # 1: the 503s of WriterUser
+    stats = json.loads(done.stdout)
+    folder = next(p for p in (tmp_path / "reports").iterdir() if p.is_dir())
+    summary = json.loads((folder / "summary.json").read_text())
+    assert sum(entry["num_requests"] for entry in stats) == summary["totals"]["requests"] > 0
+    assert "Aggregated" in done.stderr and "Report: " in done.stderr
+
+
 def test_locustfile_py_locust_conf_and_locust_variables_are_found(tmp_path: Path, token_server) -> None:  # type: ignore[no-untyped-def]
     shutil.copy(LOCUSTFILES / "hooks.py", tmp_path / "locustfile.py")
     log = tmp_path / "hooks.jsonl"

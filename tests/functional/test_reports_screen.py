@@ -41,7 +41,7 @@ def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         # 1: the demo target fails a request now and then (a 503 by design), which fails a run
         # without thresholds; the run folder is written all the same, which is what matters here.
-        assert done.returncode in (0, 1) and "Report: " in done.stdout, done.stdout + done.stderr
+        assert done.returncode in (0, 1) and "Report: " in done.stderr, done.stdout + done.stderr
     (reports / BROKEN).mkdir()
     (reports / BROKEN / "summary.json").write_text("{not json", encoding="utf-8")
     return reports

@@ -55,7 +55,7 @@ def test_passing_thresholds_exit_0(tmp_path: Path, demo_target) -> None:  # type
     scopes = {(t["metric"], t["scope"]) for t in summary["thresholds"]}
     assert ("p95_ms", "GET /anything/reader/read") in scopes and ("fail_ratio", "overall") in scopes
     assert all(t["state"] == "ok" for t in summary["thresholds"])
-    assert "Verdict: PASS" in done.stdout and "thresholds: pass" in done.stderr
+    assert "Verdict: PASS" in done.stderr and "thresholds: pass" in done.stderr
 
 
 def test_failing_thresholds_exit_1_and_say_which(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +67,7 @@ def test_failing_thresholds_exit_1_and_say_which(tmp_path: Path, demo_target) ->
     assert states["rps_min"]["state"] == "fail" and states["rps_min"]["observed"] < 100000
     assert states["fail_ratio"]["state"] == "fail"  # WriterUser's /status/503
     assert summary["verdict"] == "fail"
-    assert "Verdict: FAIL" in done.stdout and "✗ fail    rps_min" in done.stdout
+    assert "Verdict: FAIL" in done.stderr and "✗ fail    rps_min" in done.stderr
 
 
 def test_abort_on_fail_ends_the_run_early(tmp_path: Path, demo_target) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +103,7 @@ def test_compare_two_real_runs_and_a_baseline(tmp_path: Path, demo_target) -> No
     assert with_baseline.returncode == 1, with_baseline.stderr
     summary = single_summary(tmp_path / "c")
     assert summary["comparison"]["regressed"] and summary["verdict"] == "fail"
-    assert "Compared with the baseline" in with_baseline.stdout
+    assert "Compared with the baseline" in with_baseline.stderr
 
     missing = run_loadtui("--headless", "-p", "passing", "--baseline", "nowhere", cwd=tmp_path)
     assert missing.returncode == 2 and "nowhere: no such run" in missing.stderr

@@ -99,7 +99,7 @@ rss_slope_mb_per_min = { warn = 5, fail = 20 }
     assert len(watched["rss_series_mb"]) >= 5
     states = {t["scope"]: t["state"] for t in summary["thresholds"]}
     assert states[f"watch {leaking.pid}"] == "fail" and summary["verdict"] == "fail"
-    assert f"watched {leaking.pid}: running" in done.stdout
+    assert f"watched {leaking.pid}: running" in done.stderr
     html = next((tmp_path / "reports").glob("*/report.html")).read_text()
     assert f"Watched: {leaking.pid} (running)" in html and "MB RSS over the run" in html
 
