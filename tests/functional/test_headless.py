@@ -253,3 +253,21 @@ def test_a_second_signal_while_the_report_is_written_does_not_corrupt_it(tmp_pat
     summary = check_consistent(only_run_folder(tmp_path / "reports"))
     assert summary["end_reason"] == "terminated"
     assert not list((tmp_path / "reports").glob("*/.*.tmp"))
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600)])
+def test_report_files_get_the_mode_the_umask_gives(tmp_path: Path, demo_target, umask: int, expected: int) -> None:  # type: ignore[no-untyped-def]
+    """Not mkstemp's 0600 under 022: a teammate on the same jump box reads the report."""
+    write_profiles(tmp_path, QUICK, locustfile=LOCUSTFILES / "tagged.py", host=demo_target.url)
+    done = subprocess.run(
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "quick", "-t", "1s",
+         "--html", "out/x.html", "--csv", "out/x"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, umask=umask, check=False,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    folder = only_run_folder(tmp_path / "reports")
+    written = [*folder.iterdir(), *(tmp_path / "out").iterdir()]
+    assert len(written) >= len(FILES) + 5
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in written}
+    assert set(modes.values()) == {oct(expected)}, modes
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask

@@ -88,3 +88,12 @@ def test_unwritable_directory_is_a_clear_error(in_tmp: Path) -> None:
     (in_tmp / "profiles.toml").mkdir()  # a directory where the file should be
     with pytest.raises(ProfileError, match=r"profiles\.toml: cannot save"):
         profile_saving.save(loaded, put=loaded.get("light"), force=True)
+
+
+def test_a_saved_profiles_toml_keeps_its_mode(in_tmp: Path) -> None:
+    loaded = copy_shipped(in_tmp)
+    loaded.path.chmod(0o640)
+    tuned = dataclasses.replace(loaded.get("medium"), name="medium-tuned", users=37)
+    profile_saving.save(loaded, put=tuned)
+    assert loaded.path.stat().st_mode & 0o777 == 0o640
+    assert "medium-tuned" in loaded.path.read_text()
