@@ -90,13 +90,7 @@ class LogBook:
         """The newest lines of a log kept elsewhere (a remote worker's, as its master keeps the last
         500; an attached Locust's ``/logs``), already formatted by Locust: only the new ones are added."""
         seen = self._latest.get(source, [])
-        if lines[: len(seen)] == seen:
-            new = lines[len(seen) :]
-        elif seen and seen[-1] in lines:
-            new = lines[len(lines) - list(lines)[::-1].index(seen[-1]) :]
-        else:
-            new = lines
-        for text in new:
+        for text in lines[_overlap(seen, lines) :]:
             self.add(source, _level_in(text), text, mirror=False)
         self._latest[source] = list(lines)
 
@@ -131,6 +125,17 @@ class LogBook:
             with contextlib.suppress(OSError):
                 self._spool.close()
             self._spool = None
+
+
+def _overlap(seen: Sequence[str], lines: Sequence[str]) -> int:
+    """How many of ``lines`` were in ``seen`` already: the longest end of ``seen`` that ``lines``
+    starts with (a buffer that dropped its oldest lines and grew). 0: nothing in common."""
+    if not lines:
+        return 0
+    for start, text in enumerate(seen):
+        if text == lines[0] and list(lines[: len(seen) - start]) == list(seen[start:]):
+            return len(seen) - start
+    return 0
 
 
 def _level_in(text: str) -> str:

@@ -46,3 +46,14 @@ def test_stdout_tee_keeps_printing_and_records_whole_lines(capsys) -> None:  # t
         print("tail", end="")
     assert capsys.readouterr().out == "hello world\ntail"
     assert [line.text for line in book.recent()] == ["hello world", "tail"]
+
+
+def test_a_forwarded_buffer_that_rotates_adds_only_its_new_lines() -> None:
+    """A remote worker's last 500 lines, polled again: the oldest dropped, new ones (one repeating
+    an old line's text) added; each new line is added once, none is lost."""
+    book = LogBook()
+    book.add_latest("worker 1", ["a", "b", "c", "X"])
+    book.add_latest("worker 1", ["b", "c", "X", "d", "X"])
+    book.add_latest("worker 1", ["b", "c", "X", "d", "X"])  # nothing new
+    book.add_latest("worker 1", ["y", "z"])  # rotated past everything seen
+    assert [line.text for line in book.recent()] == ["a", "b", "c", "X", "d", "X", "y", "z"]
