@@ -64,6 +64,10 @@ def serve(
     """Runs a worker until the master tells it to quit (or a signal). Returns the exit code."""
     registry().activate(loaded.keys)  # the locustfile's listeners on Locust's events, as after its import
     classes = list(loaded.user_classes.values())
+    user_classes = UserClasses(classes)
+    # A profile may give weight to a class the locustfile left at 0 (the master spawns it by name):
+    # Environment would drop it, and the worker die on the master's first spawn (KeyError).
+    user_classes.keep_all()
     env = Environment(
         user_classes=classes,
         events=locust.events,
@@ -78,7 +82,6 @@ def serve(
     )
     for user_config in config_users(options):
         env.update_user_class(user_config)
-    user_classes = UserClasses(classes)
     if local:
         # The master's tags are in the options it sent: filter now, and never again at the first
         # spawn (Locust would, from the same tags).

@@ -116,3 +116,41 @@ def test_a_worker_that_dies_is_shown_missing_and_the_run_goes_on(tmp_path: Path,
     wait_for(lambda: session.snapshot(limit=0).totals.requests > before)  # the run goes on with the other worker
     result = session.stop()
     assert result.folder is not None and result.error is None
+
+
+WEIGHT_ZERO = """
+from locust import HttpUser, constant, task
+
+class Reader(HttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def read(self):
+        self.client.get("/api/v1/health")
+
+class Rare(HttpUser):
+    weight = 0  # off in the locustfile; a profile turns it on
+
+    @task
+    def rare(self):
+        self.client.get("/api/v1/health?rare")
+"""
+
+
+def test_a_profile_can_weight_a_class_the_locustfile_left_at_zero_in_a_worker(
+    tmp_path: Path, target: DemoTarget
+) -> None:
+    (tmp_path / "weights.py").write_text(WEIGHT_ZERO)
+    write_profiles(
+        tmp_path,
+        '[profiles.both]\nusers = 4\nspawn_rate = 50\nrun_time = "2s"\nworkers = 1\n'
+        "[profiles.both.weights]\nReader = 1\nRare = 1\n",
+        locustfile=tmp_path / "weights.py",
+        host=target.url,
+    )
+    done = helpers.run_loadtui("--headless", "-p", "both", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "KeyError" not in done.stderr
+    summary = json.loads(next((tmp_path / "reports").glob("*/summary.json")).read_text())
+    names = {row["name"]: row["requests"] for row in summary["endpoints"]}
+    assert names.get("/api/v1/health", 0) > 0 and names.get("/api/v1/health?rare", 0) > 0, names
