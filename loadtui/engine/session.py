@@ -503,10 +503,9 @@ class LoadSession:
         return target
 
     def reset_stats(self) -> None:
-        """Zeroes Locust's stats (as its web UI's reset does); the users keep running."""
-        if self.control is None:
-            raise SessionError("the run has not started")
-        self.control.reset_stats()
+        """Zeroes Locust's stats (as its web UI's reset does); the users keep running. Refused once
+        the run is ending: its report is being made from those stats."""
+        self._require_control().reset_stats()
         self.message = "Stats reset"
 
     def live_settings(self, name: str) -> Profile:

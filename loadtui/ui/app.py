@@ -348,13 +348,17 @@ class LoadTuiApp(App[Any]):
             self.call_after_refresh(self.stop_run)
 
     async def _live_and_confirmed(self, title: str, body: str, dialog_id: str) -> bool:
-        """True when a run is live (else the refusal is said) and the user answered y to the dialog."""
+        """True when a run is live, the user answered y to the dialog, and the run is still live
+        (it may have ended meanwhile); a refusal is said."""
         try:
+            self.runs.live()
+            if await self.push_screen_wait(ConfirmDialog(title, body, id=dialog_id)) != "yes":
+                return False
             self.runs.live()
         except RunRefused as exc:
             self._refused(exc)
             return False
-        return await self.push_screen_wait(ConfirmDialog(title, body, id=dialog_id)) == "yes"
+        return True
 
     def stop_run(self, reason: str = "stopped") -> RunResult | None:
         """Stops the run and writes its report, then shows the run-ended view."""
@@ -384,7 +388,18 @@ class LoadTuiApp(App[Any]):
             return
         self._ended_shown = True
         self._ended_result = result
+        self._close_what_asks_about_the_run()
         self.push_screen(EndedScreen(result, self.last_snapshot))
+
+    def _close_what_asks_about_the_run(self) -> None:
+        """The dialogs, palette and live picker open over the dashboard are about a run that has
+        ended: closed (their questions cancelled), or Esc on the ended view would bring back "Stop
+        the run?" over a stopped run."""
+        self.workers.cancel_group(self, "confirm")
+        self.workers.cancel_group(self, "save-live-profile")
+        if any(isinstance(screen, DashboardScreen) for screen in self.screen_stack):
+            while not isinstance(self.screen, DashboardScreen):
+                self.pop_screen()
 
     # --- reports: export, and disk problems --------------------------------------------------------
 

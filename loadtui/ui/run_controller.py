@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from loadtui.engine.endpoint_selection import EndpointView
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.run_plan import RunPlan
-from loadtui.engine.session_contract import RunResult, Session
+from loadtui.engine.session_contract import RunResult, Session, SessionError
 from loadtui.engine.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -118,7 +118,10 @@ class RunController:
         return self.live().change_users(delta)
 
     def reset(self) -> None:
-        self.live().reset_stats()
+        try:
+            self.live().reset_stats()
+        except SessionError:  # it is ending: its report is being made from these stats
+            raise RunRefused("No run in progress") from None
 
     def stop(self, reason: str = "stopped") -> RunResult | None:
         """Ends the run (about a second: users stop, the report is written); its result."""

@@ -14,6 +14,7 @@ from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.screens.picker import PickerScreen
+from loadtui.ui.widgets.dialogs import ConfirmDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
 from tests.helpers import planner_for, until
 
@@ -125,6 +126,28 @@ async def test_run_time_elapsed_shows_the_run_ended_view(tmp_path: Path) -> None
         assert app.result.end_reason == "completed"
         assert app.result.folder.is_dir()
         await pilot.press("q")
+
+
+@pytest.mark.parametrize("key", ["s", "r"])
+async def test_a_question_about_the_run_closes_when_the_run_ends_by_itself(tmp_path: Path, key: str) -> None:
+    """s (or r) asked, the run time elapses before the answer: the question goes, and Esc on the
+    ended view shows the dashboard, not "Stop the run?" over a stopped run."""
+    app = make_app(tmp_path, profile="short")
+    async with app.run_test() as pilot:
+        started(app)
+        await until(pilot, lambda: app.session.runner.stats.total.num_requests > 0)
+        await pilot.press(key)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen), timeout=15)
+        assert not any(isinstance(screen, ConfirmDialog) for screen in app.screen_stack)
+        requests = app.result.summary["totals"]["requests"]
+        assert requests > 0
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await pilot.press(key, "y")  # asked again over the ended run: refused, nothing changes
+        await pilot.pause()
+        assert app.result.summary["totals"]["requests"] == requests
+        assert not any(isinstance(screen, ConfirmDialog) for screen in app.screen_stack)
 
 
 async def test_picker_starts_the_highlighted_profile(tmp_path: Path) -> None:
