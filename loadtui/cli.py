@@ -147,13 +147,19 @@ def _wait_headless(session: Any, *, progress: bool = True, print_stats: bool = F
 
 def finish(session: LoadSession, result: RunResult) -> int:
     """Prints the end of the run (it stays in the SSH scrollback), then ends as ``locust`` ends."""
-    code = _report_outcome(session, result)
     env = session.env
     if env is None:
-        return code
+        return _report_outcome(session, result)
+    outcome: list[int] = []
     exit_code = locust_process.shut_down(
-        env, verdict=result.summary.get("verdict"), exit_code_on_error=session.plan.exit_code_on_error
+        env,
+        verdict=result.summary.get("verdict"),
+        exit_code_on_error=session.plan.exit_code_on_error,
+        then=lambda: outcome.append(_report_outcome(session, result)),
     )
+    code = outcome[0]
+    if result.end_reason == "error" and exit_code == 0 and env.process_exit_code is None:
+        exit_code = 1  # the run could not go on (workers never came, the target died): as Locust gives up
     if env.process_exit_code is not None:
         _say(f"exit code {exit_code}, set by the locustfile (environment.process_exit_code)")
     return code if code == EXIT_BAD_INPUT else exit_code
@@ -177,6 +183,8 @@ def _report_outcome(session: LoadSession, result: RunResult) -> int:
     if result.output_error:
         _say(result.output_error)
         code = EXIT_BAD_INPUT
+    if result.end_reason == "error" and session.message:
+        _say(session.message)
     print_summary(result)
     if json_stdout and session.runner is not None:
         print(json.dumps(session.runner.stats.serialize_stats(), indent=4), flush=True)
@@ -398,8 +406,12 @@ def run(argv: Sequence[str]) -> int:
         return _print_help(planner, initial)
     if first.headless and initial is None:
         initial = profiles.names[0]
-        _say(f"no --profile given: running the first one, {initial!r}")
     locustfile = planner.locustfile(initial)
+    if first.headless and first.profile is None:
+        if planner.locust_defaults_apply() and not locustfile.is_demo:
+            _say("no --profile and no profiles.toml: Locust's defaults where its command line and config say nothing")
+        else:
+            _say(f"no --profile given: running the first one, {initial!r}")
     options = planner.command_line(locustfile).options
     inspected = _inspect_and_exit(planner, initial, options)
     if inspected is not None:
@@ -408,7 +420,7 @@ def run(argv: Sequence[str]) -> int:
         raise PlanError(f"--refresh: expected a positive number of seconds, got {options.refresh}")
     _configure_logging(options, headless=first.headless, locustfiles=locustfile.keys)
     if first.headless:
-        if profiles.packaged:
+        if profiles.packaged and not (planner.locust_defaults_apply() and not locustfile.is_demo):
             _say(f"no ./profiles.toml here: using the packaged profiles ({profiles.path})")
         return run_headless(planner.plan(initial, first=True))  # its notes are logged as it starts
     from .ui.app import run_app

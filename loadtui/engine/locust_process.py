@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -119,10 +119,19 @@ def exit_code(environment: Environment, *, verdict: str | None, exit_code_on_err
     return 0
 
 
-def shut_down(environment: Environment, *, verdict: str | None, exit_code_on_error: int) -> int:
-    """``quitting``, the exit code (which a quitting listener may set), then ``quit`` with it."""
+def shut_down(
+    environment: Environment,
+    *,
+    verdict: str | None,
+    exit_code_on_error: int,
+    then: Callable[[], None] | None = None,
+) -> int:
+    """``quitting``, the exit code (which a quitting listener may set), ``then`` (the printed
+    stats and ``--json``: Locust's shutdown prints them after ``quitting``), and ``quit`` with the code."""
     environment.events.quitting.fire(environment=environment, reverse=True)
     code = exit_code(environment, verdict=verdict, exit_code_on_error=exit_code_on_error)
+    if then is not None:
+        then()
     environment.events.quit.fire(exit_code=code)
     return code
 

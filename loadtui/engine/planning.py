@@ -51,6 +51,9 @@ LAYERED = {
 }
 """Profile key -> Locust's option (its ``dest``) for the settings both can hold."""
 
+LOCUST_DEFAULTS = {"users": 1, "spawn_rate": 1.0, "run_time": None}
+"""Locust's own load when its command line and config say nothing: one user, until stopped."""
+
 TEST_KEYS = ("locustfile", "host")
 """Given on the command line, these apply to every run (a live switch changes the load, not the test)."""
 
@@ -102,6 +105,11 @@ class Planner:
     @property
     def packaged(self) -> bool:
         return self.profiles.packaged
+
+    def locust_defaults_apply(self) -> bool:
+        """Headless, no ``-p`` and no profiles.toml of the user's: a locustfile of theirs runs with
+        Locust's defaults where its command line and config are silent, as under ``locust``."""
+        return self.packaged and not self.dashboard and self.first.profile is None
 
     def initial_profile(self) -> str | None:
         """The profile ``-p`` names; None: the picker decides (or, headless, the first profile)."""
@@ -207,6 +215,9 @@ class Planner:
                 fields[key] = value
         if self.packaged and not locustfile.is_demo:
             fields["weights"] = {}  # the packaged profiles' weights are the demo's classes
+            if self.locust_defaults_apply():
+                # Nobody chose a profile: the load is what `locust` would run, not a packaged one's.
+                fields = {**LOCUST_DEFAULTS, "stages": (), **fields}
         if first:
             for key, flag in FIRST_RUN_OVERRIDES.items():
                 value = getattr(cl.options, flag, None)

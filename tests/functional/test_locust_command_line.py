@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,47 @@ def test_standard_output_is_locusts_json_alone_with_json(tmp_path: Path, target)
     summary = json.loads((folder / "summary.json").read_text())
     assert sum(entry["num_requests"] for entry in stats) == summary["totals"]["requests"] > 0
     assert "Aggregated" in done.stderr and "Report: " in done.stderr
+
+
+QUITTING_PRINTS = """
+from locust import HttpUser, constant, events, task
+
+@events.test_stop.add_listener
+def stopped(**_kw):
+    print("TEST_STOP", flush=True)
+
+@events.quitting.add_listener
+def quitting(**_kw):
+    print("QUITTING", flush=True)
+
+@events.quit.add_listener
+def quit(exit_code, **_kw):
+    print(f"QUIT {exit_code}", flush=True)
+
+class Reader(HttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def read(self):
+        self.client.get("/api/v1/health")
+"""
+
+
+def test_the_end_is_in_locusts_order_test_stop_quitting_json_quit(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "order.py").write_text(QUITTING_PRINTS)
+    args = ("-f", "order.py", "--headless", "-u", "1", "-r", "10", "-t", "1s", "-H", target.url, "--json")
+    outputs = []
+    for tool in ("locust", "loadtui"):
+        done = subprocess.run(
+            [sys.executable, "-m", tool, *args], cwd=tmp_path, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, (tool, done.stderr)
+        stdout = done.stdout
+        json_at = stdout.index("[")
+        outputs.append(stdout.index("TEST_STOP") < stdout.index("QUITTING") < json_at < stdout.index("QUIT 0"))
+        json.loads(stdout[json_at : stdout.index("QUIT 0")])
+    assert outputs == [True, True]
 
 
 def test_locustfile_py_locust_conf_and_locust_variables_are_found(tmp_path: Path, token_server) -> None:  # type: ignore[no-untyped-def]

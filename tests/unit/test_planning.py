@@ -60,6 +60,20 @@ def test_locustfile_py_here_is_run_not_the_demo(project: Path) -> None:
     assert plan.packaged_profiles
 
 
+def test_headless_without_a_profile_runs_locusts_defaults_not_a_packaged_profile(project: Path) -> None:
+    """`loadtui -f mine.py --headless -H ...` loads as `locust` would (1 user, until stopped); a
+    profile picked in the dashboard, or named with -p, is that profile."""
+    (project / "locustfile.py").write_text(LOCUSTFILE)
+    plan = plan_for(["--headless", "-H", "http://127.0.0.1:9"])
+    assert (plan.profile.users, plan.profile.spawn_rate, plan.profile.run_time) == (1, 1.0, None)
+    plan = plan_for(["--headless", "-H", "http://127.0.0.1:9", "-u", "3", "-t", "5s"])
+    assert (plan.profile.users, plan.profile.run_time) == (3, "5s")
+    assert plan_for(["--headless", "-H", "http://127.0.0.1:9", "-p", "heavy"]).profile.users == 50
+    assert plan_for(["-H", "http://127.0.0.1:9"], name="light", dashboard=True).profile.users == 10
+    (project / "locustfile.py").unlink()
+    assert plan_for(["--headless"]).profile.users == 10  # the demo keeps its packaged profiles
+
+
 def test_the_demo_never_goes_to_a_host_the_user_gave(project: Path) -> None:
     with pytest.raises(PlanError, match="only ever runs against the bundled demo target"):
         plan_for(["-H", "http://127.0.0.1:9"])
