@@ -210,6 +210,22 @@ class TestKeys:
             assert isinstance(app.screen, PickerScreen)
         assert toml_path.read_text() == PROFILES_TOML
 
+    async def test_q_away_from_a_field_asks_before_the_changes_go(self, toml_path: Path) -> None:
+        """q with the focus on a button (not typed into a field): asks as Esc does, never quits."""
+        app = make_app(toml_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("E")
+            await settle(pilot)
+            await fill(pilot, "#field-users", "11")
+            editor(app).query_one("#add-stage").focus()
+            await pilot.press("q")
+            await settle(pilot)
+            assert app.is_running and isinstance(app.screen, ConfirmDialog)
+            await pilot.press("n")
+            await settle(pilot)
+            assert editor(app).query_one("#field-users", Input).value == "11"
+        assert toml_path.read_text() == PROFILES_TOML
+
     async def test_no_editing_over_a_live_run(self, toml_path: Path) -> None:
         app = LoadTuiApp(
             planner(profile_loading.load(toml_path)), profile="light", refresh=3600, session_factory=FakeSession

@@ -198,6 +198,8 @@ class ProfileEditor(Screen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor-save"),
         Binding("escape", "cancel", "Cancel", id="editor-cancel"),
+        # The app's q quits at once; here it would throw the form away unasked: it asks, as Esc does.
+        Binding("q", "cancel", "Back", show=False, id="editor-back"),
     ]
 
     def __init__(
