@@ -51,7 +51,7 @@ from .screens.dashboard import DashboardScreen
 from .screens.ended import EndedScreen
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
-from .widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenReportDialog
+from .widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenBeforeNewRunDialog, UnwrittenReportDialog
 from .widgets.endpoint_table import FilterInput
 
 if TYPE_CHECKING:
@@ -185,7 +185,26 @@ class LoadTuiApp(App[Any]):
         if self.runs.planner is None:
             self.notify("An attached run has no profiles to start: attach again to watch another", timeout=4)
             return
+        if report_unwritten(self.result):
+            # A new run closes this one's session, and its data with it: asked first, as q asks.
+            error = (self.result.error if self.result else "") or "the report could not be written"
+            self.push_screen(
+                UnwrittenBeforeNewRunDialog(
+                    "The report is not written",
+                    f"{error}.\n\nThe run's data is only in memory: a new run loses it.\n"
+                    "r retry  ·  a write it to another directory  ·  y new run anyway  ·  Esc stay",
+                    id="unwritten-new-dialog",
+                ),
+                self._unwritten_before_new_run,
+            )
+            return
         self.show_picker()
+
+    def _unwritten_before_new_run(self, answer: str | None) -> None:
+        if answer == "new":
+            self.show_picker()
+        else:
+            self._unwritten_answered(answer)
 
     # --- the data path -------------------------------------------------------------------------------
 
@@ -597,6 +616,7 @@ class LoadTuiApp(App[Any]):
             ("Profile editor (n, c, E in the picker)", list(ProfileEditor.BINDINGS)),
             ("Stop or reset? (s, r)", list(ConfirmDialog.BINDINGS)),
             ("Report not written (q)", list(UnwrittenReportDialog.BINDINGS)),
+            ("Report not written (n)", list(UnwrittenBeforeNewRunDialog.BINDINGS)),
             ("profiles.toml changed on disk (a save)", list(SaveConflictDialog.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))

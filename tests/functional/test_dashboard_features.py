@@ -30,7 +30,8 @@ from loadtui.ui.profile_saving import SaveConflictDialog
 from loadtui.ui.run_controller import ENDPOINT_LIMIT
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen, ended_text
-from loadtui.ui.widgets.dialogs import PromptDialog, UnwrittenReportDialog
+from loadtui.ui.screens.picker import PickerScreen
+from loadtui.ui.widgets.dialogs import PromptDialog, UnwrittenBeforeNewRunDialog, UnwrittenReportDialog
 from loadtui.ui.widgets.keyed_table import KeyedTable
 from loadtui.ui.widgets.status_line import status_text
 from tests.helpers import until
@@ -337,6 +338,22 @@ class TestDiskErrors:
             assert str(app.result.folder) in str(app.screen.query_one("#ended-summary").render())
             await pilot.press("q")  # written now: quits without asking
         assert app.return_value is app.result
+
+    async def test_n_asks_before_a_new_run_loses_an_unwritten_report(self) -> None:
+        app = make_app(session_factory=UnwritableSession)
+        async with app.run_test() as pilot:
+            await serve(app, pilot, make_snapshot())
+            await pilot.press("s", "y")
+            await until(pilot, lambda: isinstance(app.screen, EndedScreen))
+            ended = app.session
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, UnwrittenBeforeNewRunDialog))
+            await pilot.press("escape")  # stay: the run's data is still there
+            assert isinstance(app.screen, EndedScreen) and app.session is ended
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, UnwrittenBeforeNewRunDialog))
+            await pilot.press("y")  # a new run anyway: the picker
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
 
     async def test_quit_anyway(self) -> None:
         app = make_app(session_factory=UnwritableSession)

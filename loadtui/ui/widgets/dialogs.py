@@ -119,3 +119,14 @@ class UnwrittenReportDialog(QuestionDialog):
         Binding("y", "choose('quit')", "Quit anyway", id="unwritten-quit"),
         Binding("escape", "cancel", "Cancel", id="unwritten-cancel"),
     ]
+
+
+class UnwrittenBeforeNewRunDialog(QuestionDialog):
+    """A new run asked for while the last one's report is not written anywhere."""
+
+    BINDINGS = [
+        Binding("r", "choose('retry')", "Retry", id="unwritten-new-retry"),
+        Binding("a", "choose('another')", "Another directory", id="unwritten-new-another"),
+        Binding("y", "choose('new')", "New run anyway", id="unwritten-new-anyway"),
+        Binding("escape", "cancel", "Cancel", id="unwritten-new-cancel"),
+    ]
