@@ -51,6 +51,9 @@ LAYERED = {
 }
 """Profile key -> Locust's option (its ``dest``) for the settings both can hold."""
 
+COMMON_OPTIONS = {"num_users": "users", "spawn_rate": "spawn-rate", "run_time": "run-time"}
+"""What a LoadTestShape ignores unless it says ``use_common_options`` (Locust's ``main.COMMON_OPTIONS``)."""
+
 LOCUST_DEFAULTS = {"users": 1, "spawn_rate": 1.0, "run_time": None}
 """Locust's own load when its command line and config say nothing: one user, until stopped."""
 
@@ -167,6 +170,16 @@ class Planner:
                 load_summary(profile.baseline)  # a baseline that is not there is bad input, now
             except CompareError as exc:
                 raise PlanError(str(exc)) from None
+        if self._shape_in_use(locustfile, profile):
+            shape = locustfile.shape_classes[0]
+            given = [
+                f"--{flag}" for dest, flag in COMMON_OPTIONS.items() if cl.given(dest) or cl.configured_value(dest)
+            ]
+            if given and not getattr(shape, "use_common_options", False):
+                notes.append(
+                    f"{type(shape).__name__} (a LoadTestShape) decides the load: {', '.join(given)} will be ignored, "
+                    "as Locust ignores them (docs.locust.io/en/stable/custom-load-shape.html#use-common-options)"
+                )
         distribution = self._distribution(cl, profile, first=first, notes=notes)
         return RunPlan(
             profile=profile,
@@ -227,6 +240,9 @@ class Planner:
             if workers is not None:
                 fields["workers"] = workers
         profile = replace(base, **fields)
+        if self._shape_in_use(locustfile, profile) and profile.run_time:
+            # The locustfile's LoadTestShape decides when the run ends: Locust ignores --run-time then.
+            profile = replace(profile, run_time=None)
         if profile.host:
             try:
                 fields["host"] = check_host(profile.host)
@@ -245,6 +261,11 @@ class Planner:
         if configured is not None:
             return _from_locust(key, configured), True
         return None, False
+
+    @staticmethod
+    def _shape_in_use(locustfile: LoadedLocustfile, profile: Profile) -> bool:
+        """The locustfile's LoadTestShape runs (a profile's stages would replace it)."""
+        return bool(locustfile.shape_classes) and not profile.stages
 
     def _host_source(self, cl: CommandLine, name: str | None) -> str:
         if cl.given("host"):

@@ -74,6 +74,27 @@ def test_headless_without_a_profile_runs_locusts_defaults_not_a_packaged_profile
     assert plan_for(["--headless"]).profile.users == 10  # the demo keeps its packaged profiles
 
 
+SHAPED = (
+    LOCUSTFILE
+    + """
+from locust import LoadTestShape
+
+class Steps(LoadTestShape):
+    def tick(self):
+        return (2, 2) if self.get_run_time() < 6 else None
+"""
+)
+
+
+def test_a_locustfiles_shape_decides_the_end_and_run_time_is_ignored_as_locust_does(project: Path) -> None:
+    (project / "locustfile.py").write_text(SHAPED)
+    plan = plan_for(["--headless", "-H", "http://127.0.0.1:9", "-t", "3s", "-u", "5"])
+    assert plan.profile.run_time is None and plan.profile.effective_run_time_s is None
+    assert any("Steps (a LoadTestShape) decides the load: --users, --run-time will be ignored" in n for n in plan.notes)
+    staged = plan_for(["-H", "http://127.0.0.1:9", "-t", "3s"], name="spike", dashboard=True)
+    assert staged.profile.stages and staged.profile.effective_run_time_s  # a profile's stages replace the shape
+
+
 def test_the_demo_never_goes_to_a_host_the_user_gave(project: Path) -> None:
     with pytest.raises(PlanError, match="only ever runs against the bundled demo target"):
         plan_for(["-H", "http://127.0.0.1:9"])
