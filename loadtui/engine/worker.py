@@ -30,7 +30,7 @@ from locust.env import Environment
 
 from .command_line import CommandLineExit, build_parser
 from .locust_events import registry
-from .locust_process import HookError, fire_init
+from .locust_process import HookError, fire_init, shut_down
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
 from .log_book import WORKER_LOG_FORMAT
 from .user_classes import TAGS_MESSAGE, UserClasses, config_users
@@ -107,10 +107,11 @@ def serve(
     try:
         runner.greenlet.join()
     finally:
-        # Locust's worker tells the master it is gone on "quitting" (as `locust --worker` does at exit).
-        env.events.quitting.fire(environment=env, reverse=True)
+        # As `locust --worker` ends: quitting (its worker tells the master it is gone), the exit
+        # code (a quitting listener may set it), then quit with it.
+        code = shut_down(env, verdict=None, exit_code_on_error=int(getattr(options, "exit_code_on_error", 1)))
         gevent.sleep(0.2)  # let the message leave
-    return 0
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,9 +20,8 @@ from tests.helpers import LOCUSTFILES, run_loadtui
 pytestmark = pytest.mark.slow
 
 HOOKS = LOCUSTFILES / "hooks.py"
-DISTRIBUTED = {
-    (hook, kind) for hook in ("init", "test_start", "test_stop", "quitting") for kind in ("master", "worker")
-}
+HOOKS_FIRED = ("init", "test_start", "test_stop", "quitting", "quit")
+DISTRIBUTED = {(hook, kind) for hook in HOOKS_FIRED for kind in ("master", "worker")}
 """Every hook fires on the master and on each worker, as Locust fires them."""
 
 
@@ -80,7 +79,7 @@ def test_headless_in_one_process_as_locust(tmp_path: Path, token_server) -> None
 
     assert locust.returncode == 3, locust.stderr
     assert loadtui.returncode == 3, loadtui.stderr
-    expected = {("init", "local"), ("test_start", "local"), ("test_stop", "local"), ("quitting", "local")}
+    expected = {(hook, "local") for hook in HOOKS_FIRED}
     assert seen(hook_lines(locust_log)) == expected
     assert seen(hook_lines(loadtui_log)) == expected
     assert [r["hook"] for r in hook_lines(loadtui_log)] == [r["hook"] for r in hook_lines(locust_log)]
@@ -105,9 +104,7 @@ def test_with_worker_processes_as_locust_processes(tmp_path: Path, token_server)
 
     assert locust.returncode == 3, locust.stderr
     assert loadtui.returncode == 3, loadtui.stderr
-    expected = {
-        (hook, kind) for hook in ("init", "test_start", "test_stop", "quitting") for kind in ("master", "worker")
-    }
+    expected = DISTRIBUTED
     assert seen(hook_lines(locust_log)) == expected
     assert seen(hook_lines(loadtui_log)) == expected
     for records in (hook_lines(locust_log), hook_lines(loadtui_log)):
@@ -164,9 +161,7 @@ def test_under_the_dashboard_with_its_users_in_a_worker(tmp_path: Path, token_se
     after = token_server.stats()
     assert int(done.stdout.split()[-1]) == 3, (done.stdout[-2000:], time.monotonic() - started)
     records = hook_lines(log)
-    expected = {
-        (hook, kind) for hook in ("init", "test_start", "test_stop", "quitting") for kind in ("master", "worker")
-    }
+    expected = DISTRIBUTED
     assert seen(records) == expected
     check_run(records, before, after, only_summary(tmp_path)["totals"]["requests"])
     assert "worker 1 stdout: first request made" in run_log(tmp_path)  # the Logs tab's lines, kept

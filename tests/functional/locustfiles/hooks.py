@@ -40,8 +40,12 @@ def add_options(parser) -> None:  # type: ignore[no-untyped-def]
     parser.add_argument("--exit-code-when-done", type=int, default=None, help="process_exit_code, set at quitting")
 
 
+ENVIRONMENT: dict[str, object] = {}
+
+
 @events.init.add_listener
 def on_init(environment, runner, **_kw) -> None:  # type: ignore[no-untyped-def]
+    ENVIRONMENT["this process"] = environment
     record(environment, "init", api_user=environment.parsed_options.api_user)
 
 
@@ -74,6 +78,11 @@ def on_quitting(environment, **_kw) -> None:  # type: ignore[no-untyped-def]
     code = environment.parsed_options.exit_code_when_done
     if code is not None and not isinstance(environment.runner, WorkerRunner):
         environment.process_exit_code = code
+
+
+@events.quit.add_listener
+def on_quit(exit_code, **_kw) -> None:  # type: ignore[no-untyped-def]
+    record(ENVIRONMENT["this process"], "quit", exit_code=exit_code)
 
 
 class ApiUser(HttpUser):
