@@ -181,6 +181,9 @@ class Planner:
                     "as Locust ignores them (docs.locust.io/en/stable/custom-load-shape.html#use-common-options)"
                 )
         distribution = self._distribution(cl, profile, first=first, notes=notes)
+        if distribution is not None:  # as `locust --processes N` sets them in its master
+            options.master = True
+            options.expect_workers = distribution.expect_workers or distribution.local_workers
         return RunPlan(
             profile=profile,
             locustfile=locustfile,

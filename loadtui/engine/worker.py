@@ -58,6 +58,15 @@ def _die_with_parent() -> None:
     gevent.spawn(watch)
 
 
+def as_locust_processes_child(options: argparse.Namespace) -> None:
+    """The master's options as a worker of ``locust --processes`` sees them: a worker, without
+    what means nothing there (Locust's main clears the same in each forked child)."""
+    options.worker, options.master = True, False
+    options.expect_workers = 1  # the parser's default: a child is forked before its master sets it
+    options.run_time = options.autostart = options.csv_prefix = options.html_file = options.print_stats = None
+    options.stats_history_enabled = False
+
+
 def serve(
     loaded: LoadedLocustfile, options: argparse.Namespace, master_host: str, master_port: int, *, local: bool
 ) -> int:
@@ -70,6 +79,7 @@ def serve(
     user_classes.keep_all()
     env = Environment(
         user_classes=classes,
+        host=options.host,
         events=locust.events,
         parsed_options=options,
         locustfile=loaded.label,
@@ -138,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"loadtui worker: {exc.message}", file=sys.stderr, flush=True)
         return 2
     vars(options).update(given)
+    as_locust_processes_child(options)
     return serve(loaded, options, args.master_host, args.master_port, local=True)
 
 

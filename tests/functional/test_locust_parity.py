@@ -111,6 +111,11 @@ def test_with_worker_processes_as_locust_processes(tmp_path: Path, token_server)
         workers = {r["pid"] for r in records if r["kind"] == "worker"}
         assert len(workers) == 2  # init and test_start in each worker
         assert sum(1 for r in records if r["hook"] == "init") == 3  # the master's and each worker's
+        inits = [r for r in records if r["hook"] == "init"]  # the options and host each process sees
+        assert {(r["kind"], r["master"], r["worker"], r["host"]) for r in inits} == {
+            ("master", True, False, token_server.url),
+            ("worker", False, True, token_server.url),
+        }
     check_run(hook_lines(locust_log), before, middle, None)
     check_run(hook_lines(loadtui_log), middle, after, only_summary(tmp_path)["totals"]["requests"])
     # What each worker prints reaches standard output, as under locust, and run.log; what it logs

@@ -46,7 +46,9 @@ ENVIRONMENT: dict[str, object] = {}
 @events.init.add_listener
 def on_init(environment, runner, **_kw) -> None:  # type: ignore[no-untyped-def]
     ENVIRONMENT["this process"] = environment
-    record(environment, "init", api_user=environment.parsed_options.api_user)
+    options = environment.parsed_options
+    record(environment, "init", api_user=options.api_user, master=options.master, worker=options.worker,
+           host=environment.host)  # fmt: skip
 
 
 @events.test_start.add_listener
