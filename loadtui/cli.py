@@ -189,7 +189,7 @@ def _report_outcome(session: LoadSession, result: RunResult) -> int:
     if json_stdout and session.runner is not None:
         print(json.dumps(session.runner.stats.serialize_stats(), indent=4), flush=True)
     for failure in session.hook_failures:
-        _say(f"{failure} (exit 2; the traceback is in the run's run.log)")
+        _say(f"{failure} (the traceback is in the run's run.log)")
     return code
 
 
