@@ -121,12 +121,8 @@ class UnwrittenReportDialog(QuestionDialog):
     ]
 
 
-class UnwrittenBeforeNewRunDialog(QuestionDialog):
-    """A new run asked for while the last one's report is not written anywhere."""
+class UnwrittenBeforeNewRunDialog(UnwrittenReportDialog):
+    """A new run asked for while the last one's report is not written anywhere: the same ways out,
+    and y goes on to the new run (Textual merges these BINDINGS over the parent's)."""
 
-    BINDINGS = [
-        Binding("r", "choose('retry')", "Retry", id="unwritten-new-retry"),
-        Binding("a", "choose('another')", "Another directory", id="unwritten-new-another"),
-        Binding("y", "choose('new')", "New run anyway", id="unwritten-new-anyway"),
-        Binding("escape", "cancel", "Cancel", id="unwritten-new-cancel"),
-    ]
+    BINDINGS = [Binding("y", "choose('new')", "New run anyway", id="unwritten-new-anyway")]
