@@ -607,7 +607,7 @@ class LoadTuiApp(App[Any]):
         from .screens.reports import ReportsScreen
 
         sections: list[tuple[str, list[Any]]] = [
-            ("Everywhere", list(self.BINDINGS)),
+            ("On every screen (a dialog is answered first; Ctrl+C always quits)", list(self.BINDINGS)),
             ("Dashboard", list(DashboardScreen.BINDINGS)),
             ("Profile picker", list(PickerScreen.BINDINGS)),
             ("Endpoint filter (/)", list(FilterInput.BINDINGS)),
