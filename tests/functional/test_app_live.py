@@ -40,6 +40,12 @@ description = "ends by itself"
 users = 1
 spawn_rate = 10
 run_time = "2s"
+
+[profiles.brief]
+description = "ends by itself, a little later"
+users = 1
+spawn_rate = 10
+run_time = "5s"
 """
 
 
@@ -132,7 +138,7 @@ async def test_run_time_elapsed_shows_the_run_ended_view(tmp_path: Path) -> None
 async def test_a_question_about_the_run_closes_when_the_run_ends_by_itself(tmp_path: Path, key: str) -> None:
     """s (or r) asked, the run time elapses before the answer: the question goes, and Esc on the
     ended view shows the dashboard, not "Stop the run?" over a stopped run."""
-    app = make_app(tmp_path, profile="short")
+    app = make_app(tmp_path, profile="brief")  # 5 s: the question is asked well before the end
     async with app.run_test() as pilot:
         started(app)
         await until(pilot, lambda: app.session.runner.stats.total.num_requests > 0)
@@ -144,7 +150,10 @@ async def test_a_question_about_the_run_closes_when_the_run_ends_by_itself(tmp_p
         assert requests > 0
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        await pilot.press(key, "y")  # asked again over the ended run: refused, nothing changes
+        # The live keys are shown disabled over the ended run (the footer dims them, the palette drops them).
+        assert app.screen.check_action("stop_run", ()) is None and app.screen.check_action("change_users", (1,)) is None
+        assert app.screen.check_action("cycle_sort", ()) is True
+        await pilot.press(key, "y")  # asked again over the ended run: nothing happens, nothing changes
         await pilot.pause()
         assert app.result.summary["totals"]["requests"] == requests
         assert not any(isinstance(screen, ConfirmDialog) for screen in app.screen_stack)

@@ -75,6 +75,13 @@ def _relabel(tabs: TabbedContent, panel: str, label: str) -> None:
     Static.update(tab, tab._label, layout=False)
 
 
+LIVE_ONLY = frozenset({"switch_profile", "open_picker", "change_users", "stop_run", "reset_stats"})
+"""The dashboard's actions on a live run: disabled (shown dimmed) once it has ended."""
+
+ENDED = ("stopping", "stopped")
+"""Snapshot states of a run that has ended or is ending."""
+
+
 class DashboardScreen(Screen[None]):
     """Layout: status, then trends | latency chart | host, then tabs of tables, then the footer.
 
@@ -125,6 +132,8 @@ class DashboardScreen(Screen[None]):
     """The command palette lists a "Switch to profile" entry per profile here."""
 
     snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
+    _ended = False
+    """Whether the bindings were last checked against an ended run's snapshot."""
     """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots.
 
     A ``var``, not a ``reactive``: a reactive repaints the widget it is set on, and this one is
@@ -163,11 +172,20 @@ class DashboardScreen(Screen[None]):
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LIVE_ONLY and self.snapshot is not None and self.snapshot.state in ENDED:
+            return None  # shown, disabled: the run has ended (the ended view's n starts another)
+        return True
+
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         # The first snapshot can arrive before the screen has composed its widgets; on_mount
         # shows it then.
         if snapshot is None or not self.is_mounted:
             return
+        ended = snapshot.state in ENDED
+        if ended != self._ended:
+            self._ended = ended
+            self.refresh_bindings()
         try:
             self._show(snapshot)
         except NoMatches:
