@@ -537,13 +537,9 @@ class LoadTuiApp(App[Any]):
         except RunRefused as exc:
             self._refused(exc)
             return
-        outcome, saved = await save_profiles(self, profiles, put=profile, what=f"profile {name}")
-        if saved is not None:
+        _, saved = await save_profiles(self, profiles, put=profile, what=f"profile {name}")
+        if saved is not None:  # save_profiles has said what was saved where
             self.profiles_saved(saved)
-        if outcome == "saved" and saved is not None:
-            number = saved.names.index(name) + 1 if name in saved.names else 0
-            key = f" (key {number})" if 1 <= number <= 9 else ""
-            self._notice(f"Saved profile {name}{key} to {saved.path}", title="Saved", timeout=8)
 
     def profiles_saved(self, profile_set: Any) -> None:
         """profiles.toml was written or reloaded: the 1-9 keys, picker and later runs use the new set."""

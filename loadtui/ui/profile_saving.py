@@ -106,5 +106,7 @@ async def save_profiles(
         app.profiles = saved  # type: ignore[attr-defined]
         verb = "Deleted" if delete is not None and put is None else "Saved"
         created = " (created)" if profile_set.packaged else ""
-        app.notify(f"{verb} {what}: {target}{created}", timeout=4)
+        number = saved.names.index(put.name) + 1 if put is not None and put.name in saved.names else 0
+        key = f", key {number} in a run" if 1 <= number <= 9 else ""
+        app.notify(f"{verb} {what}: {target}{created}{key}", timeout=6)
         return "saved", saved

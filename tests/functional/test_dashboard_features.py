@@ -252,7 +252,8 @@ class TestSaveLiveProfile:
             assert dict(tuned.weights) == {"BrowsingUser": 1, "ApiUser": 1}
             # The app's list (1-9 keys, picker) and the session's know it.
             assert "light-tuned" in app.profiles.names
-            assert any("Saved profile light-tuned (key 5)" in n for n in notices(app))
+            saved_notices = [n for n in notices(app) if n.startswith("Saved profile light-tuned")]
+            assert len(saved_notices) == 1 and "key 5 in a run" in saved_notices[0], notices(app)  # said once
             await pilot.press("5")
             assert app.session.profile.name == "light-tuned"
 
