@@ -150,16 +150,13 @@ def finish(session: LoadSession, result: RunResult) -> int:
     env = session.env
     if env is None:
         return _report_outcome(session, result)
-    outcome: list[int] = []
-    exit_code = locust_process.shut_down(
-        env,
-        verdict=result.summary.get("verdict"),
-        exit_code_on_error=session.plan.exit_code_on_error,
-        then=lambda: outcome.append(_report_outcome(session, result)),
+    exit_code = locust_process.quitting(
+        env, verdict=result.summary.get("verdict"), exit_code_on_error=session.plan.exit_code_on_error
     )
-    code = outcome[0]
     if result.end_reason == "error" and exit_code == 0 and env.process_exit_code is None:
         exit_code = 1  # the run could not go on (workers never came, the target died): as Locust gives up
+    code = _report_outcome(session, result)  # the tables and --json, after quitting as in Locust
+    locust_process.quit_with(env, exit_code)
     if env.process_exit_code is not None:
         _say(f"exit code {exit_code}, set by the locustfile (environment.process_exit_code)")
     return code if code == EXIT_BAD_INPUT else exit_code

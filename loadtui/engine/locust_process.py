@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -119,21 +119,22 @@ def exit_code(environment: Environment, *, verdict: str | None, exit_code_on_err
     return 0
 
 
-def shut_down(
-    environment: Environment,
-    *,
-    verdict: str | None,
-    exit_code_on_error: int,
-    then: Callable[[], None] | None = None,
-) -> int:
-    """``quitting``, the exit code (which a quitting listener may set), ``then`` (the printed
-    stats and ``--json``: Locust's shutdown prints them after ``quitting``), and ``quit`` with the code."""
+def quitting(environment: Environment, *, verdict: str | None, exit_code_on_error: int) -> int:
+    """``quitting``, then the exit code (which a quitting listener may set). Locust's shutdown
+    prints its stats and ``--json`` after this and before :func:`quit_with`."""
     environment.events.quitting.fire(environment=environment, reverse=True)
-    code = exit_code(environment, verdict=verdict, exit_code_on_error=exit_code_on_error)
-    if then is not None:
-        then()
+    return exit_code(environment, verdict=verdict, exit_code_on_error=exit_code_on_error)
+
+
+def quit_with(environment: Environment, code: int) -> int:
+    """``quit`` with the exit code; returns it."""
     environment.events.quit.fire(exit_code=code)
     return code
+
+
+def shut_down(environment: Environment, *, verdict: str | None, exit_code_on_error: int) -> int:
+    """:func:`quitting` then :func:`quit_with`, with nothing printed between (a worker, the dashboard)."""
+    return quit_with(environment, quitting(environment, verdict=verdict, exit_code_on_error=exit_code_on_error))
 
 
 def condense_on(handlers: Iterable[logging.Handler], locustfiles: Iterable[str]) -> None:
