@@ -187,12 +187,10 @@ class LoadTuiApp(App[Any]):
             return
         if report_unwritten(self.result):
             # A new run closes this one's session, and its data with it: asked first, as q asks.
-            error = (self.result.error if self.result else "") or "the report could not be written"
             self.push_screen(
                 UnwrittenBeforeNewRunDialog(
                     "The report is not written",
-                    f"{error}.\n\nThe run's data is only in memory: a new run loses it.\n"
-                    "r retry  ·  a write it to another directory  ·  y new run anyway  ·  Esc stay",
+                    self._unwritten_message("a new run loses it", "y new run anyway"),
                     id="unwritten-new-dialog",
                 ),
                 self._unwritten_before_new_run,
@@ -576,11 +574,11 @@ class LoadTuiApp(App[Any]):
         self._exiting = True
         self.exit(result)
 
-    def _unwritten_message(self) -> str:
+    def _unwritten_message(self, loses: str = "quitting now loses it", go_on: str = "y quit anyway") -> str:
         error = (self.result.error if self.result else "") or "the report could not be written"
         return (
-            f"{error}.\n\nThe run's data is only in memory: quitting now loses it.\n"
-            "r retry  ·  a write it to another directory  ·  y quit anyway  ·  Esc stay"
+            f"{error}.\n\nThe run's data is only in memory: {loses}.\n"
+            f"r retry  ·  a write it to another directory  ·  {go_on}  ·  Esc stay"
         )
 
     def _unwritten_answered(self, answer: str | None) -> None:

@@ -132,13 +132,14 @@ class DashboardScreen(Screen[None]):
     """The command palette lists a "Switch to profile" entry per profile here."""
 
     snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
-    _ended = False
-    """Whether the bindings were last checked against an ended run's snapshot."""
     """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots.
 
     A ``var``, not a ``reactive``: a reactive repaints the widget it is set on, and this one is
     set on the screen, so every tick redrew the whole screen (every widget, changed or not, and
     all 120x40 cells written to the terminal) where only the panels that changed need it."""
+
+    _ended = False
+    """Whether the bindings were last checked against an ended run's snapshot."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
