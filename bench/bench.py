@@ -17,7 +17,12 @@ machine falls on all of them alike; the table reports medians:
    shows the rows by the new sort; and peak RSS. Timed in the app process, under Textual's
    headless driver (no terminal to write to);
    4b. the same with the users in one worker process, as the app runs by default;
-5. ``loadtui --headless --workers 2`` against one process.
+5. ``loadtui --headless --workers 2`` against one process;
+6. the run folder's checkpoint (every 5 s, the default) against none (``--checkpoint-interval
+   0``): headless requests/s with 1 and with 3000 names, and the dashboard's refresh with 3000
+   names, with the time one checkpoint takes in the app process (median, max).
+
+``--only 6`` runs only the cases named (a comma-separated list of 1-6).
 
 The target is nginx on a loopback port when nginx is installed (``apt-get install nginx``), else
 loadtui's bundled demo target (much slower: then the target, not the generator, is the limit).
@@ -144,9 +149,9 @@ def locust_alone(url: str, seconds: int) -> dict[str, float]:
     return {"rps": requests / span}
 
 
-def loadtui_headless(url: str, seconds: int, *extra: str) -> dict[str, float]:
+def loadtui_headless(url: str, seconds: int, *extra: str, tags: str = "one") -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
-        profiles = _profiles(Path(tmp), url, "one")
+        profiles = _profiles(Path(tmp), url, tags)
         subprocess.run(
             _python(
                 "-m", "loadtui", "--headless", "--profiles", str(profiles), "-p", "bench", "-t", f"{seconds}s", *extra
@@ -232,10 +237,18 @@ from loadtui.engine import command_line, profile_loading
 from loadtui.engine.planning import Planner
 from loadtui.ui.app import LoadTuiApp
 
-profiles_path, seconds = sys.argv[1], float(sys.argv[2])
-argv = ["--profiles", profiles_path, "-p", "bench"]
+profiles_path, seconds, *extra = sys.argv[1], float(sys.argv[2]), *sys.argv[3:]
+argv = ["--profiles", profiles_path, "-p", "bench", *extra]
 planner = Planner(argv, profile_loading.load(profiles_path), command_line.first_pass(argv), dashboard=True)
-updates, update_cpu, applied, keys, peak = [], [], [], [], 0
+updates, update_cpu, applied, keys, checkpoints, peak = [], [], [], [], [], 0
+
+from loadtui.engine.checkpoint import Checkpoints
+write_checkpoint = Checkpoints.write
+def timed_checkpoint(self, env, run):
+    started = time.perf_counter()
+    write_checkpoint(self, env, run)
+    checkpoints.append(1000 * (time.perf_counter() - started))
+Checkpoints.write = timed_checkpoint
 waiting = {}  # "tick" or "key" -> [when it started, whether its result is on the screen yet,
 #                                    and for a tick the main thread's CPU time then]
 
@@ -306,16 +319,17 @@ async def main():
 result = asyncio.run(main())
 print(json.dumps({"rps": result.summary["totals"]["rps"], "names": len(result.summary["endpoints"]),
                   "updates": updates, "update_cpu": update_cpu, "applied": applied, "keys": keys,
+                  "checkpoints": checkpoints,
                   "peak_rss_mb": peak / 2**20}))
 """
 
 
-def dashboard_names_in_app(url: str, seconds: int, workers: int = 0) -> dict[str, float]:
+def dashboard_names_in_app(url: str, seconds: int, workers: int = 0, *extra: str) -> dict[str, float]:
     """The dashboard with 3000 names, timed inside the app process (Textual's headless driver)."""
     with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
         profiles = _profiles(Path(tmp), url, "names", workers)
         done = subprocess.run(
-            _python("-c", IN_APP, str(profiles), str(seconds)),
+            _python("-c", IN_APP, str(profiles), str(seconds), *extra),
             cwd=tmp, capture_output=True, text=True, timeout=seconds + 90, check=False,
         )  # fmt: skip
         if done.returncode != 0 or not done.stdout.strip():
@@ -337,6 +351,8 @@ def dashboard_names_in_app(url: str, seconds: int, workers: int = 0) -> dict[str
             "key_median_ms": statistics.median(keys),
             "key_p95_ms": keys[int(0.95 * (len(keys) - 1))],
             "peak_rss_mb": data["peak_rss_mb"],
+            "checkpoint_median_ms": statistics.median(data["checkpoints"]) if data["checkpoints"] else 0.0,
+            "checkpoint_max_ms": max(data["checkpoints"], default=0.0),
         }
 
 
@@ -371,53 +387,32 @@ def median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")
-    args = parser.parse_args()
-    with target() as (url, what):
-        print(f"target: {what} at {url}", file=sys.stderr)
-        s = args.seconds
-        single = rotate(
-            {
-                "locust": lambda: locust_alone(url, s),
-                "headless": lambda: loadtui_headless(url, s),
-                "dashboard": lambda: loadtui_dashboard(url, s),
-                "dashboard_worker": lambda: loadtui_dashboard(url, s, workers=1),
-            },
-            args.reps,
-        )
-        names = rotate(
-            {
-                "locust": lambda: locust_alone(url, s),
-                "dashboard_names": lambda: dashboard_names_in_app(url, s),
-                "dashboard_names_worker": lambda: dashboard_names_in_app(url, s, workers=1),
-            },
-            args.reps,
-        )
-        workers = rotate(
-            {"one": lambda: loadtui_headless(url, s), "workers2": lambda: loadtui_headless(url, s, "--workers", "2")},
-            args.reps,
-        )
+def names_row(label: str, n: list[dict[str, float]], base: float) -> tuple[str, str, str, str]:
+    return (
+        f"{label}, {median(n, 'names'):.0f} names (vs locust, 1 name)",
+        f"{median(n, 'rps'):,.0f}",
+        f"{median(n, 'rps') / base:.2f}",
+        f"refresh (tick to drawn) median {median(n, 'update_median_ms'):.0f} ms, "
+        f"p95 {median(n, 'update_p95_ms'):.0f} ms (CPU in that time: median {median(n, 'cpu_median_ms'):.0f} ms, "
+        f"p95 {median(n, 'cpu_p95_ms'):.0f} ms; in the widgets: median "
+        f"{median(n, 'applied_median_ms'):.0f} ms, p95 {median(n, 'applied_p95_ms'):.0f} ms); "
+        f"key to drawn median {median(n, 'key_median_ms'):.0f} ms, p95 {median(n, 'key_p95_ms'):.0f} ms; "
+        f"peak RSS {median(n, 'peak_rss_mb'):.0f} MB",
+    )
+
+
+def single_rows(url: str, s: int, reps: int) -> list[tuple[str, str, str, str]]:
+    single = rotate(
+        {
+            "locust": lambda: locust_alone(url, s),
+            "headless": lambda: loadtui_headless(url, s),
+            "dashboard": lambda: loadtui_dashboard(url, s),
+            "dashboard_worker": lambda: loadtui_dashboard(url, s, workers=1),
+        },
+        reps,
+    )
     base = median(single["locust"], "rps")
-    base_names = median(names["locust"], "rps")
-
-    def names_row(label: str, n: list[dict[str, float]]) -> tuple[str, str, str, str]:
-        return (
-            f"{label}, {median(n, 'names'):.0f} names (vs locust, 1 name)",
-            f"{median(n, 'rps'):,.0f}",
-            f"{median(n, 'rps') / base_names:.2f}",
-            f"refresh (tick to drawn) median {median(n, 'update_median_ms'):.0f} ms, "
-            f"p95 {median(n, 'update_p95_ms'):.0f} ms (CPU in that time: median {median(n, 'cpu_median_ms'):.0f} ms, "
-            f"p95 {median(n, 'cpu_p95_ms'):.0f} ms; in the widgets: median "
-            f"{median(n, 'applied_median_ms'):.0f} ms, p95 {median(n, 'applied_p95_ms'):.0f} ms); "
-            f"key to drawn median {median(n, 'key_median_ms'):.0f} ms, p95 {median(n, 'key_p95_ms'):.0f} ms; "
-            f"peak RSS {median(n, 'peak_rss_mb'):.0f} MB",
-        )
-
-    rows = [
+    return [
         ("1. locust --headless", f"{base:,.0f}", "1.00", ""),
         (
             "2. loadtui --headless",
@@ -439,15 +434,103 @@ def main() -> int:
             f"peak RSS (UI process) {median(single['dashboard_worker'], 'peak_rss_mb'):.0f} MB; "
             f"to the terminal {median(single['dashboard_worker'], 'tty_kb_s'):.1f} KB/s",
         ),
-        names_row("4. dashboard", names["dashboard_names"]),
-        names_row("4b. dashboard, users in 1 worker process", names["dashboard_names_worker"]),
+    ]
+
+
+def names_rows(url: str, s: int, reps: int) -> list[tuple[str, str, str, str]]:
+    names = rotate(
+        {
+            "locust": lambda: locust_alone(url, s),
+            "dashboard_names": lambda: dashboard_names_in_app(url, s),
+            "dashboard_names_worker": lambda: dashboard_names_in_app(url, s, workers=1),
+        },
+        reps,
+    )
+    base = median(names["locust"], "rps")
+    return [
+        names_row("4. dashboard", names["dashboard_names"], base),
+        names_row("4b. dashboard, users in 1 worker process", names["dashboard_names_worker"], base),
+    ]
+
+
+def checkpoint_rows(url: str, s: int, reps: int) -> list[tuple[str, str, str, str]]:
+    """Checkpoints every 5 s (the default) against none, in rotation."""
+    off = ("--checkpoint-interval", "0")
+    runs = rotate(
+        {
+            "on": lambda: loadtui_headless(url, s),
+            "off": lambda: loadtui_headless(url, s, *off),
+            "names_on": lambda: loadtui_headless(url, s, tags="names"),
+            "names_off": lambda: loadtui_headless(url, s, *off, tags="names"),
+            "app_on": lambda: dashboard_names_in_app(url, s),
+            "app_off": lambda: dashboard_names_in_app(url, s, 0, *off),
+        },
+        reps,
+    )
+
+    def ratio(on: str, off: str) -> str:
+        return f"{median(runs[on], 'rps') / median(runs[off], 'rps'):.2f}"
+
+    app_on, app_off = runs["app_on"], runs["app_off"]
+    return [
         (
-            "5. loadtui --headless --workers 2 (vs 1 process)",
-            f"{median(workers['workers2'], 'rps'):,.0f}",
-            f"{median(workers['workers2'], 'rps') / median(workers['one'], 'rps'):.2f}",
-            f"1 process: {median(workers['one'], 'rps'):,.0f} req/s",
+            "6. loadtui --headless, checkpoint every 5 s (vs none)",
+            f"{median(runs['on'], 'rps'):,.0f}",
+            ratio("on", "off"),
+            f"none: {median(runs['off'], 'rps'):,.0f} req/s",
+        ),
+        (
+            "6b. the same, 3000 names",
+            f"{median(runs['names_on'], 'rps'):,.0f}",
+            ratio("names_on", "names_off"),
+            f"none: {median(runs['names_off'], 'rps'):,.0f} req/s",
+        ),
+        (
+            "6c. dashboard, 3000 names, checkpoint every 5 s (vs none)",
+            f"{median(app_on, 'rps'):,.0f}",
+            ratio("app_on", "app_off"),
+            f"refresh p95 {median(app_on, 'update_p95_ms'):.0f} ms (none: {median(app_off, 'update_p95_ms'):.0f} ms), "
+            f"key p95 {median(app_on, 'key_p95_ms'):.0f} ms (none: {median(app_off, 'key_p95_ms'):.0f} ms); "
+            f"one checkpoint: median {median(app_on, 'checkpoint_median_ms'):.0f} ms, "
+            f"max {max(r['checkpoint_max_ms'] for r in app_on):.0f} ms",
         ),
     ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="the cases to run, e.g. 6 or 1,2")
+    parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")
+    args = parser.parse_args()
+    only = {part.strip() for part in args.only.split(",")}
+    s = args.seconds
+    rows: list[tuple[str, str, str, str]] = []
+    with target() as (url, what):
+        print(f"target: {what} at {url}", file=sys.stderr)
+        if only & {"1", "2", "3"}:
+            rows += single_rows(url, s, args.reps)
+        if "4" in only:
+            rows += names_rows(url, s, args.reps)
+        if "5" in only:
+            workers = rotate(
+                {
+                    "one": lambda: loadtui_headless(url, s),
+                    "workers2": lambda: loadtui_headless(url, s, "--workers", "2"),
+                },
+                args.reps,
+            )
+            rows.append(
+                (
+                    "5. loadtui --headless --workers 2 (vs 1 process)",
+                    f"{median(workers['workers2'], 'rps'):,.0f}",
+                    f"{median(workers['workers2'], 'rps') / median(workers['one'], 'rps'):.2f}",
+                    f"1 process: {median(workers['one'], 'rps'):,.0f} req/s",
+                )
+            )
+        if "6" in only:
+            rows += checkpoint_rows(url, s, args.reps)
     header = ("case", "req/s (median)", "ratio", "notes")
     table = [
         "| " + " | ".join(header) + " |",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import gevent
 
-from .engine import command_line, locust_process, runs
+from .engine import command_line, locust_process, recovery, runs
 from .engine import compare as compare_mod
 from .engine.command_line import CommandLineExit
 from .engine.durations import human_duration
@@ -321,6 +321,8 @@ def reports_command(argv: Sequence[str]) -> int:
     if report_dir.exists() and not report_dir.is_dir():
         print(f"loadtui: {report_dir}: not a directory", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for line in recovery.recover_all(report_dir):  # listed as "killed" once its report is finished
+        _say(line)
     found = runs.list_runs(report_dir)
     if not found:
         print(f"No runs in {report_dir} yet.", file=sys.stderr)

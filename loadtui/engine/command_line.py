@@ -113,6 +113,14 @@ def add_loadtui_arguments(parser: configargparse.ArgumentParser) -> None:
         "--watch", action="append", metavar="PID|NAME", help="follow a process of the system under test (repeatable)"
     )
     group.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
+    group.add_argument(
+        "--checkpoint-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often the run folder is brought up to date while the run goes, so a kill -9 loses at most"
+        " that much (default 5; 0: only at the end)",
+    )
 
 
 def build_parser(locustfile_keys: Iterable[str] = ()) -> configargparse.ArgumentParser:

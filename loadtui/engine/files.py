@@ -9,8 +9,12 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, *, sync: bool = True) -> None:
     """Writes ``text`` to a temporary file beside ``path``, fsyncs it, then renames it into place.
+
+    ``sync=False`` leaves out the fsync: the rename still makes the file whole or absent to a
+    reader and after a kill (the page cache outlives the process), only not after a power cut; a
+    checkpoint every few seconds takes that for not stalling the users on a slow disk.
 
     The file gets the mode ``path`` has if it exists (a saved profiles.toml keeps its 0640), else
     the one the umask gives a new file (0644 under 022): mkstemp's own 0600 would survive the
@@ -22,7 +26,8 @@ def atomic_write(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -116,6 +116,19 @@ class LogBook:
             self._spool.seek(0, 2)
             return text
 
+    def text_after(self, offset: int) -> tuple[str, int]:
+        """The lines added since ``text()`` held ``offset`` characters, and the new length: what a
+        checkpoint appends to run.log. With no spool (a full disk) the lines in memory are all there is."""
+        with self._lock:
+            if self._spool is None:
+                return "", offset
+            self._spool.flush()
+            self._spool.seek(offset)
+            text = self._spool.read()
+            end = self._spool.tell()
+            self._spool.seek(0, 2)
+            return text, end
+
     def handler(self, level: int = logging.NOTSET) -> logging.Handler:
         """A logging handler that puts this process's records here."""
         return _BookHandler(self, level)

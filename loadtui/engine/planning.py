@@ -197,6 +197,7 @@ class Planner:
             headless=not self.dashboard,
             notes=tuple(notes),
             packaged_profiles=self.packaged,
+            checkpoint_seconds=self._checkpoint_seconds(options),
         )
 
     # --- the layers ---------------------------------------------------------------------------------
@@ -334,6 +335,13 @@ class Planner:
             json_stdout=bool(options.json) and not self.dashboard,
             json_file=options.json_file,
         )
+
+    @staticmethod
+    def _checkpoint_seconds(options: argparse.Namespace) -> float:
+        seconds = float(getattr(options, "checkpoint_interval", 5.0))
+        if not seconds >= 0:
+            raise PlanError(f"--checkpoint-interval: expected 0 or more seconds, got {seconds:g}")
+        return seconds
 
     def report_dir(self) -> Path:
         """Where run folders go: ``--report-dir``, else [defaults] report_dir of the user's

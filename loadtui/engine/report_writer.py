@@ -65,15 +65,17 @@ def write(
     outputs: Outputs,
     *,
     suffix: str = "",
+    folder: Path | None = None,
 ) -> RunResult:
-    """The run folder under ``report_dir`` and (unless ``suffix``, an export) Locust's own files."""
+    """The run folder (``folder``, the one its checkpoints went to, when given and still there, else a
+    new one under ``report_dir``) and (unless ``suffix``, an export) Locust's own files."""
     summary, files = reports.render(env, run, None)
 
     def with_folder(folder: Path) -> dict[str, str]:
         return {**files, "summary.txt": reports.summary_text(env, run, summary, folder)}
 
     folder_name = reports.run_folder_name(run.started_at, run.profile.name) + suffix
-    written = reports.write_folder(report_dir, folder_name, summary, with_folder)
+    written = reports.write_folder(report_dir, folder_name, summary, with_folder, folder=folder)
     extra: list[Path] = []
     output_error = None
     if not suffix:

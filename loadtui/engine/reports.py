@@ -366,7 +366,7 @@ def _svg_line(values: list[float], unit: str, width: int = 900, height: int = 14
     )
 
 
-def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
+def companion_section(summary: dict[str, Any], host_series: Sequence[tuple[float, ...]]) -> str:
     """What Locust's report lacks: the profile switches and the load generator's host over time."""
     esc = html.escape
     host = summary["host_stats"]
@@ -406,7 +406,7 @@ def companion_section(summary: dict[str, Any], run: RunInfo) -> str:
       <h3>Profile switches</h3>
       {switches}
       <h3>Load generator host</h3>
-      {_svg_chart(run.host_stats.series.rows)}
+      {_svg_chart(host_series)}
       {watched}
     </section>
 """
@@ -418,61 +418,85 @@ def _with_companion(report_html: str, section: str) -> str:
     return report_html + section if at < 0 else report_html[:at] + section + report_html[at:]
 
 
-def render(env: Environment, run: RunInfo, folder: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
-    """Every file's content, from one moment of the stats: (summary, {file name: text})."""
+def render(
+    env: Environment, run: RunInfo, folder: Path | None, *, checkpoint: bool = False
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every file's content, from one moment of the stats: (summary, {file name: text}).
+
+    ``checkpoint``: the files a running run's folder is brought up to date with (:mod:`.checkpoint`):
+    summary.json marked ``"incomplete": true``, and neither report.html (the costly one, rendered
+    at the end or by :mod:`.recovery`) nor stats_history.csv and run.log (appended to instead)."""
     summary = build_summary(env, run)
+    if checkpoint:
+        summary["incomplete"] = True
     writer = locust_stats.StatsCSV(env, locust_stats.PERCENTILES_TO_REPORT)
     requests, failures, exceptions = _Rows(), _Rows(), _Rows()
     writer.requests_csv(requests)
     writer.failures_csv(failures)
     writer.exceptions_csv(exceptions)
     files = {
-        "report.html": _with_companion(get_html_report(env, show_download_link=False), companion_section(summary, run)),
         "stats.csv": csv_text(requests.rows),
-        "stats_history.csv": csv_text([history_header(), *run.history_rows]),
         "failures.csv": csv_text(failures.rows),
         "exceptions.csv": csv_text(exceptions.rows),
         "summary.json": json.dumps(summary, indent=2) + "\n",
         "summary.txt": summary_text(env, run, summary, folder),
-        LOG_FILE: run.log_text,
     }
+    if not checkpoint:
+        files["report.html"] = html_report(env, summary, run.host_stats.series.rows)
+        files["stats_history.csv"] = csv_text([history_header(), *run.history_rows])
+        files[LOG_FILE] = run.log_text
     return summary, files
 
 
-def write_run(env: Environment, run: RunInfo, report_dir: Path, *, suffix: str = "") -> WrittenRun:
-    """Writes ``report_dir/<YYYYmmdd-HHMMSS>-<profile><suffix>/``. Never raises for disk problems:
-    the error is returned and the caller keeps the data to try again elsewhere."""
-    summary, files = render(env, run, None)
+def html_report(env: Environment, summary: dict[str, Any], host_series: Sequence[tuple[float, ...]]) -> str:
+    """Locust's own HTML report of ``env``, with loadtui's section before its end."""
+    return _with_companion(get_html_report(env, show_download_link=False), companion_section(summary, host_series))
 
-    def with_folder(folder: Path) -> dict[str, str]:
-        return {**files, "summary.txt": summary_text(env, run, summary, folder)}
 
-    return write_folder(report_dir, run_folder_name(run.started_at, run.profile.name) + suffix, summary, with_folder)
+def make_folder(report_dir: Path, name: str) -> Path:
+    """Creates ``report_dir/name`` (``name-2``... if taken) and returns it; OSError if it can't."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    folder, n = report_dir / name, 1
+    while True:
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            n += 1
+            folder = report_dir / f"{name}-{n}"
+
+
+def write_files(folder: Path, files: dict[str, str], *, sync: bool = True) -> list[Path]:
+    """Each file atomically, summary.json last: a run is listed by it, so it appears (or changes)
+    only once the rest is there. OSError on the first that fails."""
+    written = []
+    for file_name in sorted(files, key=lambda f: f == "summary.json"):
+        path = folder / file_name
+        atomic_write(path, files[file_name], sync=sync)
+        written.append(path)
+    return written
+
+
+def disk_error(exc: OSError, where: Path) -> str:
+    """ "cannot write the report to PATH: REASON", the path the system named if it named one."""
+    return f"cannot write the report to {exc.filename or where}: {exc.strerror or exc}"
 
 
 def write_folder(
-    report_dir: Path, name: str, summary: dict[str, Any], files_for: Callable[[Path], dict[str, str]]
+    report_dir: Path,
+    name: str,
+    summary: dict[str, Any],
+    files_for: Callable[[Path], dict[str, str]],
+    *,
+    folder: Path | None = None,
 ) -> WrittenRun:
-    """Creates ``report_dir/name`` (``name-2``... if taken) and writes ``files_for(folder)`` into it,
-    each file atomically. Disk problems come back as ``WrittenRun.error``, never as an exception."""
+    """Writes ``files_for(folder)`` into ``folder`` when it is given and still there (the run's own,
+    made at its start), else into a new ``report_dir/name``. Disk problems come back as
+    ``WrittenRun.error``, never as an exception."""
     try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        folder, n = report_dir / name, 1
-        while True:
-            try:
-                folder.mkdir()
-                break
-            except FileExistsError:
-                n += 1
-                folder = report_dir / f"{name}-{n}"
-        files = files_for(folder)
-        written = []
-        for file_name in sorted(files, key=lambda f: f == "summary.json"):  # summary.json last: a run is listed
-            path = folder / file_name  # by it, so it appears only once the rest is there
-            atomic_write(path, files[file_name])
-            written.append(path)
+        if folder is None or not folder.is_dir():
+            folder = make_folder(report_dir, name)
+        written = write_files(folder, files_for(folder))
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        where = exc.filename or report_dir
-        return WrittenRun(folder=None, files=(), summary=summary, error=f"cannot write the report to {where}: {reason}")
+        return WrittenRun(folder=None, files=(), summary=summary, error=disk_error(exc, report_dir))
     return WrittenRun(folder=folder, files=tuple(written), summary=summary)

@@ -80,6 +80,8 @@ class RunPlan:
     """One-line notes to show as the run starts (Locust options that mean nothing here...)."""
     packaged_profiles: bool = False
     """The profile came with loadtui (no profiles.toml of the user's)."""
+    checkpoint_seconds: float = 5.0
+    """How often the run folder is brought up to date while the run goes (0: only at its end)."""
 
     @property
     def exit_code_on_error(self) -> int:

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from . import recovery
 from .durations import human_duration
 
 
@@ -24,6 +25,8 @@ class PastRun:
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     """Set when summary.json is missing or unreadable; the folder is still listed."""
+    checkpoint: dict[str, Any] | None = None
+    """checkpoint.json, while the folder has one (the run is going, or its process died)."""
 
     @property
     def started_at(self) -> str:
@@ -48,7 +51,12 @@ class PastRun:
 
     @property
     def end_reason(self) -> str:
-        return str(self.summary.get("end_reason", "?"))
+        """How it ended; a run with a checkpoint still in its folder is ``running`` while its process
+        runs, and ``killed (incomplete)`` until its report is recovered (:mod:`.recovery`)."""
+        if self.checkpoint is not None:
+            return "running" if recovery.writer_running(self.checkpoint) else "killed (incomplete)"
+        reason = str(self.summary.get("end_reason", "?"))
+        return f"{reason} (incomplete)" if self.summary.get("incomplete") and reason != "running" else reason
 
     def sort_key(self) -> str:
         """``YYYYmmdd-HHMMSS`` (local time) for every run, broken ones included, so they sort together:
@@ -72,7 +80,7 @@ def read_run(folder: Path) -> PastRun:
         return PastRun(folder=folder, error="no summary.json")
     except (OSError, ValueError) as exc:
         return PastRun(folder=folder, error=f"unreadable summary.json: {exc}")
-    return PastRun(folder=folder, summary=summary)
+    return PastRun(folder=folder, summary=summary, checkpoint=recovery.checkpoint_of(folder))
 
 
 def list_runs(report_dir: Path) -> list[PastRun]:

@@ -27,7 +27,8 @@ from gevent.event import Event
 from locust.env import Environment
 from locust.stats import stats_history
 
-from . import locust_rows, report_writer, reports
+from . import locust_rows, recovery, report_writer, reports
+from .checkpoint import Checkpoints
 from .demo_target import DemoTarget, DemoTargetError
 from .durations import human_duration
 from .endpoint_selection import EndpointView, select
@@ -77,6 +78,8 @@ class LoadSession:
         self.host_url = plan.host
         self.distribution = plan.distribution if plan.distribution and plan.distribution.workers_needed else None
         self.log_book = log_book or LogBook()
+        self.checkpoints: Checkpoints | None = None
+        """The run folder while the run goes (made in its first second); None before start."""
         self.env: Environment | None = None
         self.runner: LocalRunner | MasterRunner | None = None
         self.control: LiveControl | None = None
@@ -100,6 +103,7 @@ class LoadSession:
         self._ended = Event()
         self._listeners: list[Callable[[RunResult], None]] = []
         self._greenlets: list[gevent.Greenlet] = []
+        self._checkpointer: gevent.Greenlet | None = None
         self._switches: list[ProfileSwitch] = []
         self._final_weights: dict[str, int] | None = None
         # Bad tags are bad input: find out now, before the demo target or any user starts.
@@ -147,14 +151,26 @@ class LoadSession:
                 self._demo = None
                 raise SessionError(f"could not start the bundled demo target: {exc}") from None
         self._watch_logs()
+        for line in recovery.recover_all(self.report_dir):  # the report dir's killed runs, before this one
+            logger.warning(line)
         try:
             self._create_runner()
         except BaseException:
             self.close()
             raise
         self._started_at = time.time()
+        self.checkpoints = Checkpoints(
+            self.report_dir,
+            reports.run_folder_name(self._started_at, profile.name),
+            self.log_book,
+            seconds=plan.checkpoint_seconds,
+        )
+        self.checkpoints.open()
         self._greenlets.append(gevent.spawn(stats_history, self.runner))
         self._greenlets.append(gevent.spawn(self._ticker))
+        if self.checkpoints.enabled:
+            self._checkpointer = gevent.spawn(self._checkpoint_every, self.checkpoints)
+            self._greenlets.append(self._checkpointer)
         target = f"against {self.host_url or 'the User classes own hosts'}" + (
             " (bundled demo target)" if self._demo is not None else ""
         )
@@ -348,8 +364,10 @@ class LoadSession:
 
     def _halt_and_write(self, reason: str) -> RunResult:
         """The users stopped (the ramp, the runner, the workers' last stats), the run folder written."""
-        if self._deadline_greenlet is not None and self._deadline_greenlet is not gevent.getcurrent():
-            self._deadline_greenlet.kill(block=False)
+        current = gevent.getcurrent()
+        for greenlet in (self._deadline_greenlet, self._checkpointer):
+            if greenlet is not None and greenlet is not current:
+                greenlet.kill(block=False)
         if self.control is not None:
             self.control.stop_ramp()
         self._stop_runner()
@@ -528,6 +546,16 @@ class LoadSession:
                 logger.exception("sampling failed")
             gevent.sleep(max(0.0, self.tick_seconds - (time.monotonic() - started)))
 
+    def _checkpoint_every(self, checkpoints: Checkpoints) -> None:
+        while True:
+            gevent.sleep(checkpoints.seconds)
+            if self._finishing or self.env is None:
+                return
+            try:
+                checkpoints.write(self.env, self._run_info("running"))
+            except Exception:
+                logger.exception("writing the checkpoint failed")
+
     def _tick(self) -> None:
         env, runner = self.env, self.runner
         assert env is not None and runner is not None
@@ -631,11 +659,8 @@ class LoadSession:
 
     # --- reports -------------------------------------------------------------------------------------
 
-    def _write(self, reason: str, report_dir: Path | None = None, *, suffix: str = "") -> RunResult:
-        env = self.env
-        if env is None:
-            return RunResult(end_reason=reason, folder=None, error="the run never started")
-        run = reports.RunInfo(
+    def _run_info(self, reason: str) -> reports.RunInfo:
+        return reports.RunInfo(
             profile=self.profile,
             initial_profile=self.initial_profile,
             locustfile=self.plan.locustfile,
@@ -651,7 +676,20 @@ class LoadSession:
             log_text=self.log_book.text(),
             weights=self._final_weights if self._final_weights is not None else self.classes.weights(),
         )
-        return report_writer.write(env, run, report_dir or self.report_dir, self.plan.outputs, suffix=suffix)
+
+    def _write(self, reason: str, report_dir: Path | None = None, *, suffix: str = "") -> RunResult:
+        """The run folder: the one made at the start unless this is an export or another directory."""
+        env = self.env
+        if env is None:
+            return RunResult(end_reason=reason, folder=None, error="the run never started")
+        own = report_dir is None and not suffix and self.checkpoints is not None
+        folder = self.checkpoints.folder if own and self.checkpoints is not None else None
+        result = report_writer.write(
+            env, self._run_info(reason), report_dir or self.report_dir, self.plan.outputs, suffix=suffix, folder=folder
+        )
+        if own and self.checkpoints is not None and result.folder is not None and result.folder == folder:
+            self.checkpoints.finished()
+        return result
 
     def write_report(self, report_dir: Path | None = None) -> RunResult:
         """Writes the ended run's report again: to another directory after a disk error.

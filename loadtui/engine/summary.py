@@ -179,6 +179,11 @@ def text(
         f" {totals['rps']:.1f} req/s, p50 {totals['p50']:.0f} ms, p95 {totals['p95']:.0f} ms,"
         f" p99 {totals['p99']:.0f} ms",
     ]
+    recovered = summary.get("recovered")
+    if recovered:
+        lines.append(f"INCOMPLETE: {recovered['note']} ({recovered['last_checkpoint']}); what came after it is missing")
+    elif summary.get("incomplete"):
+        lines.append("INCOMPLETE: a checkpoint of the run while it goes; the final report replaces it")
     for switch in summary["switches"]:
         lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
     if summary.get("verdict"):

@@ -91,3 +91,46 @@ def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path
     summary = json.loads((folders[0] / "summary.json").read_text())
     assert summary["end_reason"] == reason and summary["totals"]["requests"] > 0
     assert took < 15, f"took {took:.1f}s to end"
+
+
+def test_app_killed_with_sigkill_leaves_a_checkpoint_the_next_start_finishes(tmp_path: Path) -> None:
+    """No handler runs: the folder's last checkpoint is what is left, and the next run finishes it."""
+    write_profiles(tmp_path, PROFILES + '\n[profiles.short]\nusers = 1\nspawn_rate = 10\nrun_time = "1s"\n')
+    driver = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, "SIGKILL", "60", "-p", "long", "--checkpoint-interval", "1"],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert driver.stdout is not None
+    app = psutil.Process(int(driver.stdout.readline()))
+    wait_for_requests(app)
+    children = app.children(recursive=True)
+    deadline = time.monotonic() + 30
+    checkpoint = None
+    while checkpoint is None and time.monotonic() < deadline:  # a checkpoint with requests in it
+        found = list((tmp_path / "reports").glob("*-long/summary.json"))
+        if found and json.loads(found[0].read_text() or "{}").get("totals", {}).get("requests"):
+            checkpoint = found[0].parent
+        time.sleep(0.1)
+    assert checkpoint is not None, "no checkpoint was written"
+    out, _ = driver.communicate("go\n", timeout=40)
+    assert int(out.split()[-1]) == -9
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, f"left behind: {alive}"
+    assert not (checkpoint / "report.html").exists()
+
+    after = subprocess.run(
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "short"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert after.returncode in (0, 1), after.stderr
+    assert f"A run was killed before it wrote its report: {checkpoint}" in after.stderr
+    assert sorted(p.name for p in checkpoint.iterdir()) == sorted(FILES)
+    summary = json.loads((checkpoint / "summary.json").read_text())
+    assert summary["end_reason"] == "killed" and summary["totals"]["requests"] > 0

@@ -69,7 +69,7 @@ def test_companion_section_shows_switches_and_host_chart(tmp_path: Path) -> None
             }
         ],
     }
-    section = reports.companion_section(summary, run)
+    section = reports.companion_section(summary, run.host_stats.series.rows)
     assert "light&lt;b&gt;" in section and "light<b>" not in section  # escaped
     assert "<td>1m5s</td>" in section and "<td>heavy</td>" in section and "<td>5/s</td>" in section
     assert section.count("<polyline") == 2

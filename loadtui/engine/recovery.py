@@ -1,0 +1,197 @@
+"""Finishing the report of a run whose process died without writing it, from its last checkpoint.
+
+A run folder that still holds ``checkpoint.json`` (:mod:`.checkpoint`) is a run in progress, or one
+whose process is gone: killed (``kill -9``, the OOM killer), crashed, or stopped before its final
+report could be written. Once that process is no longer running, :func:`recover` turns the folder
+into a whole report: report.html rendered by Locust from the checkpointed stats, summary.json and
+summary.txt saying ``ended: killed`` and how much is missing (the seconds after the last
+checkpoint). What the process did after its last checkpoint is lost; nothing before it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from . import reports, thresholds
+from . import summary as summary_mod
+from .checkpoint import HISTORY_FILE, OWN_FILES, STATE_FILE
+
+logger = logging.getLogger(__name__)
+
+KILLED = "killed"
+"""The end reason of a recovered run."""
+
+
+class RecoveryError(Exception):
+    """A checkpoint that cannot be turned into a report; ``str()`` says which file and why."""
+
+
+@dataclass(frozen=True)
+class Recovered:
+    folder: Path
+    summary: dict[str, Any]
+    lost_s: float
+    """At most this much of the end of the run is missing (the time between two checkpoints)."""
+
+
+def checkpoint_of(folder: Path) -> dict[str, Any] | None:
+    """The folder's checkpoint.json, None if it has none (a finished run) or it can't be read."""
+    try:
+        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def writer_running(state: dict[str, Any]) -> bool:
+    """Whether the process that wrote the checkpoint still runs. A checkpoint from another machine
+    (a report dir on a shared disk) is taken as running: there is no telling from here."""
+    if state.get("hostname") != socket.gethostname():
+        return True
+    try:
+        process = psutil.Process(int(state["pid"]))
+        started = process.create_time()
+        running = process.status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, KeyError, TypeError, ValueError):
+        return False
+    return running and abs(started - float(state.get("process_started", 0))) < 1.0  # not a reused pid
+
+
+def orphaned(report_dir: Path) -> list[Path]:
+    """Run folders under ``report_dir`` with a checkpoint whose process is gone, oldest first."""
+    if not report_dir.is_dir():
+        return []
+    found = []
+    with contextlib.suppress(OSError):
+        for child in sorted(report_dir.iterdir()):
+            if (child / STATE_FILE).is_file():
+                state = checkpoint_of(child)
+                if state is None or not writer_running(state):
+                    found.append(child)
+    return found
+
+
+def recover(folder: Path) -> Recovered:
+    """Writes report.html, summary.json and summary.txt of a run killed after ``folder``'s last
+    checkpoint, and removes the checkpoint. RecoveryError if the checkpoint can't be read;
+    OSError if the folder can't be written."""
+    state = checkpoint_of(folder)
+    if state is None:
+        raise RecoveryError(f"{folder / STATE_FILE}: missing or not valid JSON (the run cannot be recovered)")
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        env = _environment(state, _chart_points(folder / HISTORY_FILE))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RecoveryError(f"{folder}: the checkpoint is damaged ({exc}); its CSV files are what is left") from None
+    written_at = float(state["written_at"])
+    summary.update(
+        end_reason=KILLED,
+        incomplete=True,
+        recovered={
+            "at": summary_mod.iso_time(time.time()),
+            "last_checkpoint": summary_mod.iso_time(written_at),
+            "missing_at_most_s": state.get("seconds"),
+            "note": "the process ended without writing its report (killed, crashed, or out of disk); "
+            "this report is its last checkpoint",
+        },
+    )
+    limits = thresholds.parse(state.get("thresholds") or {}, _threshold_error)
+    host_series = [tuple(point) for point in state.get("host_series", ())]
+    files = {
+        "report.html": reports.html_report(env, summary, host_series),
+        "summary.txt": summary_mod.text(summary, reports.locust_tables(env), limits=limits, folder=folder),
+        "summary.json": json.dumps(summary, indent=2) + "\n",
+    }
+    reports.write_files(folder, files)
+    for name in OWN_FILES:
+        (folder / name).unlink(missing_ok=True)
+    return Recovered(folder=folder, summary=summary, lost_s=float(state.get("seconds") or 0))
+
+
+def recover_all(report_dir: Path) -> list[str]:
+    """Recovers every orphaned run under ``report_dir``; one line for the user per folder."""
+    lines = []
+    for folder in orphaned(report_dir):
+        try:
+            done = recover(folder)
+        except RecoveryError as exc:
+            lines.append(str(exc))
+            continue
+        except OSError as exc:
+            lines.append(f"cannot finish the report of the killed run in {folder}: {exc.strerror or exc}")
+            continue
+        lines.append(
+            f"A run was killed before it wrote its report: {folder} now holds its report up to its last"
+            f" checkpoint (at most {done.lost_s:g}s missing at the end)"
+        )
+    return lines
+
+
+def _threshold_error(key: str, message: str) -> Exception:
+    return RecoveryError(f"{STATE_FILE}: thresholds.{key}: {message}")
+
+
+def _chart_points(path: Path) -> list[dict[str, Any]]:
+    """The HTML report's chart points; a line cut short by the kill is left out."""
+    points = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    for line in lines:
+        with contextlib.suppress(ValueError):
+            point = json.loads(line)
+            if isinstance(point, dict):
+                points.append(point)
+    return points
+
+
+def _int_keys(values: dict[str, int]) -> dict[int, int]:
+    """JSON made the int keys of Locust's per-millisecond and per-second counts strings."""
+    return {int(key): count for key, count in values.items()}
+
+
+def _entry(data: dict[str, Any], stats: Any) -> Any:
+    from locust.stats import StatsEntry
+
+    for key in ("response_times", "num_reqs_per_sec", "num_fail_per_sec"):
+        data[key] = _int_keys(data.get(key) or {})
+    return StatsEntry.unserialize(data, stats)  # type: ignore[arg-type]
+
+
+def _environment(state: dict[str, Any], chart: list[dict[str, Any]]) -> Any:
+    """A stopped Locust Environment holding the checkpointed stats: what Locust's HTML report and
+    its tables are rendered from. Its own events, so no listener of this process sees it."""
+    from locust.env import Environment
+    from locust.event import Events
+    from locust.stats import StatsError
+
+    report, stats_data = state["report"], state["stats"]
+    env = Environment(events=Events(), host=report.get("host"), locustfile=report.get("locustfile"))
+    env.profile = report.get("profile")
+    runner: Any = env.create_local_runner()
+    runner.greenlet.kill(block=False)  # its CPU monitor: nothing runs here
+    stats = env.stats
+    for data in stats_data["entries"]:
+        entry = _entry(data, stats)
+        stats.entries[(entry.name, entry.method)] = entry
+    stats.total = _entry(stats_data["total"], stats)
+    for data in stats_data["errors"]:
+        error = StatsError.unserialize(data)
+        stats.errors[StatsError.create_key(error.method, error.name, error.error)] = error
+    runner.exceptions = {
+        index: {**exc, "nodes": set(exc.get("nodes", ()))} for index, exc in enumerate(stats_data["exceptions"])
+    }
+    runner.final_user_classes_count = dict(stats_data.get("user_classes_count") or {})
+    runner.state = "stopped"
+    stats.history = chart
+    return env

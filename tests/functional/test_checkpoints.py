@@ -1,0 +1,154 @@
+"""A run killed where no signal handler runs (``kill -9``, the OOM killer) still leaves its report.
+
+The run folder exists from the run's first second and is brought up to date every checkpoint
+interval; the next ``loadtui`` (a run, or ``loadtui reports``) finishes the report of a run whose
+process is gone. Real subprocesses, real SIGKILL, the bundled demo target or a loopback server of
+the test's own; the recovered figures are held against what the server itself counted.
+"""
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from loadtui.engine import profile_loading, recovery
+from loadtui.engine.checkpoint import OWN_FILES, STATE_FILE
+from loadtui.engine.reports import FILES
+from tests.helpers import LOCUSTFILES, profile_for, run_loadtui, session_for, wait_for, write_profiles
+
+pytestmark = pytest.mark.slow
+
+LONG = """
+[profiles.long]
+users = 4
+spawn_rate = 50
+run_time = "2m"
+"""
+
+
+def run_folder(reports: Path) -> Path:
+    folders = [p for p in reports.iterdir() if p.is_dir()] if reports.is_dir() else []
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def checkpointed_requests(folder: Path) -> int:
+    """The requests the folder's checkpoint holds (0 before the first)."""
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return 0
+    return int(summary["totals"]["requests"])
+
+
+def wait_for_checkpoint(reports: Path, timeout: float = 40.0) -> Path:
+    """Until the run's folder holds a checkpoint with requests in it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        folders = [p for p in reports.iterdir() if p.is_dir()] if reports.is_dir() else []
+        if folders and checkpointed_requests(folders[0]) > 0 and (folders[0] / STATE_FILE).is_file():
+            return folders[0]
+        time.sleep(0.1)
+    raise AssertionError("no checkpoint with requests was written")
+
+
+def check_recovered(folder: Path) -> dict:  # type: ignore[type-arg]
+    """The folder is a whole report again: every file, the same totals in each, marked as killed."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["end_reason"] == "killed" and summary["incomplete"] is True
+    assert summary["recovered"]["missing_at_most_s"] == 1.0
+    aggregated = list(csv.DictReader((folder / "stats.csv").open()))[-1]
+    assert int(aggregated["Request Count"]) == summary["totals"]["requests"] > 0
+    html = (folder / "report.html").read_text()
+    assert '"name": "Aggregated"' in html and f'"num_requests": {summary["totals"]["requests"]}' in html
+    text = (folder / "summary.txt").read_text()
+    assert "ended: killed" in text and "INCOMPLETE" in text and "Aggregated" in text
+    history = list(csv.DictReader((folder / "stats_history.csv").open()))
+    assert history and history[-1]["Name"] == "Aggregated"
+    assert int(history[-1]["Total Request Count"]) <= summary["totals"]["requests"]
+    return summary
+
+
+def test_kill_9_headless_leaves_a_report_the_next_run_finishes(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """--workers 2: the master is killed; its workers must not outlive it, nor run on unseen."""
+    write_profiles(tmp_path, LONG, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "long", "--workers", "2", "--checkpoint-interval", "1"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        folder = wait_for_checkpoint(tmp_path / "reports")
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 2, children
+        before = checkpointed_requests(folder)
+        wait_for(lambda: checkpointed_requests(folder) > before)  # one more checkpoint: they keep coming
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, f"left behind: {alive}"
+    assert (folder / STATE_FILE).is_file() and not (folder / "report.html").exists()
+    served = httpx.get(f"{target.url}/__stats", timeout=5).json()["requests"]
+
+    listed = run_loadtui("reports", cwd=tmp_path)  # finishes the killed run's report, then lists it
+    assert listed.returncode == 0, listed.stderr
+    assert "was killed before it wrote its report" in listed.stderr and str(folder.name) in listed.stderr
+    assert "killed (incomplete)" in listed.stdout
+    summary = check_recovered(folder)
+    # All but the last second: what the target answered, less what came after the last checkpoint.
+    assert 0 < summary["totals"]["requests"] <= served
+    assert summary["totals"]["requests"] >= served * 0.5, (summary["totals"], served)
+    assert not any((folder / name).exists() for name in OWN_FILES)
+
+
+def test_a_run_in_progress_is_never_taken_for_a_killed_one(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """Two loadtui runs share a report dir: the second one's start leaves the first's folder alone."""
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, LONG, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    session = session_for(profile_set, "long", "--checkpoint-interval", "1")
+    session.start()
+    try:
+        wait_for(lambda: session.checkpoints.written > 0 and checkpointed_requests(session.checkpoints.folder) > 0)
+        folder = session.checkpoints.folder
+        assert recovery.orphaned(tmp_path / "reports") == []  # its writer (this process) is running
+        listed = run_loadtui("reports", cwd=tmp_path)
+        assert listed.returncode == 0 and "running" in listed.stdout, listed
+        assert (folder / STATE_FILE).is_file() and not (folder / "report.html").exists()
+    finally:
+        result = session.stop()
+    assert result.folder == folder  # the final report went into the folder the checkpoints made
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    assert "incomplete" not in json.loads((folder / "summary.json").read_text())
+
+
+def test_the_folder_keeps_the_first_profile_s_name_through_a_live_switch(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    body = LONG + '\n[profiles.other]\nusers = 2\nspawn_rate = 50\nrun_time = "2m"\n'
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    session = session_for(profile_set, "long", "--checkpoint-interval", "0.5")
+    session.start()
+    try:
+        wait_for(lambda: session.checkpoints.written > 0)
+        session.switch_profile(profile_for(profile_set, "other", "--checkpoint-interval", "0.5"))
+        written = session.checkpoints.written
+        wait_for(lambda: session.checkpoints.written > written)
+    finally:
+        result = session.stop()
+    assert result.folder is not None and result.folder.name.endswith("-long")
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == [result.folder.name]
+    summary = json.loads((result.folder / "summary.json").read_text())
+    assert (summary["initial_profile"], summary["profile"]) == ("long", "other")
