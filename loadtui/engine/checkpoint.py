@@ -6,13 +6,14 @@ run goes, every :data:`SECONDS` the folder gets:
 
 - ``stats_history.csv``, ``run.log`` and ``checkpoint-history.jsonl`` (the HTML report's chart
   points): what came since the last checkpoint, appended;
-- ``stats.csv``, ``failures.csv``, ``exceptions.csv``, ``summary.txt`` and ``summary.json``
-  (``"incomplete": true``, ``end_reason: "running"``), each rewritten atomically;
+- ``stats.csv``, ``failures.csv``, ``exceptions.csv`` and ``summary.json`` (``"incomplete":
+  true``, ``end_reason: "running"``), each rewritten atomically;
 - ``checkpoint.json``: Locust's stats as its workers serialize them for a master
   (``StatsEntry.serialize``), the exceptions, and who is writing (pid and process start time),
   which is what :mod:`.recovery` needs to finish the report once that process is gone.
 
-report.html is left to the end (or to recovery): rendering it is the costly part. The files are
+report.html and summary.txt are left to the end (or to recovery): with thousands of names they
+are the costly part (Locust's own ``--csv`` rewrites stats.csv every second; this, every 5 s). The files are
 renamed into place without an fsync: whole or absent after a kill, as the page cache outlives the
 process, and a slow disk never stalls the users. The final report replaces every file and removes
 the checkpoint's own two.
@@ -20,14 +21,17 @@ the checkpoint's own two.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import socket
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import gevent
 import psutil
 
 from . import reports
@@ -56,19 +60,70 @@ def writer_identity() -> dict[str, Any]:
 
 
 def serialize_stats(env: Environment) -> dict[str, Any]:
-    """Locust's stats and exceptions as JSON, as its workers send them to a master (and not
-    emptied, as ``get_stripped_report`` would)."""
+    """Locust's stats and exceptions, as its workers send them to a master (not emptied, as
+    ``get_stripped_report`` would), copied: nothing in it changes as the users go on."""
     stats = env.stats
     runner = env.runner
+
+    def entry(e: Any) -> dict[str, Any]:
+        data: dict[str, Any] = dict(e.serialize())
+        for key in COUNTS:
+            data[key] = dict(data[key])
+        return data
+
     return {
-        "entries": [entry.serialize() for entry in stats.entries.values()],
-        "total": stats.total.serialize(),
+        "entries": [entry(e) for e in stats.entries.values()],
+        "total": entry(stats.total),
         "errors": [error.serialize() for error in stats.errors.values()],
         "exceptions": [
             {**exc, "nodes": sorted(exc.get("nodes", ()))} for exc in (runner.exceptions.values() if runner else ())
         ],
         "user_classes_count": dict(getattr(runner, "user_classes_count", {}) or {}),
     }
+
+
+COUNTS = ("response_times", "num_reqs_per_sec", "num_fail_per_sec")
+"""A StatsEntry's dicts keyed by an int (ms, or a second), which JSON turns into strings."""
+
+
+def stopped_environment(host: str | None, locustfile: str | None, profile: str | None) -> Any:
+    """A Locust Environment with a stopped runner and events of its own (no listener of this
+    process sees it): what stats are loaded into to render Locust's reports from them."""
+    from locust.env import Environment
+    from locust.event import Events
+
+    env = Environment(events=Events(), host=host, locustfile=locustfile)
+    env.profile = profile
+    runner: Any = env.create_local_runner()
+    runner.greenlet.kill(block=False)  # its CPU monitor: nothing runs here
+    runner.state = "stopped"
+    return env
+
+
+def load_stats(env: Any, data: dict[str, Any]) -> None:
+    """``env``'s stats and exceptions become those :func:`serialize_stats` gave (or read back from JSON)."""
+    from locust.stats import RequestStats, StatsEntry, StatsError
+
+    stats = RequestStats(use_response_times_cache=False)
+
+    def entry(values: dict[str, Any]) -> StatsEntry:
+        values = dict(values)
+        for key in COUNTS:
+            values[key] = {int(k): count for k, count in (values.get(key) or {}).items()}
+        return StatsEntry.unserialize(values, stats)  # type: ignore[arg-type]
+
+    for values in data["entries"]:
+        found = entry(values)
+        stats.entries[(found.name, found.method)] = found
+    stats.total = entry(data["total"])
+    for values in data["errors"]:
+        error = StatsError.unserialize(values)
+        stats.errors[StatsError.create_key(error.method, error.name, error.error)] = error
+    env.stats = stats
+    env.runner.exceptions = {
+        index: {**exc, "nodes": set(exc.get("nodes", ()))} for index, exc in enumerate(data["exceptions"])
+    }
+    env.runner.final_user_classes_count = dict(data.get("user_classes_count") or {})
 
 
 class Checkpoints:
@@ -95,6 +150,10 @@ class Checkpoints:
         self._chart_points = 0
         self._log_position = 0
         self._identity = writer_identity()
+        self._shadow: Any = None
+        """The Environment checkpoints are rendered from (a copy of the stats, loaded each time)."""
+        self._pending: Any = None
+        self._closed = False
 
     @property
     def enabled(self) -> bool:
@@ -112,41 +171,76 @@ class Checkpoints:
             return
         self.folder = folder
 
-    def write(self, env: Environment, run: reports.RunInfo) -> None:
-        """One checkpoint of the run as it is now (``run.end_reason`` is ``running``)."""
+    def write(self, env: Environment, run: reports.RunInfo, history_rows: Sequence[list[Any]]) -> None:
+        """One checkpoint of the run as it is now (``run.end_reason`` is ``running``).
+
+        Here, between two of the users' turns, only what changes is copied (the stats, the new
+        history rows, chart points and log lines); the files are rendered and written in a thread
+        from that copy, so the users go on meanwhile (with thousands of names, rendering takes
+        a couple of hundred ms; the copy, a few tens)."""
+        if self._closed:
+            return
         self.open()
         folder = self.folder
         if folder is None:
             return
+        rows = list(history_rows[self._history_rows :])
+        chart = list(env.stats.history[self._chart_points :])
+        log_text, log_position = self._log_book.text_after(self._log_position)
+        state = {
+            **self._identity,
+            "written_at": time.time(),
+            "seconds": self.seconds,
+            "report": {"host": env.host, "locustfile": env.locustfile, "profile": env.profile},
+            "thresholds": run.profile.thresholds.to_toml(),
+            "host_series": list(run.host_stats.series.rows),
+            "stats": serialize_stats(env),
+        }
+        if self._shadow is None:
+            self._shadow = stopped_environment(env.host, env.locustfile, env.profile)
+        self._pending = gevent.get_hub().threadpool.spawn(
+            self._write_files, folder, dataclasses.replace(run, weights=dict(run.weights)), state, rows, chart, log_text
+        )
         try:
-            self._append(folder / "stats_history.csv", reports.csv_text(run.history_rows[self._history_rows :]))
-            self._history_rows = len(run.history_rows)
-            chart = env.stats.history[self._chart_points :]
-            self._append(folder / HISTORY_FILE, "".join(json.dumps(point) + "\n" for point in chart))
-            self._chart_points += len(chart)
-            text, position = self._log_book.text_after(self._log_position)
-            self._append(folder / LOG_FILE, text)
-            self._log_position = position
-            _, files = reports.render(env, run, folder, checkpoint=True)
-            files[STATE_FILE] = json.dumps(
-                {
-                    **self._identity,
-                    "written_at": time.time(),
-                    "seconds": self.seconds,
-                    "report": {"host": env.host, "locustfile": env.locustfile, "profile": env.profile},
-                    "thresholds": run.profile.thresholds.to_toml(),
-                    "host_series": list(run.host_stats.series.rows),
-                    "stats": serialize_stats(env),
-                }
-            )
-            reports.write_files(folder, files, sync=False)
+            self._pending.get()
         except OSError as exc:
             self._failed(exc)
             return
+        finally:
+            self._pending = None
+        self._history_rows += len(rows)
+        self._chart_points += len(chart)
+        self._log_position = log_position
         self.written += 1
         if self.error is not None:
             logger.warning("Checkpoints are written to %s again", folder)
             self.error = None
+
+    def _write_files(
+        self,
+        folder: Path,
+        run: reports.RunInfo,
+        state: dict[str, Any],
+        rows: list[list[Any]],
+        chart: list[dict[str, Any]],
+        log_text: str,
+    ) -> None:
+        """In a thread of its own: nothing here touches what the users change."""
+        shadow = self._shadow
+        self._append(folder / "stats_history.csv", reports.csv_text(rows))
+        self._append(folder / HISTORY_FILE, "".join(json.dumps(point) + "\n" for point in chart))
+        self._append(folder / LOG_FILE, log_text)
+        atomic_write(folder / STATE_FILE, json.dumps(state), sync=False)
+        load_stats(shadow, state["stats"])
+        _, files = reports.render(shadow, run, folder, checkpoint=True)
+        reports.write_files(folder, files, sync=False)
+
+    def close(self) -> None:
+        """No more checkpoints; waits for one being written (the final report comes next)."""
+        self._closed = True
+        pending = self._pending
+        if pending is not None:
+            pending.wait()
 
     def finished(self) -> None:
         """The final report is in the folder: the checkpoint's own files go."""

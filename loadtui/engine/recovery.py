@@ -23,7 +23,7 @@ import psutil
 
 from . import reports, thresholds
 from . import summary as summary_mod
-from .checkpoint import HISTORY_FILE, OWN_FILES, STATE_FILE
+from .checkpoint import HISTORY_FILE, OWN_FILES, STATE_FILE, load_stats, stopped_environment
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,10 @@ def recover(folder: Path) -> Recovered:
         raise RecoveryError(f"{folder / STATE_FILE}: missing or not valid JSON (the run cannot be recovered)")
     try:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        env = _environment(state, _chart_points(folder / HISTORY_FILE))
+        report = state["report"]
+        env = stopped_environment(report.get("host"), report.get("locustfile"), report.get("profile"))
+        load_stats(env, state["stats"])
+        env.stats.history = _chart_points(folder / HISTORY_FILE)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise RecoveryError(f"{folder}: the checkpoint is damaged ({exc}); its CSV files are what is left") from None
     written_at = float(state["written_at"])
@@ -104,9 +107,21 @@ def recover(folder: Path) -> Recovered:
             "this report is its last checkpoint",
         },
     )
+    # The figures again from checkpoint.json: summary.json was written a moment after it, or not
+    # at all if the kill came between the two, and every file must show the same totals.
+    found = reports.figures(env)
+    summary.update(
+        totals=summary_mod.totals_from(found["aggregated"]),
+        endpoints=found["endpoints"],
+        failures=found["failures"],
+        exceptions=found["exceptions"],
+    )
     limits = thresholds.parse(state.get("thresholds") or {}, _threshold_error)
+    if limits:
+        summary.update(summary_mod.judge_summary(summary, limits))
     host_series = [tuple(point) for point in state.get("host_series", ())]
     files = {
+        **reports.stats_files(env),  # from the same moment as the rest (the running run's may be later)
         "report.html": reports.html_report(env, summary, host_series),
         "summary.txt": summary_mod.text(summary, reports.locust_tables(env), limits=limits, folder=folder),
         "summary.json": json.dumps(summary, indent=2) + "\n",
@@ -153,45 +168,3 @@ def _chart_points(path: Path) -> list[dict[str, Any]]:
             if isinstance(point, dict):
                 points.append(point)
     return points
-
-
-def _int_keys(values: dict[str, int]) -> dict[int, int]:
-    """JSON made the int keys of Locust's per-millisecond and per-second counts strings."""
-    return {int(key): count for key, count in values.items()}
-
-
-def _entry(data: dict[str, Any], stats: Any) -> Any:
-    from locust.stats import StatsEntry
-
-    for key in ("response_times", "num_reqs_per_sec", "num_fail_per_sec"):
-        data[key] = _int_keys(data.get(key) or {})
-    return StatsEntry.unserialize(data, stats)  # type: ignore[arg-type]
-
-
-def _environment(state: dict[str, Any], chart: list[dict[str, Any]]) -> Any:
-    """A stopped Locust Environment holding the checkpointed stats: what Locust's HTML report and
-    its tables are rendered from. Its own events, so no listener of this process sees it."""
-    from locust.env import Environment
-    from locust.event import Events
-    from locust.stats import StatsError
-
-    report, stats_data = state["report"], state["stats"]
-    env = Environment(events=Events(), host=report.get("host"), locustfile=report.get("locustfile"))
-    env.profile = report.get("profile")
-    runner: Any = env.create_local_runner()
-    runner.greenlet.kill(block=False)  # its CPU monitor: nothing runs here
-    stats = env.stats
-    for data in stats_data["entries"]:
-        entry = _entry(data, stats)
-        stats.entries[(entry.name, entry.method)] = entry
-    stats.total = _entry(stats_data["total"], stats)
-    for data in stats_data["errors"]:
-        error = StatsError.unserialize(data)
-        stats.errors[StatsError.create_key(error.method, error.name, error.error)] = error
-    runner.exceptions = {
-        index: {**exc, "nodes": set(exc.get("nodes", ()))} for index, exc in enumerate(stats_data["exceptions"])
-    }
-    runner.final_user_classes_count = dict(stats_data.get("user_classes_count") or {})
-    runner.state = "stopped"
-    stats.history = chart
-    return env

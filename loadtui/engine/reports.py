@@ -130,6 +130,8 @@ class RunInfo:
     """Everything the run logged and printed (run.log)."""
     weights: dict[str, int] = field(default_factory=dict)
     """The User classes' weights the run ended with (summary.json's settings)."""
+    workers_lost: dict[str, Any] | None = None
+    """A distributed run's lost workers and how long it was short of users (:mod:`.worker_supervision`)."""
 
 
 @dataclass(frozen=True)
@@ -234,9 +236,27 @@ def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, An
     }
 
 
+def figures(env: Environment) -> dict[str, Any]:
+    """The summary's figures from Locust's stats: the Aggregated row, each endpoint's, the failures."""
+    stats = env.stats
+    return {
+        "aggregated": _entry_dict(stats.total),
+        "endpoints": [_entry_dict(entry) for entry in locust_stats.sort_stats(stats.entries)],
+        "failures": [
+            {
+                "method": error.method or "",
+                "name": error.name,
+                "error": locust_stats.StatsError.parse_error(error.error),
+                "occurrences": error.occurrences,
+            }
+            for error in locust_stats.sort_stats(stats.errors)
+        ],
+        "exceptions": sum(exc["count"] for exc in env.runner.exceptions.values()) if env.runner else 0,
+    }
+
+
 def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
     """summary.json from the stopped Environment's stats."""
-    stats = env.stats
     return summary_mod.build(
         profile=run.profile.name,
         initial_profile=run.initial_profile.name,
@@ -247,18 +267,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         started_at=run.started_at,
         ended_at=run.ended_at,
         end_reason=run.end_reason,
-        aggregated=_entry_dict(stats.total),
-        endpoints=[_entry_dict(entry) for entry in locust_stats.sort_stats(stats.entries)],
-        failures=[
-            {
-                "method": error.method or "",
-                "name": error.name,
-                "error": locust_stats.StatsError.parse_error(error.error),
-                "occurrences": error.occurrences,
-            }
-            for error in locust_stats.sort_stats(stats.errors)
-        ],
-        exceptions=sum(exc["count"] for exc in env.runner.exceptions.values()) if env.runner else 0,
+        **figures(env),
         settings=_profile_settings(run.profile, run.weights),
         switches=[
             {
@@ -278,6 +287,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         thresholds=run.profile.thresholds,
         baseline=run.profile.baseline,
         tolerance=run.profile.baseline_tolerance,
+        workers_lost=run.workers_lost,
     )
 
 
@@ -423,29 +433,35 @@ def render(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Every file's content, from one moment of the stats: (summary, {file name: text}).
 
-    ``checkpoint``: the files a running run's folder is brought up to date with (:mod:`.checkpoint`):
-    summary.json marked ``"incomplete": true``, and neither report.html (the costly one, rendered
-    at the end or by :mod:`.recovery`) nor stats_history.csv and run.log (appended to instead)."""
+    ``checkpoint``: what a running run's folder gets (:mod:`.checkpoint`): summary.json marked
+    ``"incomplete": true`` and the CSVs; report.html and summary.txt (the costly ones with many
+    names) wait for the end or :mod:`.recovery`, stats_history.csv and run.log are appended to."""
     summary = build_summary(env, run)
     if checkpoint:
         summary["incomplete"] = True
+        return summary, {**stats_files(env), "summary.json": json.dumps(summary, indent=2) + "\n"}
+    return summary, {
+        **stats_files(env),
+        "summary.json": json.dumps(summary, indent=2) + "\n",
+        "summary.txt": summary_text(env, run, summary, folder),
+        "report.html": html_report(env, summary, run.host_stats.series.rows),
+        "stats_history.csv": csv_text([history_header(), *run.history_rows]),
+        LOG_FILE: run.log_text,
+    }
+
+
+def stats_files(env: Environment) -> dict[str, str]:
+    """stats.csv, failures.csv and exceptions.csv, by Locust's own row writers."""
     writer = locust_stats.StatsCSV(env, locust_stats.PERCENTILES_TO_REPORT)
     requests, failures, exceptions = _Rows(), _Rows(), _Rows()
     writer.requests_csv(requests)
     writer.failures_csv(failures)
     writer.exceptions_csv(exceptions)
-    files = {
+    return {
         "stats.csv": csv_text(requests.rows),
         "failures.csv": csv_text(failures.rows),
         "exceptions.csv": csv_text(exceptions.rows),
-        "summary.json": json.dumps(summary, indent=2) + "\n",
-        "summary.txt": summary_text(env, run, summary, folder),
     }
-    if not checkpoint:
-        files["report.html"] = html_report(env, summary, run.host_stats.series.rows)
-        files["stats_history.csv"] = csv_text([history_header(), *run.history_rows])
-        files[LOG_FILE] = run.log_text
-    return summary, files
 
 
 def html_report(env: Environment, summary: dict[str, Any], host_series: Sequence[tuple[float, ...]]) -> str:

@@ -47,6 +47,7 @@ from .snapshot import ProfileSwitch, Snapshot, Totals
 from .threshold_monitor import ThresholdMonitor
 from .user_classes import UserClasses, config_users
 from .watch import WatchedState, Watcher
+from .worker_supervision import WorkerSupervisor
 
 if TYPE_CHECKING:
     from locust.runners import LocalRunner, MasterRunner
@@ -84,6 +85,7 @@ class LoadSession:
         self.runner: LocalRunner | MasterRunner | None = None
         self.control: LiveControl | None = None
         self.workers = LocalWorkers(self.log_book)
+        self.supervisor = WorkerSupervisor(self.workers) if self.distribution is not None else None
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
         self.history = RunHistory(history_points, full_history=plan.outputs.csv_full_history)
@@ -332,7 +334,10 @@ class LoadSession:
         if self._finishing:
             return
         reason = "completed" if control.stages_completed() else "stopped"
-        if reason == "stopped":
+        if self.supervisor is not None and self.supervisor.events and runner.worker_count == 0:
+            reason = "error"  # Locust stops a test whose last worker went missing
+            self.message = "Every worker was lost: " + "; ".join(e.describe() for e in self.supervisor.events[-3:])
+        elif reason == "stopped":
             self.message = "The locustfile stopped the test (runner.quit() or stop() in user code)"
         self._end_in_greenlet(reason)
 
@@ -364,10 +369,10 @@ class LoadSession:
 
     def _halt_and_write(self, reason: str) -> RunResult:
         """The users stopped (the ramp, the runner, the workers' last stats), the run folder written."""
-        current = gevent.getcurrent()
-        for greenlet in (self._deadline_greenlet, self._checkpointer):
-            if greenlet is not None and greenlet is not current:
-                greenlet.kill(block=False)
+        if self._deadline_greenlet is not None and self._deadline_greenlet is not gevent.getcurrent():
+            self._deadline_greenlet.kill(block=False)
+        if self.checkpoints is not None:
+            self.checkpoints.close()  # a checkpoint being written finishes before the final report
         if self.control is not None:
             self.control.stop_ramp()
         self._stop_runner()
@@ -552,7 +557,7 @@ class LoadSession:
             if self._finishing or self.env is None:
                 return
             try:
-                checkpoints.write(self.env, self._run_info("running"))
+                checkpoints.write(self.env, self._run_info("running", checkpoint=True), self.history.rows)
             except Exception:
                 logger.exception("writing the checkpoint failed")
 
@@ -572,6 +577,10 @@ class LoadSession:
                 "(abort_on_fail)"
             )
             gevent.spawn(self._end_in_greenlet, "aborted")
+        if self.supervisor is not None and self._load_started and not self._finishing:
+            said = self.supervisor.tick(runner, self.elapsed_s, live=self.live)
+            if said:
+                self.message = said
         if self._demo is not None and not self._demo.alive and not self._finishing:
             self.message = "The bundled demo target exited unexpectedly; the run was stopped"
             gevent.spawn(self._end_in_greenlet, "error")
@@ -629,7 +638,7 @@ class LoadSession:
             host_sample=self.history.host_sample,
             thresholds=self.thresholds.results,
             watched=self._watched,
-            verdict=self.thresholds.verdict,
+            verdict=self._verdict(),
             logs=self.log_book.tail(LOG_LINES_SHOWN),
             log_count=self.log_book.count,
         )
@@ -654,12 +663,23 @@ class LoadSession:
             failures=locust_rows.failure_rows(stats),
             exceptions=locust_rows.exception_rows(runner.exceptions),
             history=self.history.history(),
+            worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
+            users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
             **base,
         )
 
+    def _verdict(self) -> str | None:
+        """The thresholds' verdict, never a pass for a run that had fewer users than asked."""
+        verdict = self.thresholds.verdict
+        if verdict == "pass" and self.supervisor is not None and self.supervisor.short_s > 0:
+            return "warn"
+        return verdict
+
     # --- reports -------------------------------------------------------------------------------------
 
-    def _run_info(self, reason: str) -> reports.RunInfo:
+    def _run_info(self, reason: str, *, checkpoint: bool = False) -> reports.RunInfo:
+        """What the report needs beyond Locust's stats; a checkpoint takes the history rows and
+        log lines it has not written yet by itself (copying them all every time would grow with the run)."""
         return reports.RunInfo(
             profile=self.profile,
             initial_profile=self.initial_profile,
@@ -670,11 +690,12 @@ class LoadSession:
             ended_at=self._ended_at or time.time(),
             end_reason=reason,
             switches=tuple(self._switches),
-            history_rows=tuple(self.history.rows),
+            history_rows=() if checkpoint else tuple(self.history.rows),
             host_stats=self.history.host_stats,
             watched=self._watched,
-            log_text=self.log_book.text(),
+            log_text="" if checkpoint else self.log_book.text(),
             weights=self._final_weights if self._final_weights is not None else self.classes.weights(),
+            workers_lost=self.supervisor.to_dict() if self.supervisor is not None else None,
         )
 
     def _write(self, reason: str, report_dir: Path | None = None, *, suffix: str = "") -> RunResult:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
+from .durations import human_duration
 from .log_book import LogLine
 from .thresholds import Result as ThresholdResult
 from .watch import WatchedState
@@ -175,6 +178,33 @@ class WorkerRow:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerEvent:
+    """A worker lost, restarted or back during a run (:mod:`.worker_supervision`)."""
+
+    at: float
+    elapsed_s: float
+    worker: str
+    """``worker 2`` (a local process) or Locust's id of a remote one."""
+    what: str
+    """``lost``, ``exited``, ``restarted``, ``back`` or ``gave up``."""
+    detail: str = ""
+
+    def describe(self) -> str:
+        return f"{human_duration(self.elapsed_s)}: {self.worker} {self.what}" + (
+            f" ({self.detail})" if self.detail else ""
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": datetime.fromtimestamp(self.at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "elapsed_s": round(self.elapsed_s, 1),
+            "worker": self.worker,
+            "what": self.what,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileSwitch:
     at: float
     """Epoch seconds."""
@@ -225,6 +255,10 @@ class Snapshot:
     """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
     workers: tuple[WorkerRow, ...] = ()
     """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
+    worker_events: tuple[WorkerEvent, ...] = ()
+    """Workers lost, restarted or back so far, oldest first."""
+    users_short_s: float = 0.0
+    """Seconds the run has had fewer users than asked because a worker was lost."""
     watched: tuple[WatchedState, ...] = ()
     """The processes of the system under test given with --watch, one entry per spec."""
     connection: str = ""

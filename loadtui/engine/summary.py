@@ -84,6 +84,7 @@ def build(
     baseline: str = "",
     tolerance: str = "20%",
     attached_to: str | None = None,
+    workers_lost: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json document; its verdict judged on its own figures, so it matches the file."""
     summary: dict[str, Any] = {
@@ -114,6 +115,8 @@ def build(
             "versions": {"loadtui": __version__, "locust": locust.__version__, "python": platform.python_version()},
         }
     )
+    if workers_lost is not None:
+        summary["workers_lost"] = dict(workers_lost)
     summary.update(judge_summary(summary, thresholds))
     if baseline:
         summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)
@@ -145,10 +148,21 @@ def judge(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds) -> tupl
 
 
 def judge_summary(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds) -> dict[str, Any]:
+    """The thresholds' results and verdict; never a pass for a run that had fewer users than asked
+    (a lost worker): its figures are for less load than the profile's, and ``verdict_note`` says so."""
     if not limits:
         return {"thresholds": [], "verdict": None}
     results = judge(summary, limits)
-    return {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
+    judged: dict[str, Any] = {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
+    short = float((summary.get("workers_lost") or {}).get("users_short_s") or 0)
+    if short > 0:
+        judged["verdict_note"] = (
+            f"the run had fewer users than asked for {human_duration(short)} (a worker was lost):"
+            " its figures are for less load than the profile asks"
+        )
+        if judged["verdict"] == "pass":
+            judged["verdict"] = "warn"
+    return judged
 
 
 def text(
@@ -190,6 +204,23 @@ def text(
         lines.append("")
         lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds)")
         lines.extend("  " + result.describe() for result in judge(summary, limits))
+        if summary.get("verdict_note"):
+            lines.append(f"  ! {summary['verdict_note']}")
+    lost = summary.get("workers_lost") or {}
+    if lost.get("events"):
+        lines.append("")
+        lines.append(
+            f"Workers: {len([e for e in lost['events'] if e['what'] in ('lost', 'exited')])} lost;"
+            f" fewer users than asked for {human_duration(lost['users_short_s'])}"
+        )
+        for event in lost["events"]:
+            detail = f" ({event['detail']})" if event["detail"] else ""
+            lines.append(f"  {human_duration(event['elapsed_s'])}: {event['worker']} {event['what']}{detail}")
+        for period in lost["short_periods"]:
+            until = "the end" if period["to_s"] is None else human_duration(period["to_s"])
+            lines.append(
+                f"  {period['fewest_users']}/{period['asked']} users from {human_duration(period['from_s'])} to {until}"
+            )
     for w in summary.get("watched", []):
         slope = "-" if w["rss_slope_mb_per_min"] is None else f"{w['rss_slope_mb_per_min']:+.2f} MB/min"
         growth = "-" if w["rss_growth_mb"] is None else f"{w['rss_growth_mb']:+.1f} MB"

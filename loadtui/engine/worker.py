@@ -29,6 +29,7 @@ from locust import runners as locust_runners
 from locust.env import Environment
 
 from .command_line import CommandLineExit, build_parser
+from .local_workers import CLIENT_ID_LINE
 from .locust_events import registry
 from .locust_process import HookError, fire_init, shut_down
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
@@ -101,6 +102,8 @@ def serve(
         env.events.init.add_listener(lambda environment, **_kw: environment.assign_equal_weights())
     locust_runners.WORKER_REPORT_INTERVAL = REPORT_INTERVAL  # read by the stats reporter each loop
     runner = env.create_worker_runner(master_host, master_port)
+    if local:
+        print(f"{CLIENT_ID_LINE}{runner.client_id}", file=sys.stderr, flush=True)
 
     def on_tags(environment: Environment, msg: Any, **_kw: Any) -> None:
         user_classes.filter_tags(msg.data.get("tags") or [], msg.data.get("exclude_tags") or [])

@@ -1,6 +1,10 @@
 """Locust's master/worker engine: a master here, two local worker processes, a loopback target."""
 
 import json
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -98,24 +102,103 @@ def test_master_with_two_workers_counts_switches_and_cleans_up(tmp_path: Path, t
     assert not alive
 
 
-def test_a_worker_that_dies_is_shown_missing_and_the_run_goes_on(tmp_path: Path, target: DemoTarget) -> None:
+THRESHOLDS = """
+[profiles.six]
+users = 6
+spawn_rate = 50
+[profiles.six.thresholds]
+fail_ratio = 1.0
+"""
+
+
+def test_a_killed_local_worker_is_restarted_and_the_report_says_for_how_long_users_were_short(
+    tmp_path: Path, target: DemoTarget
+) -> None:
     profile_set = profile_loading.load(
-        write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+        write_profiles(tmp_path, THRESHOLDS, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     )
-    session = two_workers(tmp_path, profile_set, "four")
+    session = two_workers(tmp_path, profile_set, "six")
     session.start()
     runner = session.runner
     assert runner is not None
-    wait_for(lambda: runner.user_count == 4)
-    session.workers.processes[0].kill()
-    # Locust's master marks it missing after its heartbeats stop (about 3 s) and moves its users.
-    wait_for(lambda: any(w.missing for w in session.snapshot().workers), timeout=20)
+    wait_for(lambda: runner.user_count == 6)
+    assert session.snapshot().verdict == "pass"
+    killed = session.workers.processes[0]
+    killed.send_signal(signal.SIGKILL)
+    wait_for(lambda: [e.what for e in session.snapshot().worker_events][:2] == ["exited", "restarted"])
+    assert session.workers.processes[0].pid != killed.pid  # a new process for worker 1
+    # Locust marks the dead one missing; the new one connects and the master spreads the users again.
+    wait_for(lambda: sum(1 for w in session.snapshot().workers if not w.missing) == 2, timeout=30)
+    wait_for(lambda: runner.user_count == 6 and session.supervisor.shortfalls[-1].to_s is not None, timeout=30)
     snap = session.snapshot()
-    assert snap.live and sum(1 for w in snap.workers if not w.missing) == 1
+    assert any(w.missing for w in snap.workers)  # the dead one, shown until Locust forgets it
+    assert snap.users_short_s > 0 and snap.verdict == "warn"  # no pass for a run that was short of users
     before = snap.totals.requests
-    wait_for(lambda: session.snapshot(limit=0).totals.requests > before)  # the run goes on with the other worker
+    wait_for(lambda: session.snapshot(limit=0).totals.requests > before)
     result = session.stop()
     assert result.folder is not None and result.error is None
+    lost = result.summary["workers_lost"]
+    assert [(e["worker"], e["what"], e["detail"]) for e in lost["events"][:2]] == [
+        ("worker 1", "exited", "killed by SIGKILL"),
+        ("worker 1", "restarted", ""),
+    ]
+    assert not any(e["what"] == "lost" for e in lost["events"])  # not counted twice as a remote loss
+    period = lost["short_periods"][0]
+    assert period["asked"] == 6 and period["fewest_users"] == 3 and period["to_s"] > period["from_s"]
+    assert 0 < lost["users_short_s"] < 15
+    assert result.summary["verdict"] == "warn" and "fewer users than asked" in result.summary["verdict_note"]
+    text = (result.folder / "summary.txt").read_text()
+    assert "Workers: 1 lost" in text and "worker 1 exited (killed by SIGKILL)" in text and "3/6 users from" in text
+
+
+def test_a_remote_worker_gone_missing_has_its_users_moved_to_the_others(tmp_path: Path, target: DemoTarget) -> None:
+    """Two `loadtui --worker` processes, as on other machines; one is killed."""
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    session: LoadSession = session_for(
+        profile_set, "four", "--master", "--expect-workers", "2", "--master-bind-host", "127.0.0.1",
+        "--master-bind-port", str(port),
+    )  # fmt: skip
+    session.start()
+    command = [
+        sys.executable,
+        "-m",
+        "loadtui",
+        "--worker",
+        "-f",
+        str(LOCUSTFILES / "tagged.py"),
+        "--master-port",
+        str(port),
+    ]
+    remote = [
+        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    try:
+        runner = session.runner
+        assert runner is not None
+        wait_for(lambda: runner.user_count == 4, timeout=30)
+        remote[0].kill()
+        wait_for(lambda: "is missing (no heartbeat): its users move to the other 1" in session.message, timeout=20)
+        assert [e.what for e in session.snapshot().worker_events] == ["lost"]
+        wait_for(lambda: runner.user_count == 4, timeout=20)  # all four on the worker left
+        snap = session.snapshot()
+        assert [w.users for w in snap.workers if not w.missing] == [4]
+        assert snap.users_short_s > 0
+        result = session.stop()
+    finally:
+        for proc in remote:
+            proc.kill()
+            proc.wait(timeout=10)
+    lost = result.summary["workers_lost"]
+    assert [e["what"] for e in lost["events"]] == ["lost"] and "no heartbeat for" in lost["events"][0]["detail"]
+    period = lost["short_periods"][0]
+    # from about when it was last heard (Locust calls it missing some 4 s later) to the rebalance
+    assert period["fewest_users"] == 2 and period["to_s"] is not None and period["to_s"] - period["from_s"] >= 2
 
 
 WEIGHT_ZERO = """

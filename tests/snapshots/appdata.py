@@ -30,6 +30,7 @@ from loadtui.engine.snapshot import (
     ProfileSwitch,
     Snapshot,
     Totals,
+    WorkerEvent,
 )
 
 T0 = 1_700_000_000.0
@@ -412,7 +413,9 @@ def workers() -> tuple[Any, ...]:
 
 
 def make_workers_snapshot(**kwargs: Any) -> Snapshot:
-    return replace(make_snapshot(**kwargs), workers=workers())
+    """Three workers, one missing: it was lost 41 s in, and the run had fewer users for 4 s."""
+    events = (WorkerEvent(T0 + 41, 41.0, "loadgen-2_9f8e7d", "lost", "no heartbeat for 4s"),)
+    return replace(make_snapshot(**kwargs), workers=workers(), worker_events=events, users_short_s=4.2)
 
 
 def ended_summary(verdict: str = "fail") -> dict[str, Any]:

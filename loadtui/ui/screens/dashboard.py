@@ -35,7 +35,7 @@ from ..widgets.logs_view import LogsView, logs_tab_label
 from ..widgets.status_line import StatusLine
 from ..widgets.thresholds_panel import ThresholdsTable, thresholds_tab_label
 from ..widgets.trends import TrendsPanel
-from ..widgets.workers_panel import WorkersTable, workers_tab_label
+from ..widgets.workers_panel import WorkerEvents, WorkersTable, workers_tab_label
 
 
 def _profile_bindings() -> list[Binding]:
@@ -158,6 +158,7 @@ class DashboardScreen(Screen[None]):
                 yield ThresholdsTable(id="thresholds")
             with TabPane("Workers", id="tab-workers"):
                 yield WorkersTable(id="workers")
+                yield WorkerEvents(id="worker-events")
             with TabPane("Logs", id="tab-logs"):
                 yield LogsView(id="logs")
         yield Footer()
@@ -231,6 +232,7 @@ class DashboardScreen(Screen[None]):
             self.query_one(ThresholdsTable).update_snapshot(snapshot)
         elif active == "tab-workers" and snapshot.workers:
             self.query_one(WorkersTable).update_snapshot(snapshot)
+            self.query_one(WorkerEvents).update_snapshot(snapshot)
         elif active == "tab-logs":
             self.query_one(LogsView).update_snapshot(snapshot)
 

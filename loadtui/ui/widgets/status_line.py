@@ -62,6 +62,8 @@ def status_text(snapshot: Snapshot) -> Text:
         line1.append(str(len(snapshot.workers) - missing), style="bold")
         if missing:
             line1.append(f" ({missing} MISSING)", style="bold red")
+    if snapshot.users_short_s > 0:
+        line1.append(f"  ⚠ users short {fmt_clock(snapshot.users_short_s)}", style="bold yellow")
     line1.append("  host ", style="dim")
     host = snapshot.host or "-"
     line1.append(f"demo target {host}" if snapshot.demo_target else host)

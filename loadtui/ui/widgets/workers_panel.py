@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.widgets import Static
 
 from loadtui.engine.snapshot import Snapshot, WorkerRow
 
-from ..formatting import fmt_bytes, fmt_int
+from ..formatting import fmt_bytes, fmt_clock, fmt_int
 from .cells import Num
 from .keyed_table import KeyedTable
 
@@ -66,7 +67,27 @@ def worker_cells(worker: WorkerRow) -> dict[str, Any]:
 
 def workers_tab_label(snapshot: Snapshot) -> str:
     missing = sum(1 for w in snapshot.workers if w.missing)
-    return f"Workers ({len(snapshot.workers)}, {missing} MISSING)" if missing else f"Workers ({len(snapshot.workers)})"
+    lost = sum(1 for e in snapshot.worker_events if e.what in ("lost", "exited"))
+    notes = [f"{missing} MISSING"] * bool(missing) + [f"{lost} lost"] * bool(lost)
+    return f"Workers ({', '.join([str(len(snapshot.workers)), *notes])})"
+
+
+def events_text(snapshot: Snapshot) -> Text:
+    """The workers lost, restarted and back during the run, and how long it was short of users."""
+    if not snapshot.worker_events:
+        return Text("No worker lost so far.", style="dim")
+    text = Text()
+    if snapshot.users_short_s > 0:
+        text.append(f"Fewer users than asked for {fmt_clock(snapshot.users_short_s)}. ", style="bold yellow")
+    text.append(" · ".join(e.describe() for e in snapshot.worker_events[-6:]))
+    return text
+
+
+class WorkerEvents(Static):
+    """The line under the workers table: what happened to them."""
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        self.update(events_text(snapshot))
 
 
 class WorkersTable(KeyedTable):
