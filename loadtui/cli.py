@@ -35,7 +35,7 @@ from .engine import compare as compare_mod
 from .engine.command_line import CommandLineExit
 from .engine.durations import human_duration
 from .engine.locustfile import LocustfileError
-from .engine.log_book import STDOUT, THIS_PROCESS, LogBook, LogLine, StdoutTee
+from .engine.log_book import STDOUT, THIS_PROCESS, BookStream, LogBook, LogLine, StdoutTee
 from .engine.planning import PlanError, Planner
 from .engine.profile_loading import load as load_profiles
 from .engine.profiles import ProfileError
@@ -95,6 +95,9 @@ def run_headless(plan: RunPlan) -> int:
     stdout = sys.stdout  # the terminal's, not the tee below: a worker's line is in the book already
     book = LogBook(mirror=lambda line: _echo_workers(line, stdout))
     session = LoadSession(plan, log_book=book)
+    # A user greenlet that died (on_start raised) is printed by gevent with its traceback; Locust
+    # has logged it already, condensed on the terminal: the traceback goes to run.log only.
+    gevent.get_hub().exception_stream = BookStream(book)
     tee = StdoutTee(book)
     with tee.installed():
         try:

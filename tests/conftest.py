@@ -5,7 +5,10 @@ import locust  # noqa: F401
 
 # isort: on
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -92,5 +95,56 @@ class TokenServer:
 def token_server() -> Iterator[TokenServer]:
     """A loopback API of the test's own that refuses requests without test_start's login token."""
     server = TokenServer()
+    yield server
+    server.stop()
+
+
+class FaultyServer:
+    """tests/servers/faulty_server.py in a child process: a target that dies, hangs, answers huge
+    bodies or a new error each time, on demand. :meth:`die` and :meth:`start` again keep its port."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.process: subprocess.Popen[str] | None = None
+        self.start()
+
+    def start(self) -> None:
+        script = Path(__file__).resolve().parent / "servers" / "faulty_server.py"
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), str(self.port)],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        assert self.url.startswith("http://127.0.0.1:"), self.url
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def stats(self) -> dict[str, int]:
+        import httpx
+
+        counts: dict[str, int] = httpx.get(f"{self.url}/__stats", timeout=5).json()
+        return counts
+
+    def die(self) -> dict[str, int]:
+        """The target exits (its port refuses connections); what it had answered until then."""
+        import httpx
+
+        counts: dict[str, int] = httpx.get(f"{self.url}/__die", timeout=5).json()
+        assert self.process is not None
+        self.process.wait(timeout=10)
+        return counts
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def faulty_server() -> Iterator[FaultyServer]:
+    server = FaultyServer()
     yield server
     server.stop()

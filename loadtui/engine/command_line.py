@@ -114,6 +114,14 @@ def add_loadtui_arguments(parser: configargparse.ArgumentParser) -> None:
     )
     group.add_argument("--refresh", type=float, default=1.0, help="screen refresh interval in seconds (default 1)")
     group.add_argument(
+        "--request-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="HttpUser requests that give no timeout fail after this long instead of waiting for ever, as"
+        " FastHttpUser's do (default 60; 0: wait for ever, as Locust)",
+    )
+    group.add_argument(
         "--checkpoint-interval",
         type=float,
         default=5.0,

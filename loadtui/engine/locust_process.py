@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -72,22 +73,54 @@ class HookFailures(logging.Handler):
             root.removeHandler(self)
 
 
-class CondensedHookFailures(logging.Formatter):
-    """A terminal's formatter that shows a hook failure as its one line (the log keeps the rest)."""
+def describe_error(text: str, locustfiles: Iterable[str] = ()) -> str:
+    """One line for a logged traceback of user code (a task, ``on_start``): where in the locustfile
+    it raised, and what."""
+    files = {os.path.realpath(path) for path in locustfiles}
+    frames = [m for m in _FRAME.finditer(text) if os.path.realpath(m["file"]) in files]
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    error = lines[-1].strip() if lines else "an exception"
+    if not frames:
+        return error
+    frame = frames[-1]
+    return f"{frame['file']}:{frame['line']} in {frame['func']}(): {error}"
 
-    def __init__(self, inner: logging.Formatter | None, locustfiles: Iterable[str] = ()) -> None:
+
+TRACEBACK = "Traceback (most recent call last)"
+
+
+class CondensedHookFailures(logging.Formatter):
+    """A terminal's formatter that shows a hook failure, or any record with a traceback (user code
+    that raised), as one line; the run's log keeps the rest."""
+
+    def __init__(
+        self, inner: logging.Formatter | None, locustfiles: Iterable[str] = (), where: str = "the run's run.log"
+    ) -> None:
         super().__init__()
         self.inner = inner or logging.Formatter()
         self.locustfiles = tuple(locustfiles)
+        self.where = where
+        """Where the whole traceback can be read."""
 
     def format(self, record: logging.LogRecord) -> str:
         if isinstance(record.msg, str) and record.msg.startswith(HOOK_FAILURE):
-            short = logging.makeLogRecord({**record.__dict__, "msg": "%s", "args": (self._line(record),)})
-            return self.inner.format(short)
+            return self._one_line(record, self._line(record))
+        text = record.getMessage()
+        if record.exc_info or TRACEBACK in text:
+            if record.exc_info:
+                text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            first = text.split("\n", 1)[0].strip()
+            where = describe_error(text, self.locustfiles)
+            line = where if where.endswith(first) or not first or first.startswith(TRACEBACK) else f"{first}: {where}"
+            return self._one_line(record, f"{line} (the traceback is in {self.where})")
         return self.inner.format(record)
 
+    def _one_line(self, record: logging.LogRecord, line: str) -> str:
+        fields = {**record.__dict__, "msg": "%s", "args": (line,), "exc_info": None, "exc_text": None}
+        return self.inner.format(logging.makeLogRecord(fields))
+
     def _line(self, record: logging.LogRecord) -> str:
-        return describe_failure(record.getMessage(), self.locustfiles) + " (the traceback is in the run's run.log)"
+        return describe_failure(record.getMessage(), self.locustfiles) + f" (the traceback is in {self.where})"
 
 
 def fire_init(environment: Environment, runner: Runner, locustfiles: Iterable[str]) -> None:
@@ -137,8 +170,10 @@ def shut_down(environment: Environment, *, verdict: str | None, exit_code_on_err
     return quit_with(environment, quitting(environment, verdict=verdict, exit_code_on_error=exit_code_on_error))
 
 
-def condense_on(handlers: Iterable[logging.Handler], locustfiles: Iterable[str]) -> None:
-    """Shows hook failures as one line on these (terminal) handlers."""
+def condense_on(
+    handlers: Iterable[logging.Handler], locustfiles: Iterable[str], where: str = "the run's run.log"
+) -> None:
+    """Shows hook failures and tracebacks as one line on these (terminal) handlers."""
     files = tuple(locustfiles)
     for handler in handlers:
-        handler.setFormatter(CondensedHookFailures(handler.formatter, files))
+        handler.setFormatter(CondensedHookFailures(handler.formatter, files, where))

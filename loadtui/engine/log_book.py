@@ -184,6 +184,26 @@ class _BookHandler(logging.Handler):
             self.handleError(record)
 
 
+class BookStream:
+    """A stream whose lines go into a LogBook only (gevent's hub prints a greenlet that died with
+    its traceback there: headless, that goes to run.log, not over the terminal)."""
+
+    def __init__(self, book: LogBook, level: str = "ERROR") -> None:
+        self.book = book
+        self.level = level
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *lines, self._partial = self._partial.split("\n")
+        for line in lines:
+            self.book.add(THIS_PROCESS, self.level, line, mirror=False)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 class StdoutTee:
     """This process's standard output, also line by line into a LogBook (headless: what user code
     prints still goes to the terminal, as with ``locust``, and into run.log)."""

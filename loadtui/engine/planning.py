@@ -338,10 +338,11 @@ class Planner:
 
     @staticmethod
     def _checkpoint_seconds(options: argparse.Namespace) -> float:
-        seconds = float(getattr(options, "checkpoint_interval", 5.0))
-        if not seconds >= 0:
-            raise PlanError(f"--checkpoint-interval: expected 0 or more seconds, got {seconds:g}")
-        return seconds
+        for flag in ("request_timeout", "checkpoint_interval"):
+            seconds = float(getattr(options, flag, 0.0))
+            if not seconds >= 0:
+                raise PlanError(f"--{flag.replace('_', '-')}: expected 0 or more seconds, got {seconds:g}")
+        return float(getattr(options, "checkpoint_interval", 5.0))
 
     def report_dir(self) -> Path:
         """Where run folders go: ``--report-dir``, else [defaults] report_dir of the user's

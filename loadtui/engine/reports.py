@@ -33,6 +33,7 @@ from .files import atomic_write
 from .history import DownsampledSeries
 from .log_book import FILE_NAME as LOG_FILE
 from .snapshot import HostSample
+from .target_health import Outage
 from .watch import WatchedState
 
 if TYPE_CHECKING:
@@ -131,6 +132,8 @@ class RunInfo:
     weights: dict[str, int] = field(default_factory=dict)
     """The User classes' weights the run ended with (summary.json's settings)."""
     workers_lost: dict[str, Any] | None = None
+    target_outages: tuple[Outage, ...] = ()
+    """Stretches in which every request failed, or none completed (:mod:`.target_health`)."""
     """A distributed run's lost workers and how long it was short of users (:mod:`.worker_supervision`)."""
 
 
@@ -288,6 +291,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         baseline=run.profile.baseline,
         tolerance=run.profile.baseline_tolerance,
         workers_lost=run.workers_lost,
+        target_outages=[o.to_dict() for o in run.target_outages],
     )
 
 

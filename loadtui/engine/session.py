@@ -36,7 +36,7 @@ from .live_control import LiveControl, options_follow
 from .local_workers import LocalWorkers
 from .locust_events import registry
 from .locust_process import HookError, HookFailures, fire_init
-from .locust_workarounds import LocustHousekeeping
+from .locust_workarounds import LocustHousekeeping, default_request_timeout
 from .log_book import SHOWN as LOG_LINES_SHOWN
 from .log_book import STDERR, STDOUT, THIS_PROCESS, LogBook
 from .profiles import Profile
@@ -44,6 +44,7 @@ from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
 from .session_contract import END_REASONS, RunResult, SessionError
 from .snapshot import ProfileSwitch, Snapshot, Totals
+from .target_health import TargetHealth
 from .threshold_monitor import ThresholdMonitor
 from .user_classes import UserClasses, config_users
 from .watch import WatchedState, Watcher
@@ -86,6 +87,7 @@ class LoadSession:
         self.control: LiveControl | None = None
         self.workers = LocalWorkers(self.log_book)
         self.supervisor = WorkerSupervisor(self.workers) if self.distribution is not None else None
+        self.target_health = TargetHealth()
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
         self.history = RunHistory(history_points, full_history=plan.outputs.csv_full_history)
@@ -153,6 +155,7 @@ class LoadSession:
                 self._demo = None
                 raise SessionError(f"could not start the bundled demo target: {exc}") from None
         self._watch_logs()
+        default_request_timeout(float(getattr(plan.options, "request_timeout", 0) or 0))
         for line in recovery.recover_all(self.report_dir):  # the report dir's killed runs, before this one
             logger.warning(line)
         try:
@@ -379,6 +382,7 @@ class LoadSession:
         self._ended_at = time.time()
         if self.runner is not None and self.env is not None:
             self.history.sample(self.env, host=False)  # CPU over the few ms since the last tick reads ~0
+            self._housekeeping.tidy(self.runner.stats)  # the last second's failure messages grouped too
         return self._write(reason)
 
     def _release(self, reason: str) -> None:
@@ -581,6 +585,10 @@ class LoadSession:
             said = self.supervisor.tick(runner, self.elapsed_s, live=self.live)
             if said:
                 self.message = said
+        if self._load_started and self.live and self._started_at is not None:
+            said = self.target_health.tick(runner.stats, runner.user_count, self._started_at)
+            if said:
+                self.message = said
         if self._demo is not None and not self._demo.alive and not self._finishing:
             self.message = "The bundled demo target exited unexpectedly; the run was stopped"
             gevent.spawn(self._end_in_greenlet, "error")
@@ -696,6 +704,7 @@ class LoadSession:
             log_text="" if checkpoint else self.log_book.text(),
             weights=self._final_weights if self._final_weights is not None else self.classes.weights(),
             workers_lost=self.supervisor.to_dict() if self.supervisor is not None else None,
+            target_outages=tuple(self.target_health.outages),
         )
 
     def _write(self, reason: str, report_dir: Path | None = None, *, suffix: str = "") -> RunResult:

@@ -85,6 +85,7 @@ def build(
     tolerance: str = "20%",
     attached_to: str | None = None,
     workers_lost: Mapping[str, Any] | None = None,
+    target_outages: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The summary.json document; its verdict judged on its own figures, so it matches the file."""
     summary: dict[str, Any] = {
@@ -117,6 +118,7 @@ def build(
     )
     if workers_lost is not None:
         summary["workers_lost"] = dict(workers_lost)
+    summary["target_outages"] = [dict(o) for o in target_outages]
     summary.update(judge_summary(summary, thresholds))
     if baseline:
         summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)
@@ -206,6 +208,13 @@ def text(
         lines.extend("  " + result.describe() for result in judge(summary, limits))
         if summary.get("verdict_note"):
             lines.append(f"  ! {summary['verdict_note']}")
+    if summary.get("exceptions"):
+        lines.append(f"  ! {summary['exceptions']} exceptions in user code (exceptions.csv has their tracebacks)")
+    for outage in summary.get("target_outages", []):
+        what = "every request failed" if outage["kind"] == "all failing" else "no request completed"
+        until = "the end" if outage["to_s"] is None else human_duration(outage["to_s"])
+        error = f": {outage['error']}" if outage["error"] else ""
+        lines.append(f"  ! {what} from {human_duration(outage['from_s'])} to {until}{error}")
     lost = summary.get("workers_lost") or {}
     if lost.get("events"):
         lines.append("")
