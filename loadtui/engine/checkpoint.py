@@ -35,6 +35,7 @@ import gevent
 import psutil
 
 from . import reports
+from . import summary as summary_mod
 from .files import atomic_write
 from .log_book import FILE_NAME as LOG_FILE
 
@@ -241,6 +242,15 @@ class Checkpoints:
         pending = self._pending
         if pending is not None:
             pending.wait()
+
+    def to_dict(self) -> dict[str, Any]:
+        """summary.json's ``checkpoints``: how often, how many, and whether the disk refused them."""
+        return {
+            "every_s": self.seconds,
+            "written": self.written,
+            "failed_since": None if self.failed_at is None else summary_mod.iso_time(self.failed_at),
+            "error": self.error,
+        }
 
     def finished(self) -> None:
         """The final report is in the folder: the checkpoint's own files go."""

@@ -133,6 +133,8 @@ class RunInfo:
     """The User classes' weights the run ended with (summary.json's settings)."""
     workers_lost: dict[str, Any] | None = None
     target_outages: tuple[Outage, ...] = ()
+    checkpoints: dict[str, Any] | None = None
+    """How the run folder's checkpoints went (:meth:`.checkpoint.Checkpoints.to_dict`)."""
     """Stretches in which every request failed, or none completed (:mod:`.target_health`)."""
     """A distributed run's lost workers and how long it was short of users (:mod:`.worker_supervision`)."""
 
@@ -292,6 +294,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         tolerance=run.profile.baseline_tolerance,
         workers_lost=run.workers_lost,
         target_outages=[o.to_dict() for o in run.target_outages],
+        checkpoints=run.checkpoints,
     )
 
 

@@ -705,6 +705,9 @@ class LoadSession:
             weights=self._final_weights if self._final_weights is not None else self.classes.weights(),
             workers_lost=self.supervisor.to_dict() if self.supervisor is not None else None,
             target_outages=tuple(self.target_health.outages),
+            checkpoints=self.checkpoints.to_dict()
+            if self.checkpoints is not None and self.checkpoints.enabled
+            else None,
         )
 
     def _write(self, reason: str, report_dir: Path | None = None, *, suffix: str = "") -> RunResult:

@@ -86,6 +86,7 @@ def build(
     attached_to: str | None = None,
     workers_lost: Mapping[str, Any] | None = None,
     target_outages: Sequence[Mapping[str, Any]] = (),
+    checkpoints: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json document; its verdict judged on its own figures, so it matches the file."""
     summary: dict[str, Any] = {
@@ -119,6 +120,8 @@ def build(
     if workers_lost is not None:
         summary["workers_lost"] = dict(workers_lost)
     summary["target_outages"] = [dict(o) for o in target_outages]
+    if checkpoints is not None:
+        summary["checkpoints"] = dict(checkpoints)
     summary.update(judge_summary(summary, thresholds))
     if baseline:
         summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)
@@ -208,6 +211,13 @@ def text(
         lines.extend("  " + result.describe() for result in judge(summary, limits))
         if summary.get("verdict_note"):
             lines.append(f"  ! {summary['verdict_note']}")
+    checkpoints = summary.get("checkpoints") or {}
+    if checkpoints.get("failed_since"):
+        still = f": {checkpoints['error']}" if checkpoints.get("error") else " (later ones were written)"
+        lines.append(
+            f"  ! checkpoints could not be written from {checkpoints['failed_since']}{still};"
+            " a kill then would have lost the run"
+        )
     if summary.get("exceptions"):
         lines.append(f"  ! {summary['exceptions']} exceptions in user code (exceptions.csv has their tracebacks)")
     for outage in summary.get("target_outages", []):
