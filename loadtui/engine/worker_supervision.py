@@ -122,7 +122,7 @@ class WorkerSupervisor:
         return message
 
     def _note_missing(self, runner: Any, elapsed_s: float, now: float, *, live: bool) -> str | None:
-        from locust.runners import HEARTBEAT_LIVENESS, STATE_MISSING, STATE_RUNNING
+        from locust.runners import HEARTBEAT_INTERVAL, HEARTBEAT_LIVENESS, STATE_MISSING, STATE_RUNNING
 
         message = None
         names = self.workers.client_ids()
@@ -135,10 +135,9 @@ class WorkerSupervisor:
                 if client.id in self._dead:
                     self._dead.discard(client.id)  # its exit was noted, and it is being replaced
                     continue
-                heard = self._heard.get(client.id)
-                self._event(
-                    now, elapsed_s, name, LOST, f"no heartbeat for {now - heard:.0f}s" if heard else "no heartbeat"
-                )
+                # Locust calls a worker missing some HEARTBEAT_LIVENESS + 1 heartbeats after its last one.
+                heard = self._heard.get(client.id, now - (HEARTBEAT_LIVENESS + 1) * HEARTBEAT_INTERVAL)
+                self._event(now, elapsed_s, name, LOST, f"no heartbeat for {now - heard:.0f}s")
                 self._open_shortfall(runner, elapsed_s, now, since=heard)
                 left = runner.worker_count
                 message = f"Worker {name} is missing (no heartbeat)" + (
