@@ -92,7 +92,7 @@ def recover(folder: Path) -> Recovered:
         report = state["report"]
         env = stopped_environment(report.get("host"), report.get("locustfile"), report.get("profile"))
         load_stats(env, state["stats"])
-        env.stats.history = _chart_points(folder / HISTORY_FILE)
+        env.stats.history = _chart_points(folder / HISTORY_FILE, env.stats.total.last_request_timestamp)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise RecoveryError(f"{folder}: the checkpoint is damaged ({exc}); its CSV files are what is left") from None
     written_at = float(state["written_at"])
@@ -133,7 +133,8 @@ def recover(folder: Path) -> Recovered:
 
 
 def recover_all(report_dir: Path) -> list[str]:
-    """Recovers every orphaned run under ``report_dir``; one line for the user per folder."""
+    """Recovers every orphaned run under ``report_dir``; one line for the user per folder. Never
+    raises: a checkpoint that cannot be finished must not keep the next run from starting."""
     lines = []
     for folder in orphaned(report_dir):
         try:
@@ -143,6 +144,10 @@ def recover_all(report_dir: Path) -> list[str]:
             continue
         except OSError as exc:
             lines.append(f"cannot finish the report of the killed run in {folder}: {exc.strerror or exc}")
+            continue
+        except Exception as exc:  # a bug here must not stop the run that asked
+            logger.exception("recovering %s failed", folder)
+            lines.append(f"cannot finish the report of the killed run in {folder}: {exc!r}")
             continue
         lines.append(
             f"A run was killed before it wrote its report: {folder} now holds its report up to its last"
@@ -155,8 +160,14 @@ def _threshold_error(key: str, message: str) -> Exception:
     return RecoveryError(f"{STATE_FILE}: thresholds.{key}: {message}")
 
 
-def _chart_points(path: Path) -> list[dict[str, Any]]:
-    """The HTML report's chart points; a line cut short by the kill is left out."""
+def _chart_points(path: Path, last_request: float | None) -> list[dict[str, Any]]:
+    """The HTML report's chart points; a line cut short by the kill is left out.
+
+    The last point is carried forward to the last request (a second or so later) when it is
+    older: Locust's report would otherwise add a point of "current" figures, read now, long after
+    the run."""
+    from locust.util.date import format_utc_timestamp
+
     points = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -165,6 +176,11 @@ def _chart_points(path: Path) -> list[dict[str, Any]]:
     for line in lines:
         with contextlib.suppress(ValueError):
             point = json.loads(line)
-            if isinstance(point, dict):
+            if isinstance(point, dict) and "time" in point:
                 points.append(point)
+    if points and last_request:
+        end = format_utc_timestamp(last_request)
+        if points[-1]["time"] < end:
+            last = points[-1]
+            points.append({k: [end, v[1]] if isinstance(v, list) else v for k, v in last.items()} | {"time": end})
     return points

@@ -8,6 +8,7 @@ the test's own; the recovered figures are held against what the server itself co
 
 import csv
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -152,3 +153,36 @@ def test_the_folder_keeps_the_first_profile_s_name_through_a_live_switch(tmp_pat
     assert [p.name for p in (tmp_path / "reports").iterdir()] == [result.folder.name]
     summary = json.loads((result.folder / "summary.json").read_text())
     assert (summary["initial_profile"], summary["profile"]) == ("long", "other")
+
+
+def test_a_checkpoint_whose_chart_lags_its_stats_is_recovered(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """The kill can fall after the last chart point and before the last request: Locust's report
+    would read "current" figures then (and raise, on stats loaded without their cache)."""
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, LONG, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    session = session_for(profile_set, "long", "--checkpoint-interval", "0.5")
+    session.start()
+    try:
+        wait_for(lambda: len(session.env.stats.history) >= 1)  # Locust's chart point (one every 5 s)
+        written = session.checkpoints.written
+        wait_for(lambda: session.checkpoints.written > written + 1)
+        copy = tmp_path / "reports" / "killed-copy"
+        shutil.copytree(session.checkpoints.folder, copy)
+    finally:
+        session.stop()
+    state = json.loads((copy / STATE_FILE).read_text())
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    state["pid"] = gone.pid  # a process that has exited: the "killed" writer
+    (copy / STATE_FILE).write_text(json.dumps(state))
+    chart = (copy / "checkpoint-history.jsonl").read_text().splitlines()
+    assert chart
+    point = json.loads(chart[0])
+    point["time"] = "2026-01-01T00:00:00Z"  # older than the last request, for certain
+    (copy / "checkpoint-history.jsonl").write_text(json.dumps(point) + "\n")
+    wait_for(lambda: copy in recovery.orphaned(tmp_path / "reports"))
+    done = recovery.recover(copy)
+    assert done.summary["end_reason"] == "killed"
+    html = (copy / "report.html").read_text()
+    assert html.count('"current_rps": [') >= 2  # the one point kept, and carried to the last request
