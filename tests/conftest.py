@@ -64,44 +64,11 @@ def target() -> Iterator[DemoTarget]:
         yield started
 
 
-class TokenServer:
-    """tests/servers/token_server.py in a child process: answers only requests with a token it gave."""
+class ServerProcess:
+    """A test server of tests/servers/ in a child process, on a loopback port it prints first.
+    :meth:`stop` and :meth:`start` again keep that port (a target that restarts)."""
 
-    def __init__(self) -> None:
-        import subprocess
-        import sys
-        from pathlib import Path
-
-        script = Path(__file__).resolve().parent / "servers" / "token_server.py"
-        self.process = subprocess.Popen(
-            [sys.executable, str(script)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        assert self.url.startswith("http://127.0.0.1:"), self.url
-
-    def stats(self) -> dict[str, int]:
-        import httpx
-
-        counts: dict[str, int] = httpx.get(f"{self.url}/__stats", timeout=5).json()
-        return counts
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def token_server() -> Iterator[TokenServer]:
-    """A loopback API of the test's own that refuses requests without test_start's login token."""
-    server = TokenServer()
-    yield server
-    server.stop()
-
-
-class FaultyServer:
-    """tests/servers/faulty_server.py in a child process: a target that dies, hangs, answers huge
-    bodies or a new error each time, on demand. :meth:`die` and :meth:`start` again keep its port."""
+    SCRIPT = ""
 
     def __init__(self) -> None:
         self.port = 0
@@ -109,7 +76,7 @@ class FaultyServer:
         self.start()
 
     def start(self) -> None:
-        script = Path(__file__).resolve().parent / "servers" / "faulty_server.py"
+        script = Path(__file__).resolve().parent / "servers" / self.SCRIPT
         self.process = subprocess.Popen(
             [sys.executable, str(script), str(self.port)],
             stdout=subprocess.PIPE,
@@ -122,25 +89,48 @@ class FaultyServer:
         assert self.url.startswith("http://127.0.0.1:"), self.url
         self.port = int(self.url.rsplit(":", 1)[1])
 
+    def get(self, path: str) -> dict[str, int]:
+        import httpx
+
+        counts: dict[str, int] = httpx.get(f"{self.url}{path}", timeout=5).json()
+        return counts
+
     def stats(self) -> dict[str, int]:
-        import httpx
-
-        counts: dict[str, int] = httpx.get(f"{self.url}/__stats", timeout=5).json()
-        return counts
-
-    def die(self) -> dict[str, int]:
-        """The target exits (its port refuses connections); what it had answered until then."""
-        import httpx
-
-        counts: dict[str, int] = httpx.get(f"{self.url}/__die", timeout=5).json()
-        assert self.process is not None
-        self.process.wait(timeout=10)
-        return counts
+        """What the server counted (GET /__stats)."""
+        return self.get("/__stats")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class TokenServer(ServerProcess):
+    """tests/servers/token_server.py: answers only requests with a token it gave."""
+
+    SCRIPT = "token_server.py"
+
+
+@pytest.fixture
+def token_server() -> Iterator[TokenServer]:
+    """A loopback API of the test's own that refuses requests without test_start's login token."""
+    server = TokenServer()
+    yield server
+    server.stop()
+
+
+class FaultyServer(ServerProcess):
+    """tests/servers/faulty_server.py: a target that dies, hangs, answers huge bodies or a new error
+    each time, on demand."""
+
+    SCRIPT = "faulty_server.py"
+
+    def die(self) -> dict[str, int]:
+        """The target exits (its port refuses connections); what it had answered until then."""
+        counts = self.get("/__die")
+        assert self.process is not None
+        self.process.wait(timeout=10)
+        return counts
 
 
 @pytest.fixture

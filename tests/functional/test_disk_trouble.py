@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from loadtui.engine import profile_loading
+from loadtui.engine.checkpoint import Checkpoints
 from loadtui.engine.reports import FILES
 from loadtui.engine.session import LoadSession
 from tests.helpers import LOCUSTFILES, session_for, wait_for, write_profiles
@@ -58,13 +59,18 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def session_on(disk: Path, tmp_path: Path, target) -> LoadSession:  # type: ignore[no-untyped-def]
+def started_on(disk: Path, tmp_path: Path, target) -> tuple[LoadSession, Checkpoints]:  # type: ignore[no-untyped-def]
+    """A run whose report dir is on ``disk``, once its first checkpoint is there."""
     profiles = write_profiles(tmp_path, LONG, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     profile_set = profile_loading.load(profiles)
     session: LoadSession = session_for(
         profile_set, "long", "--report-dir", str(disk / "reports"), "--checkpoint-interval", "0.5"
     )
-    return session
+    session.start()
+    checkpoints = session.checkpoints
+    assert checkpoints is not None
+    wait_for(lambda: checkpoints.written >= 1)
+    return session, checkpoints
 
 
 def requests_so_far(session: LoadSession) -> int:
@@ -73,11 +79,7 @@ def requests_so_far(session: LoadSession) -> int:
 
 def test_a_full_disk_mid_run_loses_nothing_and_the_report_is_written_once_there_is_room(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
     with small_disk(tmp_path / "disk") as disk:
-        session = session_on(disk, tmp_path, target)
-        session.start()
-        checkpoints = session.checkpoints
-        assert checkpoints is not None
-        wait_for(lambda: checkpoints.written >= 1)
+        session, checkpoints = started_on(disk, tmp_path, target)
         filler = fill(disk)
         wait_for(lambda: checkpoints.error is not None)
         assert "No space left on device" in checkpoints.error  # type: ignore[operator]
@@ -101,11 +103,7 @@ def test_a_full_disk_mid_run_loses_nothing_and_the_report_is_written_once_there_
 
 def test_a_report_dir_turned_read_only_mid_run_can_be_written_elsewhere(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
     with small_disk(tmp_path / "disk") as disk:
-        session = session_on(disk, tmp_path, target)
-        session.start()
-        checkpoints = session.checkpoints
-        assert checkpoints is not None
-        wait_for(lambda: checkpoints.written >= 1)
+        session, checkpoints = started_on(disk, tmp_path, target)
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         wait_for(lambda: checkpoints.error is not None)
         assert "Read-only file system" in checkpoints.error  # type: ignore[operator]

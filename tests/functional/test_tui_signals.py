@@ -60,13 +60,11 @@ run_time = "2m"
 """
 
 
-@pytest.mark.parametrize(
-    ("how", "reason"), [("hangup", "hangup"), ("SIGTERM", "terminated"), ("ctrl-c", "interrupted")]
-)
-def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path: Path, how: str, reason: str) -> None:
-    write_profiles(tmp_path, PROFILES)  # no host: the bundled demo target is a child process
+def drive(tmp_path: Path, how: str, *args: str) -> tuple[subprocess.Popen[str], psutil.Process]:
+    """The app on a pty of the driver's, its run under way (its demo target has answered); the
+    driver ends it ``how`` once the test writes a line to it."""
     driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, how, "60", "-p", "long"],
+        [sys.executable, "-c", DRIVER, how, "60", *args],
         cwd=tmp_path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -74,7 +72,16 @@ def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path
     )
     assert driver.stdout is not None
     app = psutil.Process(int(driver.stdout.readline()))
-    wait_for_requests(app)  # the demo target (the app's child) has answered some: the run is under way
+    wait_for_requests(app)
+    return driver, app
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"), [("hangup", "hangup"), ("SIGTERM", "terminated"), ("ctrl-c", "interrupted")]
+)
+def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path: Path, how: str, reason: str) -> None:
+    write_profiles(tmp_path, PROFILES)  # no host: the bundled demo target is a child process
+    driver, app = drive(tmp_path, how, "-p", "long")
     children = app.children(recursive=True)
     assert children, "the demo target should be running"
     started = time.monotonic()
@@ -96,16 +103,7 @@ def test_app_ended_by_the_terminal_writes_its_report_and_leaves_nothing(tmp_path
 def test_app_killed_with_sigkill_leaves_a_checkpoint_the_next_start_finishes(tmp_path: Path) -> None:
     """No handler runs: the folder's last checkpoint is what is left, and the next run finishes it."""
     write_profiles(tmp_path, PROFILES + '\n[profiles.short]\nusers = 1\nspawn_rate = 10\nrun_time = "1s"\n')
-    driver = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, "SIGKILL", "60", "-p", "long", "--checkpoint-interval", "1"],
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert driver.stdout is not None
-    app = psutil.Process(int(driver.stdout.readline()))
-    wait_for_requests(app)
+    driver, app = drive(tmp_path, "SIGKILL", "-p", "long", "--checkpoint-interval", "1")
     children = app.children(recursive=True)
     deadline = time.monotonic() + 30
     checkpoint = None
