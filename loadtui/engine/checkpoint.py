@@ -12,26 +12,29 @@ run goes, every :data:`SECONDS` the folder gets:
   (``StatsEntry.serialize``), the exceptions, and who is writing (pid and process start time),
   which is what :mod:`.recovery` needs to finish the report once that process is gone.
 
-report.html and summary.txt are left to the end (or to recovery): with thousands of names they
-are the costly part (Locust's own ``--csv`` rewrites stats.csv every second; this, every 5 s). The files are
-renamed into place without an fsync: whole or absent after a kill, as the page cache outlives the
-process, and a slow disk never stalls the users. The final report replaces every file and removes
-the checkpoint's own two.
+The files are written by a forked child from the moment of the fork (:meth:`Checkpoints.write`),
+so the users never wait for them; report.html and summary.txt are left to the end (or to
+recovery). They are renamed into place without an fsync: whole or absent after a kill, as the
+page cache outlives the process. The final report replaces every file and removes the
+checkpoint's own two.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gevent
+import gevent.os
 import psutil
 
 from . import reports
@@ -48,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 SECONDS = 5.0
 """How often the folder is brought up to date: a kill loses at most this much of the run."""
+
+CHILD_TIMEOUT_S = 60.0
+"""A checkpoint's child that has not finished by then is killed (and the checkpoint counts as failed)."""
 
 STATE_FILE = "checkpoint.json"
 HISTORY_FILE = "checkpoint-history.jsonl"
@@ -151,9 +157,8 @@ class Checkpoints:
         self._chart_points = 0
         self._log_position = 0
         self._identity = writer_identity()
-        self._shadow: Any = None
-        """The Environment checkpoints are rendered from (a copy of the stats, loaded each time)."""
-        self._pending: Any = None
+        self._child: int | None = None
+        """The pid of the child writing a checkpoint, while one does."""
         self._closed = False
 
     @property
@@ -175,10 +180,12 @@ class Checkpoints:
     def write(self, env: Environment, run: reports.RunInfo, history_rows: Sequence[list[Any]]) -> None:
         """One checkpoint of the run as it is now (``run.end_reason`` is ``running``).
 
-        Here, between two of the users' turns, only what changes is copied (the stats, the new
-        history rows, chart points and log lines); the files are rendered and written in a thread
-        from that copy, so the users go on meanwhile (with thousands of names, rendering takes
-        a couple of hundred ms; the copy, a few tens)."""
+        Here, between two of the users' turns, only the new history rows, chart points and log
+        lines are taken; then the process forks (as Redis saves its snapshots) and the child, whose
+        memory is this very moment, renders and writes the files on another core and exits. The
+        users never wait for it: a thread would hold the GIL for the whole render (with 3000
+        names that halved the requests/s, bench/ case 6), and rendering here would stop them for
+        hundreds of ms. Without fork, the files are rendered here."""
         if self._closed:
             return
         self.open()
@@ -195,20 +202,24 @@ class Checkpoints:
             "report": {"host": env.host, "locustfile": env.locustfile, "profile": env.profile},
             "thresholds": run.profile.thresholds.to_toml(),
             "host_series": list(run.host_stats.series.rows),
-            "stats": serialize_stats(env),
         }
-        if self._shadow is None:
-            self._shadow = stopped_environment(env.host, env.locustfile, env.profile)
-        self._pending = gevent.get_hub().threadpool.spawn(
-            self._write_files, folder, dataclasses.replace(run, weights=dict(run.weights)), state, rows, chart, log_text
-        )
+
+        def write_files() -> None:
+            self._append(folder / "stats_history.csv", reports.csv_text(rows))
+            self._append(folder / HISTORY_FILE, "".join(json.dumps(point) + "\n" for point in chart))
+            self._append(folder / LOG_FILE, log_text)
+            atomic_write(folder / STATE_FILE, json.dumps({**state, "stats": serialize_stats(env)}), sync=False)
+            _, files = reports.render(env, run, folder, checkpoint=True)
+            reports.write_files(folder, files, sync=False)
+
         try:
-            self._pending.get()
+            if hasattr(os, "fork"):
+                self._in_child(write_files)
+            else:
+                write_files()
         except OSError as exc:
             self._failed(exc)
             return
-        finally:
-            self._pending = None
         self._history_rows += len(rows)
         self._chart_points += len(chart)
         self._log_position = log_position
@@ -217,31 +228,58 @@ class Checkpoints:
             logger.warning("Checkpoints are written to %s again", folder)
             self.error = None
 
-    def _write_files(
-        self,
-        folder: Path,
-        run: reports.RunInfo,
-        state: dict[str, Any],
-        rows: list[list[Any]],
-        chart: list[dict[str, Any]],
-        log_text: str,
-    ) -> None:
-        """In a thread of its own: nothing here touches what the users change."""
-        shadow = self._shadow
-        self._append(folder / "stats_history.csv", reports.csv_text(rows))
-        self._append(folder / HISTORY_FILE, "".join(json.dumps(point) + "\n" for point in chart))
-        self._append(folder / LOG_FILE, log_text)
-        atomic_write(folder / STATE_FILE, json.dumps(state), sync=False)
-        load_stats(shadow, state["stats"])
-        _, files = reports.render(shadow, run, folder, checkpoint=True)
-        reports.write_files(folder, files, sync=False)
+    def _in_child(self, work: Callable[[], None]) -> None:
+        """``work()`` in a forked child; waits for it cooperatively. Its OSError is raised here."""
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that a child of a process with threads may deadlock on a lock one
+            # of them held: the child takes none (no logging, no output) and is killed if it hangs.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: no signal of the terminal's, no cleanup of the parent's, no output
+            os.close(read_end)
+            answer: dict[str, Any] = {}
+            try:
+                os.setpgid(0, 0)
+                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                    signal.signal(sig, signal.SIG_DFL)
+                work()
+            except OSError as exc:
+                answer = {"errno": exc.errno, "strerror": exc.strerror, "filename": exc.filename}
+            except BaseException as exc:
+                answer = {"errno": None, "strerror": repr(exc), "filename": None}
+            finally:
+                os.write(write_end, json.dumps(answer).encode())
+                os._exit(0)
+        os.close(write_end)
+        self._child = pid
+        chunks: list[bytes] = []
+        try:
+            gevent.os.make_nonblocking(read_end)
+            with gevent.Timeout(CHILD_TIMEOUT_S, False):
+                while chunk := gevent.os.nb_read(read_end, 65536):
+                    chunks.append(chunk)
+                chunks.append(b"")  # the child answered (an empty read: it closed the pipe)
+            if not chunks or chunks[-1] != b"":
+                os.kill(pid, signal.SIGKILL)
+                chunks = [
+                    json.dumps(
+                        {"errno": None, "strerror": f"no answer in {CHILD_TIMEOUT_S:g}s", "filename": None}
+                    ).encode()
+                ]
+        finally:
+            os.close(read_end)
+            os.waitpid(pid, 0)
+            self._child = None
+        answer = json.loads(b"".join(chunks) or b"{}")
+        if answer:
+            raise OSError(answer["errno"], answer["strerror"], answer["filename"])
 
     def close(self) -> None:
         """No more checkpoints; waits for one being written (the final report comes next)."""
         self._closed = True
-        pending = self._pending
-        if pending is not None:
-            pending.wait()
+        while self._child is not None:
+            gevent.sleep(0.01)
 
     def to_dict(self) -> dict[str, Any]:
         """summary.json's ``checkpoints``: how often, how many, and whether the disk refused them."""
@@ -251,6 +289,18 @@ class Checkpoints:
             "failed_since": None if self.failed_at is None else summary_mod.iso_time(self.failed_at),
             "error": self.error,
         }
+
+    def discard(self) -> None:
+        """The run never ran (closed before it ended, with nothing checkpointed): its folder goes,
+        so that no empty run is listed."""
+        self.close()
+        if self.folder is None or self.written:
+            return
+        with contextlib.suppress(OSError):
+            for path in self.folder.iterdir():
+                path.unlink()
+            self.folder.rmdir()
+        self.folder = None
 
     def finished(self) -> None:
         """The final report is in the folder: the checkpoint's own files go."""

@@ -442,6 +442,8 @@ class LoadSession:
         """Releases what the session holds without writing anything (the demo target, class state)."""
         if self.result is None:
             self._finishing = True  # a runner stopped here is not a run that ended: no report
+            if self.checkpoints is not None:
+                self.checkpoints.discard()
         self.workers.stop()
         self._stop_demo()
         for greenlet in self._greenlets:
