@@ -538,6 +538,8 @@ def _csv_entry(row: Mapping[str, str]) -> dict[str, Any]:
         "p90_ms": _number(row.get("90%")),
         "p95_ms": _number(row.get("95%")),
         "p99_ms": _number(row.get("99%")),
+        "p999_ms": _number(row.get("99.9%")),
+        "p9999_ms": _number(row.get("99.99%")),
         "avg_size_bytes": round(_number(row.get("Average Content Size")), 2),
     }
 

@@ -109,7 +109,8 @@ def recover(folder: Path) -> Recovered:
     )
     # The figures again from checkpoint.json: summary.json was written a moment after it, or not
     # at all if the kill came between the two, and every file must show the same totals.
-    found = reports.figures(env)
+    codes = {(e["method"], e["name"]): e.get("status_codes", {}) for e in summary.get("endpoints", [])}
+    found = reports.with_status_codes(reports.figures(env), codes)
     summary.update(
         totals=summary_mod.totals_from(found["aggregated"]),
         endpoints=found["endpoints"],

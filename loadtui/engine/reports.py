@@ -134,6 +134,8 @@ class RunInfo:
     workers_lost: dict[str, Any] | None = None
     target_outages: tuple[Outage, ...] = ()
     checkpoints: dict[str, Any] | None = None
+    status_codes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    """(method, name) -> {status code or error kind: requests} (:mod:`.status_codes`)."""
     """How the run folder's checkpoints went (:meth:`.checkpoint.Checkpoints.to_dict`)."""
     """Stretches in which every request failed, or none completed (:mod:`.target_health`)."""
     """A distributed run's lost workers and how long it was short of users (:mod:`.worker_supervision`)."""
@@ -221,6 +223,8 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
         "p90_ms": entry.get_response_time_percentile(0.90),
         "p95_ms": entry.get_response_time_percentile(0.95),
         "p99_ms": entry.get_response_time_percentile(0.99),
+        "p999_ms": entry.get_response_time_percentile(0.999),
+        "p9999_ms": entry.get_response_time_percentile(0.9999),
         "avg_size_bytes": _round(entry.avg_content_length),
     }
 
@@ -260,6 +264,19 @@ def figures(env: Environment) -> dict[str, Any]:
     }
 
 
+def with_status_codes(found: dict[str, Any], codes: dict[tuple[str, str], dict[str, int]]) -> dict[str, Any]:
+    """Each endpoint's status codes (the most frequent first) next to its figures, and the total's."""
+    total: dict[str, int] = {}
+    for counts in codes.values():
+        for status, count in counts.items():
+            total[status] = total.get(status, 0) + count
+    for endpoint in found["endpoints"]:
+        counts = codes.get((endpoint["method"], endpoint["name"]), {})
+        endpoint["status_codes"] = dict(sorted(counts.items(), key=lambda item: -item[1]))
+    found["aggregated"]["status_codes"] = dict(sorted(total.items(), key=lambda item: -item[1]))
+    return found
+
+
 def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
     """summary.json from the stopped Environment's stats."""
     return summary_mod.build(
@@ -272,7 +289,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         started_at=run.started_at,
         ended_at=run.ended_at,
         end_reason=run.end_reason,
-        **figures(env),
+        **with_status_codes(figures(env), run.status_codes),
         settings=_profile_settings(run.profile, run.weights),
         switches=[
             {

@@ -44,6 +44,7 @@ from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
 from .session_contract import END_REASONS, RunResult, SessionError
 from .snapshot import ProfileSwitch, Snapshot, Totals
+from .status_codes import StatusCodes
 from .target_health import TargetHealth
 from .threshold_monitor import ThresholdMonitor
 from .user_classes import UserClasses, config_users
@@ -88,6 +89,7 @@ class LoadSession:
         self.workers = LocalWorkers(self.log_book)
         self.supervisor = WorkerSupervisor(self.workers) if self.distribution is not None else None
         self.target_health = TargetHealth()
+        self.status_codes = StatusCodes()
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
         self.history = RunHistory(history_points, full_history=plan.outputs.csv_full_history)
@@ -249,6 +251,10 @@ class LoadSession:
         if notice:
             self.message = notice
         env.events.test_stopping.add_listener(self._on_test_stopping)
+        if self.distribution is None:
+            self.status_codes.listen(env.events)
+        else:
+            self.status_codes.take_worker_reports(env.events)
         try:
             fire_init(env, self.runner, loaded.keys)
         except HookError as exc:
@@ -400,6 +406,7 @@ class LoadSession:
         # report keeps the weights this run ended with).
         self._final_weights = self.classes.weights()
         self.classes.restore()
+        self.status_codes.stop()
         if self.result is None:
             self.result = RunResult(end_reason=reason, folder=None, error="the run ended with an internal error")
         self._ended.set()
@@ -451,6 +458,7 @@ class LoadSession:
         if self.runner is not None and self.result is None:
             self.runner.quit()
         self.classes.restore()
+        self.status_codes.stop()
         for target, handler in self._log_handlers:
             target.removeHandler(handler)
         self._log_handlers = []
@@ -707,6 +715,7 @@ class LoadSession:
             weights=self._final_weights if self._final_weights is not None else self.classes.weights(),
             workers_lost=self.supervisor.to_dict() if self.supervisor is not None else None,
             target_outages=tuple(self.target_health.outages),
+            status_codes={key: dict(counts) for key, counts in self.status_codes.counts.items()},
             checkpoints=self.checkpoints.to_dict()
             if self.checkpoints is not None and self.checkpoints.enabled
             else None,

@@ -35,6 +35,8 @@ ENDPOINT_FIELDS = (
     "p90_ms",
     "p95_ms",
     "p99_ms",
+    "p999_ms",
+    "p9999_ms",
     "avg_size_bytes",
 )
 """The keys of one endpoint's figures (and of the Aggregated row before :func:`totals_from`)."""
@@ -58,6 +60,9 @@ def totals_from(aggregated: Mapping[str, Any]) -> dict[str, Any]:
         "p90": aggregated["p90_ms"],
         "p95": aggregated["p95_ms"],
         "p99": aggregated["p99_ms"],
+        "p999": aggregated.get("p999_ms"),
+        "p9999": aggregated.get("p9999_ms"),
+        "status_codes": dict(aggregated.get("status_codes") or {}),
     }
 
 
@@ -170,6 +175,21 @@ def judge_summary(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds)
     return judged
 
 
+def tail_text(totals: Mapping[str, Any]) -> str:
+    """``, p99.9 310 ms, p99.99 900 ms`` where the summary has them (older ones do not)."""
+    parts = [
+        f"{label} {totals[key]:.0f} ms"
+        for key, label in (("p999", "p99.9"), ("p9999", "p99.99"))
+        if totals.get(key) is not None
+    ]
+    return "".join(f", {part}" for part in parts)
+
+
+def codes_text(codes: Mapping[str, int]) -> str:
+    """``200: 9,812, 503: 41, timeout: 3``, the most frequent first."""
+    return ", ".join(f"{status}: {count:,}" for status, count in sorted(codes.items(), key=lambda item: -item[1]))
+
+
 def text(
     summary: Mapping[str, Any],
     tables: Sequence[str],
@@ -196,8 +216,10 @@ def text(
         f" ended: {summary['end_reason']}",
         f"{totals['requests']} requests, {totals['failures']} failed ({100 * totals['fail_ratio']:.2f}%),"
         f" {totals['rps']:.1f} req/s, p50 {totals['p50']:.0f} ms, p95 {totals['p95']:.0f} ms,"
-        f" p99 {totals['p99']:.0f} ms",
+        f" p99 {totals['p99']:.0f} ms" + tail_text(totals),
     ]
+    if totals.get("status_codes"):
+        lines.append("status codes: " + codes_text(totals["status_codes"]))
     recovered = summary.get("recovered")
     if recovered:
         lines.append(f"INCOMPLETE: {recovered['note']} ({recovered['last_checkpoint']}); what came after it is missing")

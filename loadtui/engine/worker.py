@@ -35,6 +35,7 @@ from .locust_process import HookError, condense_on, fire_init, shut_down
 from .locust_workarounds import default_request_timeout
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
 from .log_book import WORKER_LOG_FORMAT
+from .status_codes import StatusCodes
 from .user_classes import TAGS_MESSAGE, UserClasses, config_users
 
 REPORT_INTERVAL = 1.0
@@ -111,6 +112,9 @@ def serve(
         user_classes.filter_tags(msg.data.get("tags") or [], msg.data.get("exclude_tags") or [])
 
     runner.register_message(TAGS_MESSAGE, on_tags)
+    codes = StatusCodes()  # counted here, sent with each stats report (the master adds them up)
+    codes.listen(env.events)
+    codes.send_with_reports(env.events)
     try:
         fire_init(env, runner, loaded.keys)
     except HookError as exc:

@@ -9,6 +9,7 @@ one. Paths:
 - ``/huge?mb=N``: 200 with an N MB body;
 - ``/error``: 500, "order N rejected: out of stock", N new each time (a locustfile that fails the
   request with the body's text has a new failure message each time);
+- ``/status/N``: answers with status N (``status N`` in the counts);
 - ``/__stats``: what it has answered, as JSON;
 - ``/__die``: answers with the same counts, then closes its port at once (the target died).
 """
@@ -44,7 +45,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _count(self, what: str) -> None:
         with LOCK:
-            COUNTS[what] += 1
+            COUNTS[what] = COUNTS.get(what, 0) + 1
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
@@ -68,6 +69,10 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/hang":
             self._count("hang")
             time.sleep(3600)
+        elif url.path.startswith("/status/"):
+            code = int(url.path.rsplit("/", 1)[1])
+            self._send(code, f"status {code}".encode())
+            self._count(f"status {code}")
         elif url.path in ("/__stats", "/__die"):
             with LOCK:
                 body = json.dumps(COUNTS).encode()
