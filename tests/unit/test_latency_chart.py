@@ -9,7 +9,7 @@ from rich.style import Style
 from rich.text import Text
 from textual_plotext.plotext_plot import Plot
 
-from loadtui.ui.widgets.latency_chart import SERIES, ansi_lines, per_column
+from loadtui.ui.widgets.latency_chart import SERIES, ansi_lines, per_column, time_ticks
 
 
 def test_short_series_pass_through() -> None:
@@ -59,3 +59,16 @@ def test_the_charts_ansi_decodes_as_rich_decodes_it(theme: str) -> None:
     ours = per_char(ansi_lines(ansi))
     assert len(ours) == 16 and all(len(line) == 62 for line in ours)
     assert ours == rich_lines(Text.from_ansi(ansi))
+
+
+def test_the_time_axis_reads_as_seconds_then_minutes_then_the_time_of_day() -> None:
+    import time
+
+    positions, labels, title = time_ticks(90, started_at=None)
+    assert positions[0] == 0 and title == "elapsed s" and labels == ["0", "22", "45", "68", "90"]
+    positions, labels, title = time_ticks(30 * 60, started_at=None)
+    assert title == "elapsed min:s" and labels[0] == "0:00" and labels[-1] == "30:00"
+    start = time.mktime((2026, 12, 3, 14, 0, 0, 0, 0, -1))
+    positions, labels, title = time_ticks(2 * 3600, started_at=start)
+    assert title == "time of day" and labels == ["14:00", "14:30", "15:00", "15:30", "16:00"]
+    assert time_ticks(2 * 3600, started_at=None)[2] == "elapsed min:s"  # no start known: still from 0

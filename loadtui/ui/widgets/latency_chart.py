@@ -6,6 +6,7 @@ import bisect
 import functools
 import itertools
 import re
+import time
 from collections.abc import Sequence
 
 from rich.style import Style
@@ -17,8 +18,22 @@ from loadtui.engine.snapshot import Snapshot
 
 from .runs import Run, Runs
 
-MAX_POINTS = 600
-"""The last ten minutes at one point a second (older history is in the report)."""
+TICKS = 5
+"""Labels on the time axis."""
+
+
+def time_ticks(span_s: float, started_at: float | None, ticks: int = TICKS) -> tuple[list[float], list[str], str]:
+    """Where the time axis is labelled, the labels and the axis title, for a run ``span_s`` long:
+    seconds for the first two minutes, then minutes (``12:30``), then past an hour the clock time
+    of day (``14:05``) when the start is known, as a person reading a long run thinks of it."""
+    span = max(span_s, 1.0)
+    positions = [span * i / (ticks - 1) for i in range(ticks)]
+    if span < 120:
+        return positions, [f"{p:.0f}" for p in positions], "elapsed s"
+    if span < 3600 or started_at is None:
+        return positions, [f"{int(p // 60)}:{int(p % 60):02d}" for p in positions], "elapsed min:s"
+    return positions, [time.strftime("%H:%M", time.localtime(started_at + p)) for p in positions], "time of day"
+
 
 # Each series has its own marker as well as its own colour, so the legend still tells the lines
 # apart in a monochrome terminal.
@@ -107,15 +122,15 @@ class LatencyChart(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         plt.title("Latency (ms)")
-        plt.xlabel("elapsed s")
         history = snapshot.history if snapshot is not None else None
         start = 0.0
         if history is not None and history.time:
             start = snapshot.started_at if snapshot and snapshot.started_at else history.time[0]
-        # Samples from before the start (a worker run samples while its workers connect) are not
-        # drawn: the axis starts at 0 s.
-        first = max(len(history.time) - MAX_POINTS, bisect.bisect_left(history.time, start)) if history else 0
+        # The whole run (its history is thinned evenly when long), from 0: samples from before the
+        # start (a worker run samples while its workers connect) are not drawn.
+        first = bisect.bisect_left(history.time, start) if history else 0
         if history is None or first >= len(history.time):
+            plt.xlabel("elapsed s")
             plt.plot([0.0], [0.0], marker=" ")
             self.refresh()
             return
@@ -126,6 +141,10 @@ class LatencyChart(PlotextPlot):
         )
         for (label, marker, color), values in zip(SERIES, ys, strict=True):
             plt.plot(xs, values, label=label, marker=marker, color=color)
+        positions, labels, title = time_ticks(xs[-1], snapshot.started_at if snapshot else None)
+        plt.xticks(positions, labels)
+        plt.xlim(0, positions[-1])
+        plt.xlabel(title)
         if snapshot is not None:
             for switch in snapshot.switches:
                 if xs and switch.elapsed_s >= xs[0]:
