@@ -62,8 +62,25 @@ OWN_FILES = (STATE_FILE, HISTORY_FILE)
 
 
 def writer_identity() -> dict[str, Any]:
-    """Who writes a checkpoint: enough to tell later whether that process is still running."""
-    return {"pid": os.getpid(), "process_started": psutil.Process().create_time(), "hostname": socket.gethostname()}
+    """Who writes a checkpoint: enough to tell later whether that process is still running. The
+    boot and the pid namespace say whether a pid read later means the same process (a container
+    has a pid namespace, and often a hostname, of its own)."""
+    return {
+        "pid": os.getpid(),
+        "process_started": psutil.Process().create_time(),
+        "hostname": socket.gethostname(),
+        **machine_identity(),
+    }
+
+
+def machine_identity() -> dict[str, Any]:
+    """This boot of this machine and this pid namespace (Linux); empty where they can't be read."""
+    found: dict[str, Any] = {}
+    with contextlib.suppress(OSError):
+        found["boot_id"] = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    with contextlib.suppress(OSError):
+        found["pid_namespace"] = os.stat("/proc/self/ns/pid").st_ino
+    return found
 
 
 def serialize_stats(env: Environment) -> dict[str, Any]:
@@ -159,6 +176,9 @@ class Checkpoints:
         self._identity = writer_identity()
         self._child: int | None = None
         """The pid of the child writing a checkpoint, while one does."""
+        self._chart_list: Any = None
+        """Locust's chart history list the chart points were taken from (a stats reset makes a new one)."""
+        self._rewrite_chart = False
         self._closed = False
 
     @property
@@ -185,7 +205,8 @@ class Checkpoints:
         memory is this very moment, renders and writes the files on another core and exits. The
         users never wait for it: a thread would hold the GIL for the whole render (with 3000
         names that halved the requests/s, bench/ case 6), and rendering here would stop them for
-        hundreds of ms. Without fork, the files are rendered here."""
+        hundreds of ms. Without fork, the files are rendered here. A checkpoint that fails leaves
+        the appended files as they were before it (cut back), so the next one appends it all once."""
         if self._closed:
             return
         self.open()
@@ -193,7 +214,12 @@ class Checkpoints:
         if folder is None:
             return
         rows = list(history_rows[self._history_rows :])
-        chart = list(env.stats.history[self._chart_points :])
+        chart_list = env.stats.history
+        if chart_list is not self._chart_list or len(chart_list) < self._chart_points:
+            self._chart_list, self._chart_points = chart_list, 0  # Locust's stats were reset: a new list
+            self._rewrite_chart = True
+        chart = list(chart_list[self._chart_points :])
+        rewrite_chart = self._rewrite_chart
         log_text, log_position = self._log_book.text_after(self._log_position)
         state = {
             **self._identity,
@@ -203,10 +229,16 @@ class Checkpoints:
             "thresholds": run.profile.thresholds.to_toml(),
             "host_series": list(run.host_stats.series.rows),
         }
+        appended = [folder / "stats_history.csv", folder / HISTORY_FILE, folder / LOG_FILE]
+        sizes = {path: _size(path) for path in appended}
 
         def write_files() -> None:
             self._append(folder / "stats_history.csv", reports.csv_text(rows))
-            self._append(folder / HISTORY_FILE, "".join(json.dumps(point) + "\n" for point in chart))
+            chart_text = "".join(json.dumps(point) + "\n" for point in chart)
+            if rewrite_chart:
+                atomic_write(folder / HISTORY_FILE, chart_text, sync=False)
+            else:
+                self._append(folder / HISTORY_FILE, chart_text)
             self._append(folder / LOG_FILE, log_text)
             atomic_write(folder / STATE_FILE, json.dumps({**state, "stats": serialize_stats(env)}), sync=False)
             _, files = reports.render(env, run, folder, checkpoint=True)
@@ -218,10 +250,15 @@ class Checkpoints:
             else:
                 write_files()
         except OSError as exc:
+            for path, size in sizes.items():
+                with contextlib.suppress(OSError):
+                    if size is not None and _size(path) != size:
+                        os.truncate(path, size)
             self._failed(exc)
             return
         self._history_rows += len(rows)
         self._chart_points += len(chart)
+        self._rewrite_chart = False
         self._log_position = log_position
         self.written += 1
         if self.error is not None:
@@ -229,17 +266,22 @@ class Checkpoints:
             self.error = None
 
     def _in_child(self, work: Callable[[], None]) -> None:
-        """``work()`` in a forked child; waits for it cooperatively. Its OSError is raised here."""
+        """``work()`` in a forked child; waits for it cooperatively. Raises OSError when it failed,
+        died without answering (the OOM killer), or took longer than CHILD_TIMEOUT_S."""
         read_end, write_end = os.pipe()
         with warnings.catch_warnings():
             # Python 3.12+ warns that a child of a process with threads may deadlock on a lock one
             # of them held: the child takes none (no logging, no output) and is killed if it hangs.
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
-        if pid == 0:  # the child: no signal of the terminal's, no cleanup of the parent's, no output
-            os.close(read_end)
-            answer: dict[str, Any] = {}
+        if pid == 0:  # the child: no terminal (output, signals), no cleanup of the parent's, no logging
+            answer: dict[str, Any] = {"ok": True}
             try:
+                os.close(read_end)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                logging.disable(logging.CRITICAL)
                 os.setpgid(0, 0)
                 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                     signal.signal(sig, signal.SIG_DFL)
@@ -249,30 +291,35 @@ class Checkpoints:
             except BaseException as exc:
                 answer = {"errno": None, "strerror": repr(exc), "filename": None}
             finally:
-                os.write(write_end, json.dumps(answer).encode())
-                os._exit(0)
+                try:
+                    os.write(write_end, json.dumps(answer).encode())
+                finally:
+                    os._exit(0)
         os.close(write_end)
         self._child = pid
         chunks: list[bytes] = []
+        answered = False
         try:
             gevent.os.make_nonblocking(read_end)
             with gevent.Timeout(CHILD_TIMEOUT_S, False):
                 while chunk := gevent.os.nb_read(read_end, 65536):
                     chunks.append(chunk)
-                chunks.append(b"")  # the child answered (an empty read: it closed the pipe)
-            if not chunks or chunks[-1] != b"":
+                answered = True
+            if not answered:
                 os.kill(pid, signal.SIGKILL)
-                chunks = [
-                    json.dumps(
-                        {"errno": None, "strerror": f"no answer in {CHILD_TIMEOUT_S:g}s", "filename": None}
-                    ).encode()
-                ]
         finally:
             os.close(read_end)
-            os.waitpid(pid, 0)
+            _, status = os.waitpid(pid, 0)
             self._child = None
-        answer = json.loads(b"".join(chunks) or b"{}")
-        if answer:
+        if not answered:
+            raise OSError(None, f"the checkpoint's writer gave no answer in {CHILD_TIMEOUT_S:g}s")
+        try:
+            answer = json.loads(b"".join(chunks))
+        except ValueError:
+            answer = {}
+        if not answer:  # nothing said: it died before it could (the OOM killer, a crash)
+            raise OSError(None, f"the checkpoint's writer died ({_exit_text(status)})")
+        if not answer.get("ok"):
             raise OSError(answer["errno"], answer["strerror"], answer["filename"])
 
     def close(self) -> None:
@@ -329,3 +376,20 @@ class Checkpoints:
                 self.seconds,
             )
         self.error = error
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _exit_text(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

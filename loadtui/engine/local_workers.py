@@ -20,7 +20,7 @@ from typing import IO
 
 import gevent
 
-from .log_book import STDOUT, LogBook, parse_worker_line
+from .log_book import STDERR, STDOUT, LogBook, parse_worker_line
 
 STOP_WAIT_S = 5.0
 
@@ -107,6 +107,7 @@ class LocalWorkers:
         return found
 
     def _read(self, stream: IO[bytes], source: str, index: int, *, stderr: bool) -> None:
+        in_traceback = False
         for raw in iter(stream.readline, b""):
             text = raw.decode("utf-8", "replace").rstrip("\r\n")
             if stderr and text.startswith(CLIENT_ID_LINE) and index not in self._client_ids:
@@ -114,8 +115,14 @@ class LocalWorkers:
                 self._names[self._client_ids[index]] = source
             elif stderr:
                 level, message = parse_worker_line(text)
+                if level != STDERR:
+                    in_traceback = False  # a new log record
+                elif text.startswith("Traceback (most recent call last)"):
+                    in_traceback = True
                 self._last_errors.append(text)
-                self.log_book.add(source, level, message)
+                # A traceback goes to run.log and the Logs tab, not over the terminal (its record's
+                # first line does): headless, a worker's user error reads as one line, as here.
+                self.log_book.add(source, level, message, mirror=not in_traceback)
             else:
                 self.log_book.add(source, STDOUT, text)
 

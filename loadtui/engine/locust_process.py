@@ -93,14 +93,10 @@ class CondensedHookFailures(logging.Formatter):
     """A terminal's formatter that shows a hook failure, or any record with a traceback (user code
     that raised), as one line; the run's log keeps the rest."""
 
-    def __init__(
-        self, inner: logging.Formatter | None, locustfiles: Iterable[str] = (), where: str = "the run's run.log"
-    ) -> None:
+    def __init__(self, inner: logging.Formatter | None, locustfiles: Iterable[str] = ()) -> None:
         super().__init__()
         self.inner = inner or logging.Formatter()
         self.locustfiles = tuple(locustfiles)
-        self.where = where
-        """Where the whole traceback can be read."""
 
     def format(self, record: logging.LogRecord) -> str:
         if isinstance(record.msg, str) and record.msg.startswith(HOOK_FAILURE):
@@ -112,7 +108,7 @@ class CondensedHookFailures(logging.Formatter):
             first = text.split("\n", 1)[0].strip()
             where = describe_error(text, self.locustfiles)
             line = where if where.endswith(first) or not first or first.startswith(TRACEBACK) else f"{first}: {where}"
-            return self._one_line(record, f"{line} (the traceback is in {self.where})")
+            return self._one_line(record, f"{line} (the traceback is in the run's run.log)")
         return self.inner.format(record)
 
     def _one_line(self, record: logging.LogRecord, line: str) -> str:
@@ -120,7 +116,7 @@ class CondensedHookFailures(logging.Formatter):
         return self.inner.format(logging.makeLogRecord(fields))
 
     def _line(self, record: logging.LogRecord) -> str:
-        return describe_failure(record.getMessage(), self.locustfiles) + f" (the traceback is in {self.where})"
+        return describe_failure(record.getMessage(), self.locustfiles) + " (the traceback is in the run's run.log)"
 
 
 def fire_init(environment: Environment, runner: Runner, locustfiles: Iterable[str]) -> None:
@@ -170,10 +166,8 @@ def shut_down(environment: Environment, *, verdict: str | None, exit_code_on_err
     return quit_with(environment, quitting(environment, verdict=verdict, exit_code_on_error=exit_code_on_error))
 
 
-def condense_on(
-    handlers: Iterable[logging.Handler], locustfiles: Iterable[str], where: str = "the run's run.log"
-) -> None:
+def condense_on(handlers: Iterable[logging.Handler], locustfiles: Iterable[str]) -> None:
     """Shows hook failures and tracebacks as one line on these (terminal) handlers."""
     files = tuple(locustfiles)
     for handler in handlers:
-        handler.setFormatter(CondensedHookFailures(handler.formatter, files, where))
+        handler.setFormatter(CondensedHookFailures(handler.formatter, files))

@@ -150,7 +150,9 @@ def default_request_timeout(seconds: float) -> None:
     """
     from locust.clients import HttpSession
 
-    original = getattr(HttpSession.request, "__wrapped__", HttpSession.request)
+    current = HttpSession.request
+    # Only loadtui's own wrapper is taken off again: one a locustfile or plugin put on is kept.
+    original = getattr(current, "_loadtui_wraps", current)
     if seconds <= 0:
         HttpSession.request = original  # type: ignore[method-assign]
         return
@@ -161,4 +163,5 @@ def default_request_timeout(seconds: float) -> None:
             kwargs["timeout"] = seconds
         return original(self, method, url, *args, **kwargs)
 
+    request._loadtui_wraps = original  # type: ignore[attr-defined]
     HttpSession.request = request  # type: ignore[method-assign]

@@ -117,8 +117,9 @@ class LogBook:
             return text
 
     def text_after(self, offset: int) -> tuple[str, int]:
-        """The lines added since ``text()`` held ``offset`` characters, and the new length: what a
-        checkpoint appends to run.log. With no spool (a full disk) the lines in memory are all there is."""
+        """The lines added since the spool's position ``offset`` (0, or what the last call gave),
+        and the new position: what a checkpoint appends to run.log. Without a spool (a full /tmp)
+        nothing (the lines in memory go into the final run.log)."""
         with self._lock:
             if self._spool is None:
                 return "", offset

@@ -197,7 +197,7 @@ class Planner:
             headless=not self.dashboard,
             notes=tuple(notes),
             packaged_profiles=self.packaged,
-            checkpoint_seconds=self._checkpoint_seconds(options),
+            checkpoint_seconds=self._checked_seconds(options),
         )
 
     # --- the layers ---------------------------------------------------------------------------------
@@ -337,7 +337,8 @@ class Planner:
         )
 
     @staticmethod
-    def _checkpoint_seconds(options: argparse.Namespace) -> float:
+    def _checked_seconds(options: argparse.Namespace) -> float:
+        """--request-timeout and --checkpoint-interval checked (0 or more); the checkpoint interval."""
         for flag in ("request_timeout", "checkpoint_interval"):
             seconds = float(getattr(options, flag, 0.0))
             if not seconds >= 0:

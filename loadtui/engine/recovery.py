@@ -23,9 +23,20 @@ import psutil
 
 from . import reports, thresholds
 from . import summary as summary_mod
-from .checkpoint import HISTORY_FILE, OWN_FILES, STATE_FILE, load_stats, stopped_environment
+from .checkpoint import (
+    CHILD_TIMEOUT_S,
+    HISTORY_FILE,
+    OWN_FILES,
+    SECONDS,
+    STATE_FILE,
+    load_stats,
+    machine_identity,
+    stopped_environment,
+)
 
 logger = logging.getLogger(__name__)
+
+UNRECOVERABLE = "checkpoint.unrecoverable.json"
 
 KILLED = "killed"
 """The end reason of a recovered run."""
@@ -52,11 +63,19 @@ def checkpoint_of(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def writer_running(state: dict[str, Any]) -> bool:
-    """Whether the process that wrote the checkpoint still runs. A checkpoint from another machine
-    (a report dir on a shared disk) is taken as running: there is no telling from here."""
-    if state.get("hostname") != socket.gethostname():
-        return True
+STALE_AFTER_S = 60.0 + CHILD_TIMEOUT_S
+"""A checkpoint written by a process this one cannot see (another machine, container or boot) is
+taken as its writer's last once it is this much older than its own interval allows."""
+
+
+def writer_running(state: dict[str, Any], now: float | None = None) -> bool:
+    """Whether the process that wrote the checkpoint still runs. When its pid means nothing here
+    (another hostname, boot or pid namespace: a shared disk, a container), by the checkpoint's age:
+    a running writer rewrites it every few seconds."""
+    here = {"hostname": socket.gethostname(), **machine_identity()}
+    if any(key in state and state[key] != value for key, value in here.items()):
+        age = (time.time() if now is None else now) - float(state.get("written_at") or 0)
+        return age <= 3 * float(state.get("seconds") or SECONDS) + STALE_AFTER_S
     try:
         process = psutil.Process(int(state["pid"]))
         started = process.create_time()
@@ -86,15 +105,26 @@ def recover(folder: Path) -> Recovered:
     OSError if the folder can't be written."""
     state = checkpoint_of(folder)
     if state is None:
+        _give_up(folder)
         raise RecoveryError(f"{folder / STATE_FILE}: missing or not valid JSON (the run cannot be recovered)")
+    final = _read_summary(folder)
+    if final is not None and not final.get("incomplete"):
+        # Its final report is there (the kill came after it, before the checkpoint was removed).
+        _remove_own_files(folder)
+        return Recovered(folder=folder, summary=final, lost_s=0.0)
     try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        if final is None:
+            raise ValueError("no summary.json yet (killed during its first checkpoint)")
+        summary = final
         report = state["report"]
         env = stopped_environment(report.get("host"), report.get("locustfile"), report.get("profile"))
         load_stats(env, state["stats"])
         env.stats.history = _chart_points(folder / HISTORY_FILE, env.stats.total.last_request_timestamp)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RecoveryError(f"{folder}: the checkpoint is damaged ({exc}); its CSV files are what is left") from None
+        _give_up(folder)
+        raise RecoveryError(
+            f"{folder}: the checkpoint cannot be made a report ({exc}); its CSV files are what is left"
+        ) from None
     written_at = float(state["written_at"])
     summary.update(
         end_reason=KILLED,
@@ -103,8 +133,8 @@ def recover(folder: Path) -> Recovered:
             "at": summary_mod.iso_time(time.time()),
             "last_checkpoint": summary_mod.iso_time(written_at),
             "missing_at_most_s": state.get("seconds"),
-            "note": "the process ended without writing its report (killed, crashed, or out of disk); "
-            "this report is its last checkpoint",
+            "note": "the process ended without writing its report here (killed, crashed, or its report went"
+            " to another directory); this report is its last checkpoint",
         },
     )
     # The figures again from checkpoint.json: summary.json was written a moment after it, or not
@@ -128,8 +158,7 @@ def recover(folder: Path) -> Recovered:
         "summary.json": json.dumps(summary, indent=2) + "\n",
     }
     reports.write_files(folder, files)
-    for name in OWN_FILES:
-        (folder / name).unlink(missing_ok=True)
+    _remove_own_files(folder)
     return Recovered(folder=folder, summary=summary, lost_s=float(state.get("seconds") or 0))
 
 
@@ -150,11 +179,31 @@ def recover_all(report_dir: Path) -> list[str]:
             logger.exception("recovering %s failed", folder)
             lines.append(f"cannot finish the report of the killed run in {folder}: {exc!r}")
             continue
-        lines.append(
-            f"A run was killed before it wrote its report: {folder} now holds its report up to its last"
-            f" checkpoint (at most {done.lost_s:g}s missing at the end)"
-        )
+        if done.summary.get("end_reason") == KILLED:
+            lines.append(
+                f"A run was killed before it wrote its report: {folder} now holds its report up to its last"
+                f" checkpoint (at most {done.lost_s:g}s missing at the end)"
+            )
     return lines
+
+
+def _read_summary(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _remove_own_files(folder: Path) -> None:
+    for name in OWN_FILES:
+        (folder / name).unlink(missing_ok=True)
+
+
+def _give_up(folder: Path) -> None:
+    """A checkpoint that can't be finished is renamed, so that it is reported once, not at every start."""
+    with contextlib.suppress(OSError):
+        (folder / STATE_FILE).rename(folder / UNRECOVERABLE)
 
 
 def _threshold_error(key: str, message: str) -> Exception:

@@ -132,13 +132,13 @@ class RunInfo:
     weights: dict[str, int] = field(default_factory=dict)
     """The User classes' weights the run ended with (summary.json's settings)."""
     workers_lost: dict[str, Any] | None = None
+    """A distributed run's lost workers and how long it was short of users (:mod:`.worker_supervision`)."""
     target_outages: tuple[Outage, ...] = ()
+    """Stretches in which every request failed, or none completed (:mod:`.target_health`)."""
     checkpoints: dict[str, Any] | None = None
+    """How the run folder's checkpoints went (:meth:`.checkpoint.Checkpoints.to_dict`)."""
     status_codes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     """(method, name) -> {status code or error kind: requests} (:mod:`.status_codes`)."""
-    """How the run folder's checkpoints went (:meth:`.checkpoint.Checkpoints.to_dict`)."""
-    """Stretches in which every request failed, or none completed (:mod:`.target_health`)."""
-    """A distributed run's lost workers and how long it was short of users (:mod:`.worker_supervision`)."""
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,10 @@ class PastRun:
         if self.checkpoint is not None:
             return "running" if recovery.writer_running(self.checkpoint) else "killed (incomplete)"
         reason = str(self.summary.get("end_reason", "?"))
-        return f"{reason} (incomplete)" if self.summary.get("incomplete") and reason != "running" else reason
+        if self.summary.get("incomplete"):
+            # a checkpoint with no writer behind it any more: the report went elsewhere
+            return "unfinished (incomplete)" if reason == "running" else f"{reason} (incomplete)"
+        return reason
 
     def sort_key(self) -> str:
         """``YYYYmmdd-HHMMSS`` (local time) for every run, broken ones included, so they sort together:

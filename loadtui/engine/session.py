@@ -88,7 +88,7 @@ class LoadSession:
         self.control: LiveControl | None = None
         self.workers = LocalWorkers(self.log_book)
         self.supervisor = WorkerSupervisor(self.workers) if self.distribution is not None else None
-        self.target_health = TargetHealth()
+        self.target_health = TargetHealth(distributed=self.distribution is not None)
         self.status_codes = StatusCodes()
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
@@ -731,7 +731,9 @@ class LoadSession:
         result = report_writer.write(
             env, self._run_info(reason), report_dir or self.report_dir, self.plan.outputs, suffix=suffix, folder=folder
         )
-        if own and self.checkpoints is not None and result.folder is not None and result.folder == folder:
+        if self.checkpoints is not None and result.folder is not None and not suffix:
+            # The final report is written (here, or elsewhere after a disk error): the run's own
+            # folder is not a killed run's, even if its checkpoint stays behind.
             self.checkpoints.finished()
         return result
 

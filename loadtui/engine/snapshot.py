@@ -189,6 +189,11 @@ class WorkerEvent:
     """``lost``, ``exited``, ``restarted``, ``back`` or ``gave up``."""
     detail: str = ""
 
+    @property
+    def loss(self) -> bool:
+        """A worker lost (one that exited after Locust had called it missing is one loss, not two)."""
+        return self.what in ("lost", "exited") and not self.detail.endswith("already lost")
+
     def describe(self) -> str:
         return f"{human_duration(self.elapsed_s)}: {self.worker} {self.what}" + (
             f" ({self.detail})" if self.detail else ""
@@ -201,6 +206,7 @@ class WorkerEvent:
             "worker": self.worker,
             "what": self.what,
             "detail": self.detail,
+            "loss": self.loss,
         }
 
 

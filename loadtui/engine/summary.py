@@ -251,7 +251,7 @@ def text(
     if lost.get("events"):
         lines.append("")
         lines.append(
-            f"Workers: {len([e for e in lost['events'] if e['what'] in ('lost', 'exited')])} lost;"
+            f"Workers: {sum(1 for e in lost['events'] if e.get('loss', True))} lost;"
             f" fewer users than asked for {human_duration(lost['users_short_s'])}"
         )
         for event in lost["events"]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,7 +26,12 @@ NO_ANSWER_S = 10
 """Seconds in a row with users running and no request completed before it is said."""
 
 SETTLE_S = 2
-"""A second is read this long after it ended: a master gets its workers' counts a report later."""
+"""A second is read this long after it ended (in one process, its last requests are counted)."""
+SETTLE_DISTRIBUTED_S = 5
+"""A master's: its workers report every second (loadtui's) or every 3 s (plain ``locust --worker``)."""
+EXPECTED_ANSWERS = 5
+"""Silence is said only when the rate before it promised at least this many answers in NO_ANSWER_S
+(a few users with long waits, or long polls, are not a hanging target)."""
 
 ALL_FAILING, NO_ANSWER = "all failing", "no answer"
 
@@ -55,16 +61,19 @@ class Outage:
 
 
 class TargetHealth:
-    def __init__(self) -> None:
+    def __init__(self, *, distributed: bool = False) -> None:
         self.outages: list[Outage] = []
+        self.settle_s = SETTLE_DISTRIBUTED_S if distributed else SETTLE_S
         self._second: int | None = None
         self._failing = 0
         self._silent = 0
+        self._answered: deque[int] = deque(maxlen=30)
+        """Requests completed in each of the last seconds that had any: the rate silence breaks."""
 
     def tick(self, stats: Any, users: int, started_at: float, now: float | None = None) -> str | None:
         """Looks at the seconds ended since the last tick; a message when an outage starts or ends."""
         now = time.time() if now is None else now
-        last_whole = int(now) - SETTLE_S
+        last_whole = int(now) - self.settle_s
         first = self._second + 1 if self._second is not None else last_whole
         message = None
         total = stats.total
@@ -74,6 +83,8 @@ class TargetHealth:
             elapsed = second + 1 - started_at
             self._failing = self._failing + 1 if completed and failures >= completed else 0
             self._silent = self._silent + 1 if users > 0 and not completed else 0
+            if completed:
+                self._answered.append(completed)
             message = self._follow(stats, elapsed) or message
         self._second = max(last_whole, self._second or last_whole)
         return message
@@ -97,7 +108,7 @@ class TargetHealth:
             error = newest_error(stats)
             self.outages.append(Outage(ALL_FAILING, elapsed - self._failing, None, error))
             said = f"Every request has failed for {self._failing}s; the newest failure: {error}"
-        elif self._silent >= NO_ANSWER_S:
+        elif self._silent >= NO_ANSWER_S and self._expected_answers() >= EXPECTED_ANSWERS:
             self.outages.append(Outage(NO_ANSWER, elapsed - self._silent, None))
             said = (
                 f"No request has completed for {self._silent}s while users ran: the target may hang"
@@ -107,6 +118,13 @@ class TargetHealth:
             return None
         logger.warning(said)
         return said
+
+    def _expected_answers(self) -> float:
+        """Answers the last seconds' rate promised in NO_ANSWER_S. None ever, with users running
+        since the start: a user's first request comes at once, so that is a target that hangs."""
+        if not self._answered:
+            return float(EXPECTED_ANSWERS)
+        return sum(self._answered) / len(self._answered) * NO_ANSWER_S
 
     def to_list(self) -> list[dict[str, Any]]:
         return [o.to_dict() for o in self.outages]

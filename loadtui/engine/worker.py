@@ -31,7 +31,7 @@ from locust.env import Environment
 from .command_line import CommandLineExit, build_parser
 from .local_workers import CLIENT_ID_LINE
 from .locust_events import registry
-from .locust_process import HookError, condense_on, fire_init, shut_down
+from .locust_process import HookError, fire_init, shut_down
 from .locust_workarounds import default_request_timeout
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
 from .log_book import WORKER_LOG_FORMAT
@@ -158,11 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     vars(options).update(given)
     as_locust_processes_child(options)
-    # A traceback of user code is one line on loadtui's terminal (exceptions.csv keeps it whole),
-    # and gevent's own print of the greenlet it killed is left out unless the log level is DEBUG.
-    condense_on(logging.getLogger().handlers, loaded.keys, where="the run's exceptions.csv")
-    debug = str(given.get("loglevel") or "").upper() == "DEBUG"
-    gevent.get_hub().exception_stream = sys.stderr if debug else open(os.devnull, "w")  # noqa: SIM115
     return serve(loaded, options, args.master_host, args.master_port, local=True)
 
 

@@ -68,6 +68,9 @@ class WorkerSupervisor:
         self.shortfalls: list[Shortfall] = []
         self._closed_s = 0.0
         self._missing: set[str] = set()
+        self._last_users = 0
+        """Users running at the last tick with no loss open: what "whole again" means after one."""
+        self._whole_at = 0
         self._heard: dict[str, float] = {}
         """When each worker's heartbeat was last seen fresh: a missing one was lost about then."""
         self._dead: set[str] = set()
@@ -100,12 +103,16 @@ class WorkerSupervisor:
         message = None
         for index, proc, client_id in self.workers.newly_exited():
             why = exit_description(proc.returncode, self.workers.last_error())
-            self._event(now, elapsed_s, f"worker {index}", EXITED, why)
-            self._open_shortfall(runner, elapsed_s, now)
             client = runner.clients.get(client_id) if client_id else None
-            if client is not None:
-                self._dead.add(client.id)
-                client.heartbeat = -1  # Locust's own heartbeat check marks it missing within a second
+            if client_id is not None and client_id in self._missing:
+                # Locust had called it missing already (it froze, then exited): that was its loss.
+                self._event(now, elapsed_s, f"worker {index}", EXITED, f"{why}; already lost")
+            else:
+                self._event(now, elapsed_s, f"worker {index}", EXITED, why)
+                self._open_shortfall(runner, elapsed_s, now)
+                if client is not None:
+                    self._dead.add(client.id)
+                    client.heartbeat = -1  # Locust's own heartbeat check marks it missing within a second
             if self.restarts_left <= 0:
                 self._event(now, elapsed_s, f"worker {index}", GAVE_UP, f"{RESTARTS} restarts used")
                 message = f"Worker {index} exited ({why}); not restarted (it has been {RESTARTS} times)"
@@ -167,15 +174,18 @@ class WorkerSupervisor:
         asked = int(runner.target_user_count or 0)
         began = min(now, since if since is not None else now)
         fewest = self._users_running(runner)
+        # Whole again once the users running before the loss are back (during a ramp, not the target).
+        self._whole_at = min(asked, max(self._last_users, fewest))
         self.shortfalls.append(Shortfall(max(0.0, elapsed_s - (now - began)), None, fewest, asked, began))
 
     def _follow_shortfall(self, runner: Any, elapsed_s: float, now: float, *, live: bool) -> None:
+        users = self._users_running(runner)
         if not self.shortfalls or self.shortfalls[-1].to_s is not None:
+            self._last_users = users
             return
         current = self.shortfalls[-1]
-        users = self._users_running(runner)
         asked = int(runner.target_user_count or 0)
-        if not live or (users >= asked and not self._dead):
+        if not live or (users >= min(asked, self._whole_at) and not self._dead):
             self.shortfalls[-1] = dataclasses.replace(current, to_s=elapsed_s)
             self._closed_s += now - current.started
         else:

@@ -115,3 +115,20 @@ def test_a_report_dir_turned_read_only_mid_run_can_be_written_elsewhere(tmp_path
         assert sorted(p.name for p in elsewhere.folder.iterdir()) == sorted(FILES)
         summary = json.loads((elsewhere.folder / "summary.json").read_text())
         assert summary["totals"]["requests"] == result.summary["totals"]["requests"] > 0
+
+
+def test_a_checkpoint_that_failed_halfway_leaves_no_row_twice(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """The disk fills while a checkpoint appends: once there is room, the next one appends it all, once."""
+    with small_disk(tmp_path / "disk") as disk:
+        session, checkpoints = started_on(disk, tmp_path, target)
+        try:
+            filler = fill(disk)
+            wait_for(lambda: checkpoints.error is not None)
+            filler.unlink()
+            wait_for(lambda: checkpoints.error is None)  # written again
+            folder = checkpoints.folder
+            assert folder is not None
+            stamps = [line.split(",")[0] for line in (folder / "stats_history.csv").read_text().splitlines()[1:]]
+            assert stamps and len(stamps) == len(set(stamps))  # one Aggregated row a second, none twice
+        finally:
+            session.stop()

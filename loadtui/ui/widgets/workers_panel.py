@@ -67,7 +67,7 @@ def worker_cells(worker: WorkerRow) -> dict[str, Any]:
 
 def workers_tab_label(snapshot: Snapshot) -> str:
     missing = sum(1 for w in snapshot.workers if w.missing)
-    lost = sum(1 for e in snapshot.worker_events if e.what in ("lost", "exited"))
+    lost = sum(1 for e in snapshot.worker_events if e.loss)
     notes = [f"{missing} MISSING"] * bool(missing) + [f"{lost} lost"] * bool(lost)
     return f"Workers ({', '.join([str(len(snapshot.workers)), *notes])})"
 
