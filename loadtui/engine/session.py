@@ -43,7 +43,7 @@ from .profiles import Profile
 from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
 from .session_contract import END_REASONS, RunResult, SessionError
-from .snapshot import ProfileSwitch, Snapshot, Totals
+from .snapshot import STATUS_ROWS, ProfileSwitch, Snapshot, Totals
 from .status_codes import StatusCodes
 from .target_health import TargetHealth
 from .threshold_monitor import ThresholdMonitor
@@ -681,6 +681,7 @@ class LoadSession:
             failures=locust_rows.failure_rows(stats),
             exceptions=locust_rows.exception_rows(runner.exceptions),
             history=self.history.history(),
+            status_codes=self.status_codes.rows(STATUS_ROWS),
             worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
             **base,

@@ -17,6 +17,9 @@ from .log_book import LogLine
 from .thresholds import Result as ThresholdResult
 from .watch import WatchedState
 
+STATUS_ROWS = 500
+"""Status-code rows a snapshot carries at most: the endpoints with the most requests first."""
+
 MANY_NAMES = 500
 """Past this many endpoint names, a locustfile almost always puts ids in URLs: group them with name=."""
 
@@ -95,6 +98,19 @@ class FailureRow:
     occurrences: int
     first_seen: float | None
     last_seen: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """How often one endpoint got one status code (or, with no response, one error kind)."""
+
+    method: str
+    name: str
+    status: str
+    """``"200"``, ``"503"``... or ``timeout``, ``connection refused``... (:mod:`.status_codes`)."""
+    count: int
+    share: float
+    """Of the endpoint's requests, 0 to 1."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +277,8 @@ class Snapshot:
     """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
     workers: tuple[WorkerRow, ...] = ()
     """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
+    status_codes: tuple[StatusRow, ...] = ()
+    """Each endpoint's status codes, the most frequent first (at most STATUS_ROWS rows)."""
     worker_events: tuple[WorkerEvent, ...] = ()
     """Workers lost, restarted or back so far, oldest first."""
     users_short_s: float = 0.0

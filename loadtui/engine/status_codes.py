@@ -14,6 +14,8 @@ import socket
 from collections import Counter
 from typing import Any
 
+from .snapshot import StatusRow
+
 Key = tuple[str, str]
 """(method, name), as Locust's stats entries are keyed the other way round."""
 
@@ -130,7 +132,19 @@ class StatusCodes:
 
         self._add(events.worker_report, on_worker_report)
 
-    # --- for summary.json ------------------------------------------------------------------------------
+    # --- for the screen and summary.json ---------------------------------------------------------------
+
+    def rows(self, most: int) -> tuple[StatusRow, ...]:
+        """At most ``most`` rows: the busiest endpoints' codes, each endpoint's most frequent first."""
+        found: list[StatusRow] = []
+        busiest = sorted(self.counts.items(), key=lambda item: -sum(item[1].values()))
+        for (method, name), counts in busiest:
+            total = sum(counts.values()) or 1
+            for status, count in counts.most_common():
+                if len(found) >= most:
+                    return tuple(found)
+                found.append(StatusRow(method, name, status, count, count / total))
+        return tuple(found)
 
     def of(self, method: str, name: str) -> dict[str, int]:
         """One endpoint's counts, the most frequent first."""

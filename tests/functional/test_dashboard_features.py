@@ -16,6 +16,7 @@ from appdata import (
     FakeSession,
     RunResult,
     ended_summary,
+    make_codes_snapshot,
     make_snapshot,
     make_threshold_snapshot,
     make_workers_snapshot,
@@ -148,6 +149,25 @@ class TestWorkers:
                 "Fewer users than asked for 0:04" in events
                 and "41s: loadgen-2_9f8e7d lost (no heartbeat for 4s)" in events
             )
+
+
+class TestStatusCodes:
+    async def test_codes_tab(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await serve(app, pilot, make_codes_snapshot())
+            tabs = app.screen.query_one(TabbedContent)
+            assert str(tabs.get_tab("tab-codes").label) == "Codes (5)"  # 200, 503, timeout, refused, 404
+            await pilot.press("c")
+            assert tabs.active == "tab-codes"
+            table = app.screen.query_one("#codes", KeyedTable)
+            rows = [
+                [cell.plain if hasattr(cell, "plain") else cell.text for cell in table.row_values(k)]
+                for k in table.row_keys
+            ]
+            assert rows[0] == ["GET", "/", "200", "1,176", "98.0%"] and rows[1][2] == "503"
+            assert ["GET", "/api/v1/orders", "timeout", "8", "1.9%"] in rows
+            assert "red" in str(table.row_values(table.row_keys[1])[2].style)  # a 503 stands out
 
 
 class TestEndedView:

@@ -49,3 +49,20 @@ def test_each_endpoint_s_status_codes_match_what_the_server_answered(
     assert "status codes: 200: " in text and "connection refused: " in text
     assert summary["totals"]["p999"] is not None and summary["totals"]["p9999"] >= summary["totals"]["p99"]
     assert "p99.9 " in text and "p99.99 " in text
+
+
+def test_the_dashboard_s_snapshot_carries_the_codes_as_they_come(tmp_path: Path, faulty_server: FaultyServer) -> None:
+    from loadtui.engine import profile_loading
+    from tests.helpers import session_for, wait_for, write_profiles
+
+    body = '[profiles.codes]\nusers = 2\nspawn_rate = 50\nrun_time = "1m"\n'
+    profiles = write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "status_codes.py", host=faulty_server.url)
+    session = session_for(profile_loading.load(profiles), "codes", "--closed-port", str(closed_port()))
+    session.start()
+    try:
+        wait_for(lambda: {"200", "404", "503"} <= {row.status for row in session.snapshot().status_codes})
+        rows = {(row.name, row.status): row for row in session.snapshot().status_codes}
+        assert rows[("/status/404", "404")].share == 1.0
+        assert rows[("/status/200", "200")].count > 0
+    finally:
+        session.stop()

@@ -29,6 +29,7 @@ from loadtui.engine.snapshot import (
     HostSample,
     ProfileSwitch,
     Snapshot,
+    StatusRow,
     Totals,
     WorkerEvent,
 )
@@ -410,6 +411,20 @@ def workers() -> tuple[Any, ...]:
         WorkerRow("loadgen-1_1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d", "running", 3, 95.0, 91 * 1024**2, 2),
         WorkerRow("loadgen-2_9f8e7d6c5b4a39281706f5e4d3c2b1a0", "missing", 3, 0.0, 90 * 1024**2, 0),
     )
+
+
+def make_codes_snapshot(**kwargs: Any) -> Snapshot:
+    """Status codes as a run against a shop leaves them: mostly 200s, some 404s, 503s and timeouts."""
+    rows = (
+        StatusRow("GET", "/", "200", 1176, 0.98),
+        StatusRow("GET", "/", "503", 24, 0.02),
+        StatusRow("GET", "/api/v1/orders", "200", 398, 0.961),
+        StatusRow("GET", "/api/v1/orders", "timeout", 8, 0.019),
+        StatusRow("GET", "/api/v1/orders", "connection refused", 8, 0.019),
+        StatusRow("GET", "/api/v1/products/[id]", "200", 917, 0.978),
+        StatusRow("GET", "/api/v1/products/[id]", "404", 21, 0.022),
+    )
+    return replace(make_snapshot(**kwargs), status_codes=rows)
 
 
 def make_workers_snapshot(**kwargs: Any) -> Snapshot:

@@ -16,6 +16,7 @@ from appdata import (
     FakeSession,
     RunResult,
     ended_summary,
+    make_codes_snapshot,
     make_threshold_snapshot,
     make_workers_snapshot,
     planner,
@@ -77,6 +78,18 @@ class TestWorkers:
         async def run_before(pilot: Pilot) -> None:
             await serve(pilot, make_workers_snapshot())
             await pilot.press("w")
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+class TestStatusCodes:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_panel(self, snap_compare, size: tuple[int, int]) -> None:
+        """c: each endpoint's status codes, the most frequent first, errors without a response too."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_codes_snapshot())
+            await pilot.press("c")
 
         assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
 

@@ -32,6 +32,7 @@ from ..widgets.failures_table import FailuresTable
 from ..widgets.host_panel import HostPanel
 from ..widgets.latency_chart import LatencyChart
 from ..widgets.logs_view import LogsView, logs_tab_label
+from ..widgets.status_codes_table import StatusCodesTable, status_codes_tab_label
 from ..widgets.status_line import StatusLine
 from ..widgets.thresholds_panel import ThresholdsTable, thresholds_tab_label
 from ..widgets.trends import TrendsPanel
@@ -120,6 +121,7 @@ class DashboardScreen(Screen[None]):
         Binding("E", "show_panel('endpoints')", "Endpoints", show=False, id="show-endpoints"),
         Binding("f", "show_panel('failures')", "Failures", show=False, id="show-failures"),
         Binding("x", "show_panel('exceptions')", "Exceptions", show=False, id="show-exceptions"),
+        Binding("c", "show_panel('codes')", "Status codes", show=False, id="show-codes"),
         Binding("t", "show_panel('thresholds')", "Thresholds", show=False, id="show-thresholds"),
         Binding("w", "show_panel('workers')", "Workers", show=False, id="show-workers"),
         Binding(
@@ -152,6 +154,8 @@ class DashboardScreen(Screen[None]):
                 yield EndpointTable(id="endpoint-table")
             with TabPane("Failures", id="tab-failures"):
                 yield FailuresTable(id="failures")
+            with TabPane("Codes", id="tab-codes"):
+                yield StatusCodesTable(id="codes")
             with TabPane("Exceptions", id="tab-exceptions"):
                 yield ExceptionsView(id="exceptions-view")
             with TabPane("Thresholds", id="tab-thresholds"):
@@ -207,6 +211,7 @@ class DashboardScreen(Screen[None]):
             # Counts in the tab labels: the failures are noticed even when their tab is hidden.
             _relabel(tabs, "endpoints", f"Endpoints ({snapshot.endpoint_count or len(snapshot.endpoints)})")
             _relabel(tabs, "failures", f"Failures ({len(snapshot.failures)})")
+            _relabel(tabs, "codes", status_codes_tab_label(snapshot))
             _relabel(tabs, "exceptions", f"Exceptions ({len(snapshot.exceptions)})")
             self._show_optional_tab(tabs, "thresholds", bool(snapshot.thresholds))
             if snapshot.thresholds:
@@ -226,6 +231,8 @@ class DashboardScreen(Screen[None]):
             self.query_one(EndpointTable).update_snapshot(snapshot)
         elif active == "tab-failures":
             self.query_one(FailuresTable).update_snapshot(snapshot)
+        elif active == "tab-codes":
+            self.query_one(StatusCodesTable).update_snapshot(snapshot)
         elif active == "tab-exceptions":
             self.query_one(ExceptionsView).update_snapshot(snapshot)
         elif active == "tab-thresholds" and snapshot.thresholds:
