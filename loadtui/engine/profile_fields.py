@@ -121,6 +121,24 @@ def _watch(key: Key, value: Any) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in items)
 
 
+CHART_PERCENTILES_MOST = 4
+
+
+def _chart_percentiles(key: Key, value: Any) -> tuple[float, ...]:
+    """1 to 4 percentiles between 0 and 100 (``[50, 95, 99.9]``), drawn from the lowest up."""
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(
+        not isinstance(v, bool) and isinstance(v, int | float) and 0 < v < 100 and math.isfinite(v) for v in items
+    ):
+        raise key.error(
+            f"expected a list of percentiles above 0 and below 100 (e.g. [50, 95, 99.9]), got {_describe(value)}"
+        )
+    found = tuple(sorted({float(v) for v in items}))
+    if len(found) > CHART_PERCENTILES_MOST:
+        raise key.error(f"at most {CHART_PERCENTILES_MOST} percentiles fit the chart, got {len(found)}")
+    return found
+
+
 def _weights(key: Key, value: Any) -> dict[str, int]:
     if not isinstance(value, dict):
         raise key.error(f"expected a table of User class = weight, got {_describe(value)}")
@@ -186,6 +204,7 @@ VALIDATORS: Mapping[str, Validator] = {
     "baseline_tolerance": _baseline_tolerance,
     "workers": _workers,
     "watch": _watch,
+    "chart_percentiles": _chart_percentiles,
 }
 """One validator per key of :data:`~.profiles.PROFILE_KEYS`."""
 

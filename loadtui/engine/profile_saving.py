@@ -57,6 +57,10 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
             value = [{"duration": s.duration, "users": s.users, "spawn_rate": _num(s.spawn_rate)} for s in value]
         elif key == "spawn_rate":
             value = _num(value)
+        elif key == "chart_percentiles":
+            if value == Profile.chart_percentiles:
+                continue
+            value = [_num(v) for v in value]
         elif key == "thresholds":
             if not value:
                 continue

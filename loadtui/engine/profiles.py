@@ -41,6 +41,7 @@ PROFILE_KEYS = (
     "baseline_tolerance",
     "workers",
     "watch",
+    "chart_percentiles",
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate")
@@ -119,6 +120,8 @@ class Profile:
     """Local Locust worker processes (master/worker mode); ``"auto"``: one per core; 0: the users run
     in loadtui's own process. None (not set): in-process headless, one worker under the dashboard,
     so that drawing the screen never competes with the users (bench/RESULTS.md has the figures)."""
+    chart_percentiles: tuple[float, ...] = (50.0, 95.0, 99.0)
+    """The response-time percentiles the latency chart draws (1 to 4 of them, e.g. 50, 99, 99.9)."""
     given: frozenset[str] = field(default=frozenset(), compare=False)
     """The profile keys that profiles.toml set for this profile with a non-empty value, in the
     profile's own table or in [defaults], so that a later layer can tell a value the user wrote from

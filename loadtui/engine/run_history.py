@@ -23,8 +23,15 @@ HISTORY_POINTS = 1800
 
 
 class RunHistory:
-    def __init__(self, points: int = HISTORY_POINTS, *, full_history: bool = False) -> None:
+    def __init__(
+        self,
+        points: int = HISTORY_POINTS,
+        *,
+        full_history: bool = False,
+        chart_percentiles: tuple[float, ...] = (50.0, 95.0, 99.0),
+    ) -> None:
         self.full_history = full_history
+        self.chart_percentiles = chart_percentiles
         self._series = DownsampledSeries(points)
         """Rows in History.COLUMNS order, one per tick, the run's past thinned when it is long."""
         self.rows: list[list[Any]] = []
@@ -43,10 +50,11 @@ class RunHistory:
             self.host_sample = self._sampler.sample()
             self.host_stats.add(self.host_sample)
         sample = self.host_sample
-        percentiles = []
-        for pct in (0.5, 0.95, 0.99):
-            current = total.get_current_response_time_percentile(pct)
-            percentiles.append(float(current if current is not None else total.get_response_time_percentile(pct)))
+        current: dict[float, float] = {}
+        for pct in {0.5, 0.95, 0.99, *(p / 100 for p in self.chart_percentiles)}:
+            now_ms = total.get_current_response_time_percentile(pct)
+            current[pct] = float(now_ms if now_ms is not None else total.get_response_time_percentile(pct))
+        percentiles = [current[0.5], current[0.95], current[0.99]]
         self._series.append(
             (
                 now,
@@ -56,9 +64,10 @@ class RunHistory:
                 runner.user_count,
                 sample.cpu_percent,
                 sample.mem_percent,
+                *(current[p / 100] for p in self.chart_percentiles),
             )
         )
         self.rows.extend(reports.history_rows(env, now, full_history=self.full_history))
 
     def history(self) -> History:
-        return History.from_rows(self._series)
+        return History.from_rows(self._series, self.chart_percentiles)

@@ -92,7 +92,11 @@ class LoadSession:
         self.status_codes = StatusCodes()
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
-        self.history = RunHistory(history_points, full_history=plan.outputs.csv_full_history)
+        self.history = RunHistory(
+            history_points,
+            full_history=plan.outputs.csv_full_history,
+            chart_percentiles=plan.profile.chart_percentiles,
+        )
         self.thresholds = ThresholdMonitor(plan.profile.thresholds)
         self._housekeeping = LocustHousekeeping()
         self._watcher = Watcher(plan.profile.watch)

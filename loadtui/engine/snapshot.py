@@ -164,15 +164,30 @@ class History:
     cpu_percent: tuple[float, ...] = ()
     mem_percent: tuple[float, ...] = ()
 
+    chart_percentiles: tuple[float, ...] = (50.0, 95.0, 99.0)
+    """The percentiles of :attr:`chart`, one series each (the profile's ``chart_percentiles``)."""
+    chart: tuple[tuple[float, ...], ...] = ()
+    """The latency chart's series; empty: it draws p50, p95 and p99 (an attached Locust's)."""
+
     COLUMNS = ("time", "rps", "fail_per_s", "p50_ms", "p95_ms", "p99_ms", "users", "cpu_percent", "mem_percent")
-    """The order of a row in :meth:`from_rows`."""
+    """The order of a row in :meth:`from_rows`; the chart's series follow, one per percentile."""
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Sequence[float]]) -> History:
-        columns = list(zip(*rows, strict=True)) or [()] * len(cls.COLUMNS)
-        values = dict(zip(cls.COLUMNS, (tuple(c) for c in columns), strict=True))
+    def from_rows(cls, rows: Iterable[Sequence[float]], chart_percentiles: Sequence[float] = ()) -> History:
+        width = len(cls.COLUMNS) + len(chart_percentiles)
+        columns = list(zip(*rows, strict=True)) or [()] * width
+        values: dict[str, Any] = dict(zip(cls.COLUMNS, (tuple(c) for c in columns), strict=False))
         values["users"] = tuple(int(u) for u in values["users"])
+        if chart_percentiles:
+            values["chart_percentiles"] = tuple(chart_percentiles)
+            values["chart"] = tuple(tuple(c) for c in columns[len(cls.COLUMNS) :])
         return cls(**values)
+
+    def chart_series(self) -> tuple[tuple[str, tuple[float, ...]], ...]:
+        """(label, values) of each series the latency chart draws: ``p50``, ``p99.9``..."""
+        if not self.chart:
+            return (("p50", self.p50_ms), ("p95", self.p95_ms), ("p99", self.p99_ms))
+        return tuple((f"p{p:g}", values) for p, values in zip(self.chart_percentiles, self.chart, strict=True))
 
 
 @dataclass(frozen=True, slots=True)

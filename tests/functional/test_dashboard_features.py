@@ -151,6 +151,22 @@ class TestWorkers:
             )
 
 
+class TestLatencyChart:
+    async def test_it_draws_the_profile_s_chart_percentiles(self) -> None:
+        from dataclasses import replace
+
+        from loadtui.ui.widgets.latency_chart import LatencyChart
+
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            base = make_snapshot()
+            tail = tuple(v * 3 for v in base.history.p99_ms)
+            custom = replace(base.history, chart_percentiles=(50.0, 99.9), chart=(base.history.p50_ms, tail))
+            await serve(app, pilot, replace(base, history=custom))
+            drawn = app.screen.query_one(LatencyChart).plt.build()
+            assert "p99.9" in drawn and "p50" in drawn and "p95" not in drawn
+
+
 class TestStatusCodes:
     async def test_codes_tab(self) -> None:
         app = make_app()

@@ -59,6 +59,11 @@ stages = [
 
 [profiles.other_host]
 host = "http://127.0.0.1:9"
+
+[profiles.tail]
+users = 2
+spawn_rate = 50
+chart_percentiles = [50, 99.9]
 """
 
 
@@ -348,3 +353,18 @@ def test_the_demo_target_dying_ends_the_run_with_a_report(tmp_path: Path) -> Non
     assert result is not None and result.end_reason == "error" and result.folder is not None
     assert "demo target exited" in session.snapshot().message
     assert json.loads((result.folder / "summary.json").read_text())["totals"]["requests"] > 0
+
+
+def test_the_history_carries_the_profile_s_chart_percentiles(profile_set: profiles.ProfileSet, tmp_path: Path) -> None:
+    session = make_session(profile_set, "tail", tmp_path)
+    session.start()
+    try:
+        wait_for(lambda: len(session.snapshot(limit=0).history.time) >= 3 and requests_so_far(session) > 5)
+        history = session.snapshot(limit=0).history
+        labels = [label for label, _ in history.chart_series()]
+        assert labels == ["p50", "p99.9"]
+        assert all(len(values) == len(history.time) for _, values in history.chart_series())
+        tail = dict(history.chart_series())["p99.9"]
+        assert all(t >= m for t, m in zip(tail, history.p50_ms, strict=True))  # the tail is never below the median
+    finally:
+        session.stop()

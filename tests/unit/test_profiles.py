@@ -125,6 +125,14 @@ weights = { B = 1 }
             "[defaults]\nreport_dir = 3\n[profiles.p]\n",
             "profiles.toml:2: [defaults] report_dir: expected a string, got 3",
         ),
+        (
+            "[profiles.p]\nchart_percentiles = [50, 100]\n",
+            "profiles.toml:2: [profiles.p] chart_percentiles: expected a list of percentiles above 0 and below 100",
+        ),
+        (
+            "[defaults]\nchart_percentiles = [50, 90, 95, 99, 99.9]\n[profiles.p]\n",
+            "profiles.toml:2: [defaults] chart_percentiles: at most 4 percentiles fit the chart, got 5",
+        ),
         ("[profile.p]\nusers = 1\n", "profiles.toml:1: [profile] : unknown table"),
         ("[defaults]\n", "profiles.toml: no profiles"),
         ("[profiles.p\nusers = 1\n", "profiles.toml:1: not valid TOML"),
@@ -270,3 +278,13 @@ def test_every_packaged_profile_has_given_filled() -> None:
 def test_the_model_module_does_not_re_export_what_moved_out(name: str) -> None:
     """Each moved name is imported from the module that does its job, not through profiles.py."""
     assert not hasattr(profiles, name)
+
+
+def test_the_chart_s_percentiles_come_from_the_profile_or_defaults_and_save_back(tmp_path: Path) -> None:
+    loaded = load_text(
+        tmp_path, "[defaults]\nchart_percentiles = [99.9, 50]\n[profiles.a]\n[profiles.b]\nchart_percentiles = [95]\n"
+    )
+    assert loaded.get("a").chart_percentiles == (50.0, 99.9)  # sorted: drawn from the lowest up
+    assert loaded.get("b").chart_percentiles == (95.0,)
+    assert profile_saving.profile_to_toml(loaded.get("b"))["chart_percentiles"] == [95]
+    assert "chart_percentiles" not in profile_saving.profile_to_toml(profiles.Profile(name="c"))

@@ -38,6 +38,8 @@ def time_ticks(span_s: float, started_at: float | None, ticks: int = TICKS) -> t
 # Each series has its own marker as well as its own colour, so the legend still tells the lines
 # apart in a monochrome terminal.
 SERIES = (("p50", "·", "green"), ("p95", "+", "yellow"), ("p99", "x", "red"))
+"""The default series; a profile's ``chart_percentiles`` take these markers and colours in turn."""
+LOOKS = (("·", "green"), ("+", "yellow"), ("x", "red"), ("o", "magenta"))
 
 
 def per_column(
@@ -134,12 +136,11 @@ class LatencyChart(PlotextPlot):
             plt.plot([0.0], [0.0], marker=" ")
             self.refresh()
             return
+        drawn = history.chart_series()
         xs, ys = per_column(
-            [t - start for t in history.time[first:]],
-            [s[first:] for s in (history.p50_ms, history.p95_ms, history.p99_ms)],
-            self.size.width,
+            [t - start for t in history.time[first:]], [values[first:] for _, values in drawn], self.size.width
         )
-        for (label, marker, color), values in zip(SERIES, ys, strict=True):
+        for (label, _), (marker, color), values in zip(drawn, LOOKS, ys, strict=False):
             plt.plot(xs, values, label=label, marker=marker, color=color)
         positions, labels, title = time_ticks(xs[-1], snapshot.started_at if snapshot else None)
         plt.xticks(positions, labels)
