@@ -113,7 +113,6 @@ class LoadSession:
         self._ended = Event()
         self._listeners: list[Callable[[RunResult], None]] = []
         self._greenlets: list[gevent.Greenlet] = []
-        self._checkpointer: gevent.Greenlet | None = None
         self._switches: list[ProfileSwitch] = []
         self._final_weights: dict[str, int] | None = None
         # Bad tags are bad input: find out now, before the demo target or any user starts.
@@ -180,8 +179,7 @@ class LoadSession:
         self._greenlets.append(gevent.spawn(stats_history, self.runner))
         self._greenlets.append(gevent.spawn(self._ticker))
         if self.checkpoints.enabled:
-            self._checkpointer = gevent.spawn(self._checkpoint_every, self.checkpoints)
-            self._greenlets.append(self._checkpointer)
+            self._greenlets.append(gevent.spawn(self._checkpoint_every, self.checkpoints))
         target = f"against {self.host_url or 'the User classes own hosts'}" + (
             " (bundled demo target)" if self._demo is not None else ""
         )
