@@ -25,6 +25,7 @@ BAD = {
     "baseline_tolerance": "lots",
     "workers": "many",
     "watch": [True],
+    "chart_percentiles": [0],
 }
 
 
