@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .snapshot import Baseline, BaselineFigures
+
 FIGURES = ("requests", "rps", "fail_ratio", "p50", "p95", "p99")
 HIGHER_IS_WORSE = {"fail_ratio", "p50", "p95", "p99"}
 LOWER_IS_WORSE = {"rps"}
@@ -129,6 +131,27 @@ def _figures(entry: Mapping[str, Any]) -> dict[str, float]:
         "p95": get("p95", "p95_ms"),
         "p99": get("p99", "p99_ms"),
     }
+
+
+def regressed(figure: str, a: float, b: float, tolerance: float) -> bool:
+    """Whether ``figure`` went from ``a`` to ``b`` worse than ``tolerance`` allows (and past its floor)."""
+    return _regressed(figure, a, b, tolerance)
+
+
+def live_baseline(run: str | Path, tolerance: str) -> Baseline:
+    """The figures a running run is held against, from a saved run's summary.json."""
+    summary = load_summary(run)
+
+    def figures(entry: Mapping[str, Any]) -> BaselineFigures:
+        found = _figures(entry)
+        return BaselineFigures(p95_ms=found["p95"], rps=found["rps"])
+
+    return Baseline(
+        folder=str(summary.get("_folder", run)),
+        tolerance=parse_tolerance(tolerance),
+        totals=figures(summary["totals"]),
+        endpoints={(e.get("method", ""), e["name"]): figures(e) for e in summary.get("endpoints", [])},
+    )
 
 
 def _regressed(figure: str, a: float, b: float, tolerance: float) -> bool:

@@ -27,6 +27,7 @@ from gevent.event import Event
 from locust.env import Environment
 from locust.stats import stats_history
 
+from . import compare as compare_mod
 from . import locust_rows, recovery, report_writer, reports
 from .checkpoint import Checkpoints
 from .demo_target import DemoTarget, DemoTargetError
@@ -43,7 +44,7 @@ from .profiles import Profile
 from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
 from .session_contract import END_REASONS, RunResult, SessionError
-from .snapshot import STATUS_ROWS, ProfileSwitch, Snapshot, Totals
+from .snapshot import STATUS_ROWS, Baseline, ProfileSwitch, Snapshot, Totals
 from .status_codes import StatusCodes
 from .target_health import TargetHealth
 from .threshold_monitor import ThresholdMonitor
@@ -90,6 +91,7 @@ class LoadSession:
         self.supervisor = WorkerSupervisor(self.workers) if self.distribution is not None else None
         self.target_health = TargetHealth(distributed=self.distribution is not None)
         self.status_codes = StatusCodes()
+        self._baseline = self._live_baseline(plan.profile)
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
         self.history = RunHistory(
@@ -123,6 +125,17 @@ class LoadSession:
                 f"{plan.profile.name}: no task in {plan.locustfile.label} matches tags={list(plan.profile.tags)}"
                 f" exclude_tags={list(plan.profile.exclude_tags)}"
             )
+
+    @staticmethod
+    def _live_baseline(profile: Profile) -> Baseline | None:
+        """The profile's baseline, read once (the planner checked it is there)."""
+        if not profile.baseline:
+            return None
+        try:
+            return compare_mod.live_baseline(profile.baseline, profile.baseline_tolerance)
+        except compare_mod.CompareError as exc:
+            logger.warning("No live comparison with the baseline: %s", exc)
+            return None
 
     def _chosen_classes(self) -> list[Any]:
         classes = self.plan.locustfile.user_classes
@@ -521,6 +534,8 @@ class LoadSession:
                 spawn_rate=profile.spawn_rate,
             )
         )
+        if (profile.baseline, profile.baseline_tolerance) != (previous.baseline, previous.baseline_tolerance):
+            self._baseline = self._live_baseline(profile)
         self._profile = profile
         self.thresholds = ThresholdMonitor(profile.thresholds)
         assert self.env is not None
@@ -659,6 +674,7 @@ class LoadSession:
             thresholds=self.thresholds.results,
             watched=self._watched,
             verdict=self._verdict(),
+            baseline=self._baseline,
             logs=self.log_book.tail(LOG_LINES_SHOWN),
             log_count=self.log_book.count,
         )

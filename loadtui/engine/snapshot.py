@@ -7,7 +7,7 @@ Times are epoch seconds; response times are milliseconds as Locust records them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -98,6 +98,40 @@ class FailureRow:
     occurrences: int
     first_seen: float | None
     last_seen: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineFigures:
+    """What the endpoints table and the latency chart hold a live figure against."""
+
+    p95_ms: float
+    rps: float
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A saved run the live one is compared with as it goes (``--baseline``, ``baseline =``)."""
+
+    folder: str
+    tolerance: float
+    """How much worse than the baseline is fine (0.2: 20%), as at the end of the run."""
+    totals: BaselineFigures
+    endpoints: Mapping[tuple[str, str], BaselineFigures]
+    """(method, name) -> the baseline's figures of that endpoint."""
+
+    def change(self, figure: str, base: float | None, now: float) -> tuple[float | None, str]:
+        """(the relative change, ``worse`` / ``better`` / ``same``) of a live ``figure`` (``p95``
+        or ``rps``), judged with the tolerance and the floors the end-of-run comparison uses."""
+        from .compare import regressed
+
+        if base is None or base == 0:
+            return None, "same"
+        ratio = (now - base) / base
+        if regressed(figure, base, now, self.tolerance):
+            return ratio, "worse"
+        if regressed(figure, now, base, self.tolerance):  # as much better as worse would fail
+            return ratio, "better"
+        return ratio, "same"
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +326,8 @@ class Snapshot:
     """``pass``, ``warn`` or ``fail`` when the profile has thresholds; None when it has none."""
     workers: tuple[WorkerRow, ...] = ()
     """Distributed runs only (``--workers``, ``--master``); empty in a single process."""
+    baseline: Baseline | None = None
+    """The saved run the live figures are compared with, if the profile (or --baseline) names one."""
     status_codes: tuple[StatusRow, ...] = ()
     """Each endpoint's status codes, the most frequent first (at most STATUS_ROWS rows)."""
     worker_events: tuple[WorkerEvent, ...] = ()

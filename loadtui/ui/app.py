@@ -178,7 +178,8 @@ class LoadTuiApp(App[Any]):
         self._refresh_pending = False
         self._quit_anyway = False
         self.endpoint_view = EndpointView()
-        self._show_only_screen(DashboardScreen())
+        profile = getattr(self.session, "profile", None)
+        self._show_only_screen(DashboardScreen(baseline=bool(profile is not None and profile.baseline)))
         self.refresh_snapshot()
 
     def action_new_run(self) -> None:

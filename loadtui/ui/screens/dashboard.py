@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from rich.cells import cell_len
 from textual import on
@@ -143,6 +144,11 @@ class DashboardScreen(Screen[None]):
     _ended = False
     """Whether the bindings were last checked against an ended run's snapshot."""
 
+    def __init__(self, *, baseline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.baseline = baseline
+        """The run is compared with a saved one as it goes: the endpoints table shows the changes."""
+
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         with Horizontal(id="overview"):
@@ -151,7 +157,7 @@ class DashboardScreen(Screen[None]):
             yield HostPanel(id="host")
         with TabbedContent(id="panels"):
             with TabPane("Endpoints", id="tab-endpoints"):
-                yield EndpointTable(id="endpoint-table")
+                yield EndpointTable(id="endpoint-table", baseline=self.baseline)
             with TabPane("Failures", id="tab-failures"):
                 yield FailuresTable(id="failures")
             with TabPane("Codes", id="tab-codes"):

@@ -10,7 +10,7 @@ Cells of metrics with an endpoint threshold are coloured by its state and carry 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from loadtui.engine.snapshot import EndpointRow, Snapshot, Totals
+from loadtui.engine.snapshot import Baseline, BaselineFigures, EndpointRow, Snapshot, Totals
 from loadtui.engine.thresholds import Result
 
 from ..formatting import STATE_STYLES, fmt_int, fmt_ms, fmt_pct, fmt_rate
@@ -45,8 +45,33 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("max", "Max ms", 7),
 )
 LABELS = {key: label for key, label, _ in COLUMNS}
-FIXED_WIDTH = sum(2 + (width or 0) for key, _, width in COLUMNS if key != "name") + 2
-"""Everything but the name column: cell padding (1 each side) and the vertical scrollbar."""
+
+BASELINE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("p95_vs", "vs base", 9),
+    ("rps_vs", "vs base", 9),
+)
+"""With a baseline: each figure's change against it, right after the figure (p95, RPS)."""
+
+
+def columns_for(baseline: bool) -> tuple[tuple[str, str, int | None], ...]:
+    if not baseline:
+        return COLUMNS
+    out: list[tuple[str, str, int | None]] = []
+    for column in COLUMNS:
+        out.append(column)
+        if column[0] == "p95":
+            out.append(BASELINE_COLUMNS[0])
+        elif column[0] == "rps":
+            out.append(BASELINE_COLUMNS[1])
+    return tuple(out)
+
+
+def fixed_width(columns: Sequence[tuple[str, str, int | None]]) -> int:
+    """Everything but the name column: cell padding (1 each side) and the vertical scrollbar."""
+    return sum(2 + (width or 0) for key, _, width in columns if key != "name") + 2
+
+
+FIXED_WIDTH = fixed_width(COLUMNS)
 MIN_NAME_WIDTH = 16
 
 SORTS: tuple[tuple[str, bool], ...] = (
@@ -100,7 +125,31 @@ def _judged(cell: Num, metric: str, judged: Judged) -> Num:
     return Num(cell.value, f"{cell.text}{result.symbol}", STATE_STYLES.get(result.state, ""))
 
 
-def endpoint_cells(method: str, name: str, row: EndpointRow | Totals, judged: Judged | None = None) -> Cells:
+CHANGE_STYLES = {"worse": "bold red", "better": "green", "same": ""}
+CHANGE_MARKS = {"worse": " !", "better": "", "same": ""}
+"""Colour is never the only signal: a change worse than the tolerance has a mark too."""
+
+
+def change_cell(baseline: Baseline, figure: str, base: BaselineFigures | None, now: float) -> Num:
+    """``+12%`` (``+32% !`` beyond the tolerance, in red; green when as much better), ``-`` when the
+    baseline has no such endpoint."""
+    before = None if base is None else (base.p95_ms if figure == "p95" else base.rps)
+    ratio, state = baseline.change(figure, before, now)
+    if ratio is None:
+        return Num(0.0, "-", "dim")
+    return Num(ratio, f"{100 * ratio:+.0f}%{CHANGE_MARKS[state]}", CHANGE_STYLES[state])
+
+
+def endpoint_cells(
+    method: str,
+    name: str,
+    row: EndpointRow | Totals,
+    judged: Judged | None = None,
+    baseline: Baseline | None = None,
+    *,
+    compared: bool = False,
+) -> Cells:
+    """One row's cells; ``compared``: with the "vs base" columns (``-`` while there is no baseline)."""
     failures = row.failures
     fail_ratio = row.fail_ratio
     bad = "bold red" if failures else ""
@@ -122,6 +171,12 @@ def endpoint_cells(method: str, name: str, row: EndpointRow | Totals, judged: Ju
     if judged:
         for column in COLUMN_METRICS:
             cells[column] = _judged(cells[column], column, judged)  # type: ignore[arg-type]
+    if baseline is not None:
+        base = baseline.totals if isinstance(row, Totals) else baseline.endpoints.get((method, name))
+        cells["p95_vs"] = change_cell(baseline, "p95", base, row.p95_ms)
+        cells["rps_vs"] = change_cell(baseline, "rps", base, rps)
+    elif compared:
+        cells["p95_vs"] = cells["rps_vs"] = Num(0.0, "-", "dim")
     return cells
 
 
@@ -181,19 +236,21 @@ class EndpointTable(Vertical):
     }
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, baseline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.columns = columns_for(baseline)
+        """With ``baseline``: the change of p95 and RPS against it, next to each."""
         self.sort_index = 0
         self.name_filter = ""
-        self._row_cache: dict[str, tuple[EndpointRow, tuple[Result, ...], Cells]] = {}
+        self._row_cache: dict[str, tuple[EndpointRow, tuple[Result, ...], Cells, Baseline | None]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="endpoint-info")
         yield FilterInput(placeholder="filter names (Esc clears)", id="filter")
-        table = KeyedTable(COLUMNS, id="endpoints", cursor_type="row", zebra_stripes=True)
+        table = KeyedTable(self.columns, id="endpoints", cursor_type="row", zebra_stripes=True)
         table.sort_columns = ("name", "method")
         yield table
-        aggregated = KeyedTable(COLUMNS, id="aggregated", show_header=False, cursor_type="none")
+        aggregated = KeyedTable(self.columns, id="aggregated", show_header=False, cursor_type="none")
         aggregated.can_focus = False
         yield aggregated
 
@@ -214,7 +271,7 @@ class EndpointTable(Vertical):
         self.aggregated.scroll_to(x=scroll_x, animate=False, immediate=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        width = max(MIN_NAME_WIDTH, event.size.width - FIXED_WIDTH)
+        width = max(MIN_NAME_WIDTH, event.size.width - fixed_width(self.columns))
         self.table.set_column_width("name", width)
         self.aggregated.set_column_width("name", width)
 
@@ -225,22 +282,30 @@ class EndpointTable(Vertical):
         # The session sends at most ENDPOINT_LIMIT rows anyway (app.py).
         rows: dict[str, Cells] = {}
         cache = self._row_cache
+        compared = self.columns is not COLUMNS
+        baseline = snapshot.baseline if compared else None  # no columns for it: none shown
         judged = judged_by_scope(snapshot) if snapshot.thresholds else {}
         for r in snapshot.endpoints:
             key = row_key(r.method, r.name)
             row_judged = judged.get(f"{r.method} {r.name}".strip(), {}) if judged else {}
             results = tuple(row_judged.values())
             cached = cache.get(key)
-            if cached is not None and cached[0] == r and cached[1] == results:
+            if cached is not None and cached[0] == r and cached[1] == results and cached[3] is baseline:
                 rows[key] = cached[2]
             else:
-                cells = endpoint_cells(r.method, r.name, r, row_judged)
-                cache[key] = (r, results, cells)
+                cells = endpoint_cells(r.method, r.name, r, row_judged, baseline, compared=compared)
+                cache[key] = (r, results, cells, baseline)
                 rows[key] = cells
         if len(cache) > len(rows):
             self._row_cache = {key: cache[key] for key in rows}
         self.table.sync(rows)
-        self.aggregated.sync({"aggregated": endpoint_cells("", "Aggregated", snapshot.totals, judged.get("overall"))})
+        self.aggregated.sync(
+            {
+                "aggregated": endpoint_cells(
+                    "", "Aggregated", snapshot.totals, judged.get("overall"), baseline, compared=compared
+                )
+            }
+        )
         info = self.query_one("#endpoint-info", Static)
         total = snapshot.endpoint_count or len(snapshot.endpoints)
         shown = bool(self.name_filter) or snapshot.many_names or len(snapshot.endpoints) < total

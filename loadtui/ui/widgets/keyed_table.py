@@ -158,6 +158,10 @@ class KeyedTable(HookedDataTable):
         """One row's cells in column order, by its key."""
         return list(self._values(self._cells[key]))
 
+    def row_cells(self, key: str) -> Cells:
+        """One row's cells by column key."""
+        return dict(self._cells[key])
+
     def sync(self, rows: Mapping[str, Cells]) -> None:
         """Brings the table to ``rows`` (key -> column -> cell), in ``sort_columns`` order."""
         self._cells = dict(rows)

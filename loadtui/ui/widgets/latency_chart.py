@@ -146,6 +146,9 @@ class LatencyChart(PlotextPlot):
         plt.xticks(positions, labels)
         plt.xlim(0, positions[-1])
         plt.xlabel(title)
+        if snapshot is not None and snapshot.baseline is not None and snapshot.baseline.totals.p95_ms > 0:
+            plt.hline(snapshot.baseline.totals.p95_ms, "gray")  # the baseline's p95, for reference
+            plt.title(f"Latency (ms), baseline p95 {snapshot.baseline.totals.p95_ms:g} —")
         if snapshot is not None:
             for switch in snapshot.switches:
                 if xs and switch.elapsed_s >= xs[0]:
