@@ -133,9 +133,18 @@ def _figures(entry: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def regressed(figure: str, a: float, b: float, tolerance: float) -> bool:
-    """Whether ``figure`` went from ``a`` to ``b`` worse than ``tolerance`` allows (and past its floor)."""
-    return _regressed(figure, a, b, tolerance)
+def live_change(baseline: Baseline, figure: str, base: float | None, now: float) -> tuple[float | None, str]:
+    """(the relative change, ``worse`` / ``better`` / ``same``) of a live ``figure`` (``p95`` or
+    ``rps``) from the baseline's ``base``, judged with the tolerance and the floors the end-of-run
+    comparison uses."""
+    if base is None or base == 0:
+        return None, "same"
+    ratio = (now - base) / base
+    if _regressed(figure, base, now, baseline.tolerance):
+        return ratio, "worse"
+    if _regressed(figure, now, base, baseline.tolerance):  # as much better as worse would fail
+        return ratio, "better"
+    return ratio, "same"
 
 
 def live_baseline(run: str | Path, tolerance: str) -> Baseline:

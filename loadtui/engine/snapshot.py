@@ -117,21 +117,8 @@ class Baseline:
     """How much worse than the baseline is fine (0.2: 20%), as at the end of the run."""
     totals: BaselineFigures
     endpoints: Mapping[tuple[str, str], BaselineFigures]
-    """(method, name) -> the baseline's figures of that endpoint."""
-
-    def change(self, figure: str, base: float | None, now: float) -> tuple[float | None, str]:
-        """(the relative change, ``worse`` / ``better`` / ``same``) of a live ``figure`` (``p95``
-        or ``rps``), judged with the tolerance and the floors the end-of-run comparison uses."""
-        from .compare import regressed
-
-        if base is None or base == 0:
-            return None, "same"
-        ratio = (now - base) / base
-        if regressed(figure, base, now, self.tolerance):
-            return ratio, "worse"
-        if regressed(figure, now, base, self.tolerance):  # as much better as worse would fail
-            return ratio, "better"
-        return ratio, "same"
+    """(method, name) -> the baseline's figures of that endpoint (:func:`.compare.live_change`
+    judges a live figure against them)."""
 
 
 @dataclass(frozen=True, slots=True)

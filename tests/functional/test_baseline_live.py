@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import TabbedContent
 
 from loadtui.engine import profile_loading
+from loadtui.engine.compare import live_change
 from loadtui.engine.snapshot import Baseline, BaselineFigures
 from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.widgets.endpoint_table import endpoint_cells
@@ -51,7 +52,7 @@ def test_the_live_changes_are_against_a_real_first_run(tmp_path: Path, target) -
             base = baseline.endpoints[(row.method, row.name)]
             assert (base.p95_ms, base.rps) == (saved[row.key]["p95_ms"], saved[row.key]["rps"])
             cells = endpoint_cells(row.method, row.name, row, baseline=baseline)
-            ratio, state = baseline.change("p95", base.p95_ms, row.p95_ms)
+            ratio, state = live_change(baseline, "p95", base.p95_ms, row.p95_ms)
             assert ratio is not None and cells["p95_vs"].text.startswith(f"{100 * ratio:+.0f}%")  # type: ignore[attr-defined]
             assert cells["p95_vs"].text.endswith(" !") == (state == "worse")  # type: ignore[attr-defined]
     finally:

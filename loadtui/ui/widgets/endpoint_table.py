@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from loadtui.engine.compare import live_change
 from loadtui.engine.snapshot import Baseline, BaselineFigures, EndpointRow, Snapshot, Totals
 from loadtui.engine.thresholds import Result
 
@@ -134,7 +135,7 @@ def change_cell(baseline: Baseline, figure: str, base: BaselineFigures | None, n
     """``+12%`` (``+32% !`` beyond the tolerance, in red; green when as much better), ``-`` when the
     baseline has no such endpoint."""
     before = None if base is None else (base.p95_ms if figure == "p95" else base.rps)
-    ratio, state = baseline.change(figure, before, now)
+    ratio, state = live_change(baseline, figure, before, now)
     if ratio is None:
         return Num(0.0, "-", "dim")
     return Num(ratio, f"{100 * ratio:+.0f}%{CHANGE_MARKS[state]}", CHANGE_STYLES[state])
