@@ -78,8 +78,10 @@ def test_the_target_dies_and_comes_back(tmp_path: Path, faulty_server: FaultySer
     succeeded = summary["totals"]["requests"] - summary["totals"]["failures"]
     assert before + after - 2 <= succeeded <= before + after  # less what the 2 users had in flight
     rows = failure_rows(folder)
-    assert len(rows) == 1 and "ConnectionRefusedError" in rows[0]["Error"]
-    assert int(rows[0]["Occurrences"]) == summary["totals"]["failures"] > 0
+    # refused while it is down; a kept-alive connection may also have been reset as it died
+    assert any("ConnectionRefusedError" in r["Error"] for r in rows) and len(rows) <= 2
+    assert all("ConnectionRefusedError" in r["Error"] or "ConnectionResetError" in r["Error"] for r in rows)
+    assert sum(int(r["Occurrences"]) for r in rows) == summary["totals"]["failures"] > 0
     (outage,) = summary["target_outages"]
     assert outage["kind"] == "all failing" and outage["to_s"] > outage["from_s"]
     assert "every request failed from" in (folder / "summary.txt").read_text()
