@@ -22,6 +22,8 @@ from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.run_plan import RunPlan
 from loadtui.engine.session_contract import RunResult, Session
 from loadtui.engine.snapshot import (
+    Baseline,
+    BaselineFigures,
     EndpointRow,
     ExceptionRow,
     FailureRow,
@@ -411,6 +413,25 @@ def workers() -> tuple[Any, ...]:
         WorkerRow("loadgen-1_1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d", "running", 3, 95.0, 91 * 1024**2, 2),
         WorkerRow("loadgen-2_9f8e7d6c5b4a39281706f5e4d3c2b1a0", "missing", 3, 0.0, 90 * 1024**2, 0),
     )
+
+
+BASELINE_RUN = Path(__file__).resolve().parent / "data" / "baseline-run"
+"""A saved run's folder for ``--baseline`` (the planner checks that it is there)."""
+
+
+def make_baseline_snapshot(**kwargs: Any) -> Snapshot:
+    """The run compared with a saved one: some endpoints slower beyond 20%, one faster, one new."""
+    snapshot = make_snapshot(**kwargs)
+    factors = {0: (1.0, 1.0), 1: (0.5, 1.3), 2: (1.5, 0.9), 3: (1.1, 1.0), 4: (2.0, 0.6), 5: (0.9, 1.05)}
+    endpoints = {
+        row.key: BaselineFigures(p95_ms=row.p95_ms * factors[i][0], rps=row.current_rps * factors[i][1])
+        for i, row in enumerate(snapshot.endpoints)
+        if i in factors
+    }
+    base = Baseline(
+        folder=str(BASELINE_RUN), tolerance=0.2, totals=BaselineFigures(p95_ms=60.0, rps=95.0), endpoints=endpoints
+    )
+    return replace(snapshot, baseline=base)
 
 
 def make_codes_snapshot(**kwargs: Any) -> Snapshot:

@@ -13,9 +13,11 @@ from textual.pilot import Pilot
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from appdata import (
+    BASELINE_RUN,
     FakeSession,
     RunResult,
     ended_summary,
+    make_baseline_snapshot,
     make_codes_snapshot,
     make_threshold_snapshot,
     make_workers_snapshot,
@@ -80,6 +82,19 @@ class TestWorkers:
             await pilot.press("w")
 
         assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+class TestBaseline:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_endpoints_against_it(self, snap_compare, size: tuple[int, int]) -> None:
+        """--baseline: p95 and RPS of each endpoint against the saved run's, and its p95 on the chart."""
+        app = LoadTuiApp(planner(None, "--baseline", str(BASELINE_RUN)), profile="light", refresh=3600,
+                         session_factory=FakeSession)  # fmt: skip
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_baseline_snapshot())
+
+        assert snap_compare(app, run_before=run_before, terminal_size=size)
 
 
 class TestStatusCodes:
