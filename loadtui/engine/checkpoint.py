@@ -39,6 +39,7 @@ import psutil
 
 from . import reports
 from . import summary as summary_mod
+from .exit_status import exit_text
 from .files import atomic_write
 from .log_book import FILE_NAME as LOG_FILE
 
@@ -318,7 +319,7 @@ class Checkpoints:
         except ValueError:
             answer = {}
         if not answer:  # nothing said: it died before it could (the OOM killer, a crash)
-            raise OSError(None, f"the checkpoint's writer died ({_exit_text(status)})")
+            raise OSError(None, f"the checkpoint's writer died ({exit_text(os.waitstatus_to_exitcode(status))})")
         if not answer.get("ok"):
             raise OSError(answer["errno"], answer["strerror"], answer["filename"])
 
@@ -383,13 +384,3 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
-
-
-def _exit_text(status: int) -> str:
-    code = os.waitstatus_to_exitcode(status)
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"

@@ -56,8 +56,13 @@ class Recovered:
 
 def checkpoint_of(folder: Path) -> dict[str, Any] | None:
     """The folder's checkpoint.json, None if it has none (a finished run) or it can't be read."""
+    return _json_object(folder / STATE_FILE)
+
+
+def _json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object file; None when it is missing, unreadable or not an object."""
     try:
-        data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -107,7 +112,7 @@ def recover(folder: Path) -> Recovered:
     if state is None:
         _give_up(folder)
         raise RecoveryError(f"{folder / STATE_FILE}: missing or not valid JSON (the run cannot be recovered)")
-    final = _read_summary(folder)
+    final = _json_object(folder / "summary.json")
     if final is not None and not final.get("incomplete"):
         # Its final report is there (the kill came after it, before the checkpoint was removed).
         _remove_own_files(folder)
@@ -185,14 +190,6 @@ def recover_all(report_dir: Path) -> list[str]:
                 f" checkpoint (at most {done.lost_s:g}s missing at the end)"
             )
     return lines
-
-
-def _read_summary(folder: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _remove_own_files(folder: Path) -> None:

@@ -99,12 +99,6 @@ class StatusCodes:
             counts = self.counts.setdefault(key, Counter())
         counts[status] += count
 
-    def total(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for counts in self.counts.values():
-            total.update(counts)
-        return total
-
     # --- a worker's share, to its master and back ---------------------------------------------------
 
     def serialize(self) -> list[list[Any]]:
@@ -145,10 +139,3 @@ class StatusCodes:
                     return tuple(found)
                 found.append(StatusRow(method, name, status, count, count / total))
         return tuple(found)
-
-    def of(self, method: str, name: str) -> dict[str, int]:
-        """One endpoint's counts, the most frequent first."""
-        return dict(self.counts.get((method, name), Counter()).most_common())
-
-    def to_total(self) -> dict[str, int]:
-        return dict(self.total().most_common())

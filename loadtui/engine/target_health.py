@@ -46,11 +46,6 @@ class Outage:
     error: str = ""
     """The newest failure's message when it was said."""
 
-    def describe(self) -> str:
-        until = f"to {human_duration(self.to_s)}" if self.to_s is not None else "on"
-        what = "every request failed" if self.kind == ALL_FAILING else "no request completed"
-        return f"{what} from {human_duration(self.from_s)} {until}" + (f" ({self.error})" if self.error else "")
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -125,9 +120,6 @@ class TargetHealth:
         if not self._answered:
             return float(EXPECTED_ANSWERS)
         return sum(self._answered) / len(self._answered) * NO_ANSWER_S
-
-    def to_list(self) -> list[dict[str, Any]]:
-        return [o.to_dict() for o in self.outages]
 
 
 def newest_error(stats: Any) -> str:

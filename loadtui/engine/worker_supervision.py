@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .exit_status import exit_text
 from .local_workers import LocalWorkers
 from .snapshot import WorkerEvent
 
@@ -202,11 +203,5 @@ class WorkerSupervisor:
 
 def exit_description(code: int | None, last_error: str) -> str:
     """``killed by SIGKILL`` or ``exit code 1: <its last stderr line>``."""
-    import signal
-
-    if code is not None and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}: {last_error}"
+    said = exit_text(code)
+    return said if code is not None and code < 0 else f"{said}: {last_error}"
