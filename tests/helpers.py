@@ -115,3 +115,12 @@ def wait_for_requests(app: psutil.Process, timeout: float = 40.0) -> None:
                     pass
         time.sleep(0.2)
     raise AssertionError("the run never sent a request to the demo target")
+
+
+def locust_history_columns(env: Any, base: Path) -> list[str]:
+    """The columns Locust's own ``--csv`` writer gives stats_history.csv (it opens its files under ``base``)."""
+    from locust import stats as locust_stats
+
+    writer = locust_stats.StatsCSVFileWriter(env, locust_stats.PERCENTILES_TO_REPORT, str(base), full_history=True)
+    writer.close_files()
+    return list(writer.stats_history_csv_columns)

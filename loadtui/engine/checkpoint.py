@@ -29,7 +29,7 @@ import signal
 import socket
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from .log_book import FILE_NAME as LOG_FILE
 if TYPE_CHECKING:
     from locust.env import Environment
 
+    from .history_file import HistoryFile
     from .log_book import LogBook
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,9 @@ class Checkpoints:
     checkpoint tries again, and the final report takes its own paths (retry, another directory).
     """
 
-    def __init__(self, report_dir: Path, name: str, log_book: LogBook, *, seconds: float = SECONDS) -> None:
+    def __init__(
+        self, report_dir: Path, name: str, log_book: LogBook, history: HistoryFile, *, seconds: float = SECONDS
+    ) -> None:
         self.report_dir = report_dir
         self.name = name
         self.seconds = seconds
@@ -171,7 +174,7 @@ class Checkpoints:
         self.failed_at: float | None = None
         """When the checkpoints first failed (for the report), None if they never did."""
         self._log_book = log_book
-        self._history_rows = 0
+        self._history = history
         self._chart_points = 0
         self._log_position = 0
         self._identity = writer_identity()
@@ -192,13 +195,15 @@ class Checkpoints:
             return
         try:
             folder = reports.make_folder(self.report_dir, self.name)
-            atomic_write(folder / "stats_history.csv", reports.csv_text([reports.history_header()]), sync=False)
+            header = reports.csv_text([reports.history_header()])
+            atomic_write(folder / "stats_history.csv", header, sync=False)
         except OSError as exc:
             self._failed(exc)
             return
         self.folder = folder
+        self._history.started(folder / "stats_history.csv", len(header.encode()))
 
-    def write(self, env: Environment, run: reports.RunInfo, history_rows: Sequence[list[Any]]) -> None:
+    def write(self, env: Environment, run: reports.RunInfo) -> None:
         """One checkpoint of the run as it is now (``run.end_reason`` is ``running``).
 
         Here, between two of the users' turns, only the new history rows, chart points and log
@@ -214,7 +219,7 @@ class Checkpoints:
         folder = self.folder
         if folder is None:
             return
-        rows = list(history_rows[self._history_rows :])
+        history_text, history_mark = self._history.pending()
         chart_list = env.stats.history
         if chart_list is not self._chart_list or len(chart_list) < self._chart_points:
             self._chart_list, self._chart_points = chart_list, 0  # Locust's stats were reset: a new list
@@ -234,7 +239,7 @@ class Checkpoints:
         sizes = {path: _size(path) for path in appended}
 
         def write_files() -> None:
-            self._append(folder / "stats_history.csv", reports.csv_text(rows))
+            self._append(folder / "stats_history.csv", history_text)
             chart_text = "".join(json.dumps(point) + "\n" for point in chart)
             if rewrite_chart:
                 atomic_write(folder / HISTORY_FILE, chart_text, sync=False)
@@ -257,7 +262,7 @@ class Checkpoints:
                         os.truncate(path, size)
             self._failed(exc)
             return
-        self._history_rows += len(rows)
+        self._history.written(history_mark, (sizes[appended[0]] or 0) + len(history_text.encode()))
         self._chart_points += len(chart)
         self._rewrite_chart = False
         self._log_position = log_position

@@ -5,41 +5,78 @@ row and the mean of the values. The resolution halves, evenly, and a long run ke
 instead of forgetting it. (Averaging the times too looked harmless and was not: rows covering
 unequal spans pulled the first row's time towards the middle of the run, merge after merge.)
 Memory stays at ``capacity`` rows whatever the length of the run.
+
+The rows live in one flat ``array('d')``: 8 bytes a value, where a tuple of floats costs about
+35 (and is one more object for the garbage collector). That is what lets every endpoint keep a
+series of its own with thousands of names (:mod:`.endpoint_history`).
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 
 
 class DownsampledSeries:
     """Rows of equal length (time first), oldest first, at most ``capacity`` of them."""
 
+    __slots__ = ("_values", "_width", "capacity")
+
     def __init__(self, capacity: int) -> None:
         if capacity < 4:
             raise ValueError("capacity must be at least 4")
         self.capacity = capacity
-        self._rows: list[tuple[float, ...]] = []
+        self._values = array("d")
+        self._width = 0
 
     def append(self, row: Sequence[float]) -> None:
-        self._rows.append(tuple(float(v) for v in row))
-        if len(self._rows) > self.capacity:
-            rows = self._rows
-            pairs = zip(rows[0::2], rows[1::2], strict=False)  # an odd last row is kept as it is, below
-            merged = [(x[0], *((a + b) / 2 for a, b in zip(x[1:], y[1:], strict=True))) for x, y in pairs]
-            if len(rows) % 2:
-                merged.append(rows[-1])
-            self._rows = merged
+        if not self._width:
+            self._width = len(row)
+        elif len(row) != self._width:
+            raise ValueError(f"a row of {len(row)} values in a series of rows of {self._width}")
+        self._values.extend(float(v) for v in row)
+        while len(self) > self.capacity:
+            self._halve()
+
+    def resize(self, capacity: int) -> None:
+        """A new capacity; a smaller one thins the rows already kept at once."""
+        if capacity < 4:
+            raise ValueError("capacity must be at least 4")
+        self.capacity = capacity
+        while len(self) > capacity:
+            self._halve()
+
+    def _halve(self) -> None:
+        width, values = self._width, self._values
+        count = len(values) // width
+        merged = array("d")
+        for pair in range(count // 2):
+            first = pair * 2 * width
+            second = first + width
+            merged.append(values[first])
+            merged.extend((values[first + i] + values[second + i]) / 2 for i in range(1, width))
+        if count % 2:  # an odd last row is kept as it is
+            merged.extend(values[(count - 1) * width :])
+        self._values = merged
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._values) // self._width if self._width else 0
 
     def __iter__(self) -> Iterator[tuple[float, ...]]:
-        return iter(self._rows)
+        width, values = self._width, self._values
+        for start in range(0, len(values), width or 1):
+            yield tuple(values[start : start + width])
 
     def column(self, index: int) -> tuple[float, ...]:
-        return tuple(row[index] for row in self._rows)
+        if not self._width:
+            return ()
+        return tuple(self._values[index :: self._width])
 
     @property
     def rows(self) -> list[tuple[float, ...]]:
-        return list(self._rows)
+        return list(self)
+
+    @property
+    def nbytes(self) -> int:
+        """The memory the values take (the buffer's allocation may be up to an eighth more)."""
+        return len(self._values) * self._values.itemsize

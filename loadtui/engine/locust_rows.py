@@ -18,14 +18,17 @@ ROW_PERCENTILES = (0.5, 0.90, 0.95, 0.99)
 
 
 def response_time_percentiles(entry: StatsEntry, percents: Sequence[float]) -> list[int]:
-    """``entry.get_response_time_percentile(p)`` for each of ``percents``, with one sort.
+    """``entry.get_response_time_percentile(p)`` for each of ``percents``, with one sort."""
+    return percentiles_of(entry.response_times, entry.num_requests - entry.num_none_requests, percents)
 
-    Locust's formula (``calculate_response_time_percentile``), which sorts an entry's response
-    times afresh for each percentile: four sorts a row, the larger part of a snapshot's cost
-    with thousands of names. Walking down from the slowest time, the highest percentile is
-    reached first, so one walk answers them all. A test compares it with Locust's own."""
-    times = entry.response_times
-    counted = entry.num_requests - entry.num_none_requests
+
+def percentiles_of(times: Mapping[int, int], counted: int, percents: Sequence[float]) -> list[int]:
+    """Locust's ``calculate_response_time_percentile(times, counted, p)`` for each of ``percents``.
+
+    Locust's formula sorts the response times afresh for each percentile: four sorts a row, the
+    larger part of a snapshot's cost with thousands of names. Walking down from the slowest
+    time, the highest percentile is reached first, so one walk answers them all. A test
+    compares it with Locust's own."""
     allowed = [int(counted * percent) for percent in percents]
     pending = sorted(range(len(percents)), key=lambda i: allowed[i], reverse=True)
     found = [0] * len(percents)  # Locust's answer when no response time qualifies

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import reports
-from .files import atomic_write
+from .files import FileText, atomic_write
 from .run_plan import Outputs
 from .session_contract import RunResult
 
@@ -30,9 +31,9 @@ CSV_FILES = {
 """Run folder file -> the suffix Locust's ``--csv PREFIX`` gives the same file."""
 
 
-def output_files(outputs: Outputs, files: dict[str, str], env: Environment) -> dict[Path, str]:
+def output_files(outputs: Outputs, files: Mapping[str, FileText], env: Environment) -> dict[Path, FileText]:
     """Where Locust's own options want the rendered files, and what goes in each."""
-    wanted: dict[Path, str] = {}
+    wanted: dict[Path, FileText] = {}
     if outputs.csv_prefix:
         for name, suffix in CSV_FILES.items():
             wanted[Path(outputs.csv_prefix + suffix)] = files[name]
@@ -43,7 +44,7 @@ def output_files(outputs: Outputs, files: dict[str, str], env: Environment) -> d
     return wanted
 
 
-def write_outputs(wanted: dict[Path, str]) -> tuple[list[Path], str | None]:
+def write_outputs(wanted: Mapping[Path, FileText]) -> tuple[list[Path], str | None]:
     """Writes each file (its folder made first, as Locust does); (written, the first error or None)."""
     written: list[Path] = []
     error = None
@@ -71,7 +72,7 @@ def write(
     new one under ``report_dir``) and (unless ``suffix``, an export) Locust's own files."""
     summary, files = reports.render(env, run, None)
 
-    def with_folder(folder: Path) -> dict[str, str]:
+    def with_folder(folder: Path) -> dict[str, FileText]:
         return {**files, "summary.txt": reports.summary_text(env, run, summary, folder)}
 
     folder_name = reports.run_folder_name(run.started_at, run.profile.name) + suffix

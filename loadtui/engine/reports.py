@@ -19,7 +19,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from locust import stats as locust_stats
 from locust.html import get_html_report
 
+from . import latency_histogram
 from . import summary as summary_mod
 from .durations import human_duration
-from .files import atomic_write
+from .files import FileText, Spliced, atomic_write
 from .history import DownsampledSeries
 from .log_book import FILE_NAME as LOG_FILE
 from .snapshot import HostSample
@@ -124,7 +125,10 @@ class RunInfo:
     ended_at: float
     end_reason: str
     switches: tuple[ProfileSwitch, ...] = ()
-    history_rows: tuple[list[Any], ...] = ()
+    history: Spliced | None = None
+    """stats_history.csv (:meth:`.history_file.HistoryFile.contents`); None: its header alone."""
+    history_gaps: dict[str, Any] | None = None
+    """When stats_history.csv stopped keeping endpoint rows (:meth:`.history_file.HistoryFile.to_dict`)."""
     host_stats: HostStats = field(default_factory=HostStats)
     watched: tuple[WatchedState, ...] = ()
     log_text: str = ""
@@ -179,23 +183,6 @@ def history_header() -> list[str]:
     ]
 
 
-class _HistoryWriter(locust_stats.StatsCSVFileWriter):
-    """Locust's stats_history row writer without the files its constructor opens."""
-
-    def __init__(self, environment: Environment, full_history: bool) -> None:
-        locust_stats.StatsCSV.__init__(self, environment, locust_stats.PERCENTILES_TO_REPORT)
-        self.full_history = full_history
-        self.stats_history_csv_columns = history_header()
-
-
-def history_rows(env: Environment, now: float, *, full_history: bool = False) -> list[list[Any]]:
-    """This second's stats_history.csv rows, as Locust's --csv writes them: the Aggregated row, and
-    with ``full_history`` (Locust's --csv-full-history) every endpoint's before it."""
-    sink = _Rows()
-    _HistoryWriter(env, full_history)._stats_history_data_rows(sink, now)
-    return sink.rows
-
-
 def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -226,6 +213,7 @@ def _entry_dict(entry: Any) -> dict[str, Any]:
         "p999_ms": entry.get_response_time_percentile(0.999),
         "p9999_ms": entry.get_response_time_percentile(0.9999),
         "avg_size_bytes": _round(entry.avg_content_length),
+        "latency_histogram": latency_histogram.to_json(latency_histogram.bins(entry.response_times)),
     }
 
 
@@ -312,6 +300,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         workers_lost=run.workers_lost,
         target_outages=[o.to_dict() for o in run.target_outages],
         checkpoints=run.checkpoints,
+        history_gaps=run.history_gaps,
     )
 
 
@@ -454,7 +443,7 @@ def _with_companion(report_html: str, section: str) -> str:
 
 def render(
     env: Environment, run: RunInfo, folder: Path | None, *, checkpoint: bool = False
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, FileText]]:
     """Every file's content, from one moment of the stats: (summary, {file name: text}).
 
     ``checkpoint``: what a running run's folder gets (:mod:`.checkpoint`): summary.json marked
@@ -469,7 +458,7 @@ def render(
         "summary.json": json.dumps(summary, indent=2) + "\n",
         "summary.txt": summary_text(env, run, summary, folder),
         "report.html": html_report(env, summary, run.host_stats.series.rows),
-        "stats_history.csv": csv_text([history_header(), *run.history_rows]),
+        "stats_history.csv": run.history or Spliced(None, 0, csv_text([history_header()])),
         LOG_FILE: run.log_text,
     }
 
@@ -506,7 +495,7 @@ def make_folder(report_dir: Path, name: str) -> Path:
             folder = report_dir / f"{name}-{n}"
 
 
-def write_files(folder: Path, files: dict[str, str], *, sync: bool = True) -> list[Path]:
+def write_files(folder: Path, files: Mapping[str, FileText], *, sync: bool = True) -> list[Path]:
     """Each file atomically, summary.json last: a run is listed by it, so it appears (or changes)
     only once the rest is there. OSError on the first that fails."""
     written = []
@@ -526,7 +515,7 @@ def write_folder(
     report_dir: Path,
     name: str,
     summary: dict[str, Any],
-    files_for: Callable[[Path], dict[str, str]],
+    files_for: Callable[[Path], Mapping[str, FileText]],
     *,
     folder: Path | None = None,
 ) -> WrittenRun:

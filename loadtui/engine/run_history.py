@@ -1,17 +1,20 @@
 """A run over time: the bounded series the charts draw, the host's figures, and stats_history.csv's rows.
 
 One :meth:`RunHistory.sample` per tick. The live series are bounded (thinned evenly when long, see
-:mod:`.history`), so the screen's memory never grows with the run; the stats_history rows are one
-Aggregated row a second (every endpoint's too with ``--csv-full-history``), which the reports need.
+:mod:`.history`), so the screen's memory never grows with the run; so are each endpoint's
+(:mod:`.endpoint_history`), whose rows go to stats_history.csv with the Aggregated row a second
+and wait in memory only until a checkpoint has them on disk (:mod:`.history_file`).
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import reports
+from .endpoint_history import EndpointHistory
 from .history import DownsampledSeries
+from .history_file import HistoryFile
 from .host import HostSampler
 from .snapshot import History, HostSample
 
@@ -30,12 +33,14 @@ class RunHistory:
         full_history: bool = False,
         chart_percentiles: tuple[float, ...] = (50.0, 95.0, 99.0),
     ) -> None:
-        self.full_history = full_history
         self.chart_percentiles = chart_percentiles
         self._series = DownsampledSeries(points)
         """Rows in History.COLUMNS order, one per tick, the run's past thinned when it is long."""
-        self.rows: list[list[Any]] = []
-        """stats_history.csv rows, written by Locust's own row writer each tick."""
+        self.endpoints = EndpointHistory(every_second=full_history, chart_percentiles=chart_percentiles)
+        self.file = HistoryFile()
+        """stats_history.csv: every endpoint's rows (in turns) and the Aggregated row, each tick."""
+        self.ticks = 0
+        """Ticks sampled so far."""
         self._sampler = HostSampler()
         self.host_sample: HostSample | None = None
         self.host_stats = reports.HostStats()
@@ -67,7 +72,8 @@ class RunHistory:
                 *(current[p / 100] for p in self.chart_percentiles),
             )
         )
-        self.rows.extend(reports.history_rows(env, now, full_history=self.full_history))
+        self.file.add(self.endpoints.sample(env, now))
+        self.ticks += 1
 
     def history(self) -> History:
         return History.from_rows(self._series, self.chart_percentiles)

@@ -186,6 +186,7 @@ class LoadSession:
             self.report_dir,
             reports.run_folder_name(self._started_at, profile.name),
             self.log_book,
+            self.history.file,
             seconds=plan.checkpoint_seconds,
         )
         self.checkpoints.open()
@@ -588,7 +589,7 @@ class LoadSession:
             if self._finishing or self.env is None:
                 return
             try:
-                checkpoints.write(self.env, self._run_info("running", checkpoint=True), self.history.rows)
+                checkpoints.write(self.env, self._run_info("running", checkpoint=True))
             except Exception:
                 logger.exception("writing the checkpoint failed")
 
@@ -681,9 +682,10 @@ class LoadSession:
         if runner is None:
             return Snapshot(users=0, target_users=self.profile.users, totals=Totals(), **base)
         stats = runner.stats
+        view = view or EndpointView()
         chosen = select(
             locust_rows.active_entries(stats),
-            view or EndpointView(),
+            view,
             limit,
             keys=locust_rows.ENTRY_KEYS,
             label=locust_rows.entry_label,
@@ -727,7 +729,8 @@ class LoadSession:
             ended_at=self._ended_at or time.time(),
             end_reason=reason,
             switches=tuple(self._switches),
-            history_rows=() if checkpoint else tuple(self.history.rows),
+            history=None if checkpoint else self.history.file.contents(),
+            history_gaps=self.history.file.to_dict(),
             host_stats=self.history.host_stats,
             watched=self._watched,
             log_text="" if checkpoint else self.log_book.text(),

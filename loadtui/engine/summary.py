@@ -63,6 +63,7 @@ def totals_from(aggregated: Mapping[str, Any]) -> dict[str, Any]:
         "p999": aggregated.get("p999_ms"),
         "p9999": aggregated.get("p9999_ms"),
         "status_codes": dict(aggregated.get("status_codes") or {}),
+        "latency_histogram": list(aggregated.get("latency_histogram") or []),
     }
 
 
@@ -92,6 +93,7 @@ def build(
     workers_lost: Mapping[str, Any] | None = None,
     target_outages: Sequence[Mapping[str, Any]] = (),
     checkpoints: Mapping[str, Any] | None = None,
+    history_gaps: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json document; its verdict judged on its own figures, so it matches the file."""
     summary: dict[str, Any] = {
@@ -127,6 +129,8 @@ def build(
     summary["target_outages"] = [dict(o) for o in target_outages]
     if checkpoints is not None:
         summary["checkpoints"] = dict(checkpoints)
+    if history_gaps is not None:
+        summary["history_gaps"] = dict(history_gaps)
     summary.update(judge_summary(summary, thresholds))
     if baseline:
         summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)

@@ -21,7 +21,14 @@ from loadtui.engine.locustfile import DEMO_LOCUSTFILE
 from loadtui.engine.reports import FILES
 from loadtui.engine.session import LoadSession
 from loadtui.engine.session_contract import SessionError
-from tests.helpers import LOCUSTFILES, profile_for, session_for, wait_for, write_profiles
+from tests.helpers import (
+    LOCUSTFILES,
+    locust_history_columns,
+    profile_for,
+    session_for,
+    wait_for,
+    write_profiles,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -205,7 +212,7 @@ def test_report_totals_agree_with_each_other_and_the_target(
     received_before = httpx.get(f"{target.url}/__stats").json()["requests"]
     session = make_session(profile_set, "big", tmp_path)
     session.start()
-    wait_for(lambda: len(session.history.rows) >= 3 and requests_so_far(session) > 50)
+    wait_for(lambda: session.history.ticks >= 3 and requests_so_far(session) > 50)
     result = session.stop()
     received = httpx.get(f"{target.url}/__stats").json()["requests"] - received_before
 
@@ -228,6 +235,11 @@ def test_report_totals_agree_with_each_other_and_the_target(
     assert sum(int(f["Occurrences"]) for f in failures) == totals["failures"]
     history = list(csv.DictReader((folder / "stats_history.csv").open()))
     assert len(history) >= 3 and history[-1]["Name"] == "Aggregated"
+    # A row per endpoint too, in Locust's --csv-full-history layout, under Locust's own column names.
+    assert list(history[0]) == locust_history_columns(session.env, tmp_path / "locust")
+    final = {row["Name"]: row for row in history if row["Timestamp"] == history[-1]["Timestamp"]}
+    assert {r["Name"] for r in rows} <= {row["Name"] for row in history}
+    assert int(final["Aggregated"]["Total Request Count"]) <= totals["requests"]
     html = (folder / "report.html").read_text()
     assert '"profile": "big"' in html and str(totals["requests"]) in html
     assert f"Report: {folder}" in (folder / "summary.txt").read_text()
@@ -316,8 +328,8 @@ def test_thousands_of_names_stay_bounded_on_screen_and_complete_in_reports(tmp_p
         # total keeps its own, for current percentiles.
         stats = session.runner.stats  # type: ignore[union-attr]
         seen = list(stats.entries)
-        ticks = len(session.history.rows)
-        wait_for(lambda: len(session.history.rows) >= ticks + 2)  # a tick after these names were seen
+        ticks = session.history.ticks
+        wait_for(lambda: session.history.ticks >= ticks + 2)  # a tick after these names were seen
         assert all(stats.entries[key].response_times_cache is None for key in seen)
         assert stats.total.response_times_cache and session.snapshot().totals.current_p95_ms is not None
     finally:
