@@ -13,6 +13,7 @@ import pytest
 from loadtui.engine import recovery
 from loadtui.engine.checkpoint import STATE_FILE, Checkpoints, machine_identity, writer_identity
 from loadtui.engine.log_book import LogBook
+from loadtui.engine.history_file import HistoryFile
 
 
 def dead_pid() -> int:
@@ -60,7 +61,7 @@ def test_a_checkpoint_that_cannot_be_finished_is_reported_once(tmp_path: Path) -
 
 
 def test_a_checkpoint_s_child_that_dies_without_answering_is_a_failed_checkpoint(tmp_path: Path) -> None:
-    checkpoints = Checkpoints(tmp_path, "run", LogBook())
+    checkpoints = Checkpoints(tmp_path, "run", LogBook(), HistoryFile())
     with pytest.raises(OSError, match="died \\(killed by SIGKILL\\)"):
         checkpoints._in_child(lambda: os.kill(os.getpid(), signal.SIGKILL))  # as the OOM killer does
     with pytest.raises(OSError, match="No space left"):
