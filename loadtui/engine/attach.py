@@ -38,7 +38,17 @@ from .log_book import LogBook
 from .profiles import Profile
 from .run_history import HISTORY_POINTS
 from .session_contract import END_REASONS, RunResult, SessionError
-from .snapshot import EndpointRow, ExceptionRow, FailureRow, History, HostSample, Snapshot, Totals, WorkerRow
+from .snapshot import (
+    EndpointDetail,
+    EndpointRow,
+    ExceptionRow,
+    FailureRow,
+    History,
+    HostSample,
+    Snapshot,
+    Totals,
+    WorkerRow,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -233,7 +243,9 @@ class AttachedSession:
 
     def snapshot(self, view: EndpointView | None = None, limit: int | None = None) -> Snapshot:
         stats = self._stats
-        chosen = select_rows([_row(entry) for entry in (stats.get("stats") or [])[:-1]], view or EndpointView(), limit)
+        view = view or EndpointView()
+        rows = [_row(entry) for entry in (stats.get("stats") or [])[:-1]]
+        chosen = select_rows(rows, view, limit)
         aggregated = _row(self._total_row())  # the Aggregated row, read like every other row
         percentiles = stats.get("current_response_time_percentiles") or {}
         state = str(stats.get("state") or "ready")
@@ -244,6 +256,7 @@ class AttachedSession:
         elif state in ("cleanup", "missing"):
             state = "stopping" if state == "cleanup" else "ready"
         end = self._ended_at or time.time()
+        failures = tuple(_failure(e) for e in (stats.get("errors") or []))
         connection = "" if self.connection == "ok" else self.connection
         return Snapshot(
             taken_at=time.time(),
@@ -276,7 +289,8 @@ class AttachedSession:
             endpoints=chosen.items,
             endpoint_count=chosen.count,
             endpoints_matched=chosen.matched,
-            failures=tuple(_failure(e) for e in (stats.get("errors") or [])),
+            failures=failures,
+            endpoint_detail=None if view.focus is None else _detail(view.focus, rows, failures),
             exceptions=tuple(
                 ExceptionRow(
                     count=int(e.get("count", 0)),
@@ -559,3 +573,14 @@ def _tables(stats_csv: str) -> list[str]:
         )
     lines.append("")
     return lines
+
+
+def _detail(key: tuple[str, str], rows: list[EndpointRow], failures: tuple[FailureRow, ...]) -> EndpointDetail:
+    """What a Locust web UI serves of one endpoint: its row and its failures."""
+    return EndpointDetail(
+        method=key[0],
+        name=key[1],
+        row=next((row for row in rows if row.key == key), None),
+        failures=tuple(f for f in failures if (f.method, f.name) == key),
+        note="attached to a Locust web UI, which serves no history, distribution or status codes of an endpoint",
+    )

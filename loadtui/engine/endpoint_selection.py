@@ -34,6 +34,8 @@ class EndpointView:
     descending: bool = False
     name_filter: str = ""
     """A case-insensitive substring of "METHOD name"; empty: every row."""
+    focus: tuple[str, str] | None = None
+    """(method, name) of the endpoint whose view is open: the snapshot carries its detail."""
 
 
 @dataclass(frozen=True)

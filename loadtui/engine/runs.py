@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import recovery
+from . import latency_histogram, recovery
 from .durations import human_duration
+from .endpoint_detail import TABLE_PERCENTILES, number, series_from_rows, sorted_codes
+from .snapshot import EndpointDetail, EndpointRow, FailureRow
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,126 @@ def read_history(folder: Path) -> RunHistory:
         rps=tuple(_number(row["Requests/s"]) for row in rows),
         p95_ms=tuple(_number(row.get("95%")) for row in rows),
         users=tuple(int(_number(row["User Count"])) for row in rows),
+    )
+
+
+def figure(found: dict[str, Any], key: str) -> float:
+    """A number of summary.json (0 where it is missing or not a number)."""
+    value = number(found.get(key))
+    return 0.0 if math.isnan(value) else value
+
+
+def started_epoch(run: PastRun) -> float | None:
+    """summary.json's ``started_at`` as epoch seconds (None: unreadable)."""
+    try:
+        return datetime.fromisoformat(run.started_at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _percent_column(percent: float) -> str:
+    """Locust's stats.csv header of a percentile: ``50%``, ``99.9%``, ``100%``."""
+    return f"{100 * percent:g}%"
+
+
+def _stats_csv_row(folder: Path, method: str, name: str) -> dict[str, str]:
+    try:
+        with (folder / "stats.csv").open(encoding="utf-8", newline="") as handle:
+            return next((r for r in csv.DictReader(handle) if r.get("Type") == method and r.get("Name") == name), {})
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return {}
+
+
+def _history_rows(folder: Path, method: str, name: str) -> list[tuple[float, ...]]:
+    """The endpoint's stats_history.csv rows as series points (seconds since the file's first row).
+
+    The file can be hundreds of MB (3000 names for hours): lines that cannot be the endpoint's
+    are skipped before the CSV parser sees them."""
+    points: list[tuple[float, ...]] = []
+    first: float | None = None
+    needle = name.replace('"', '""')  # as the csv module writes a name with quotes in it
+    try:
+        with (folder / "stats_history.csv").open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader([handle.readline()]), [])
+            at = {column: i for i, column in enumerate(header)}
+            wanted = ("Timestamp", "Requests/s", "Failures/s", "50%", "95%", "99%")
+            if any(column not in at for column in (*wanted, "Type", "Name")):
+                return []
+            for line in handle:
+                if first is not None and needle not in line:
+                    continue
+                row = next(csv.reader([line]), [])
+                if len(row) != len(header):
+                    continue
+                if first is None:
+                    first = number(row[at["Timestamp"]])
+                if row[at["Type"]] == method and row[at["Name"]] == name:
+                    values = [number(row[at[column]]) for column in wanted]
+                    values[0] -= first
+                    points.append(tuple(values))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return points
+    return points
+
+
+def read_endpoint(run: PastRun, method: str, name: str) -> EndpointDetail:
+    """One endpoint of a saved run: its figures and codes from summary.json, the percentile
+    table from stats.csv (summary.json's where stats.csv has no such row), its series from
+    stats_history.csv."""
+    found = next(
+        (e for e in run.summary.get("endpoints") or [] if e.get("method") == method and e.get("name") == name), None
+    )
+    failures = tuple(
+        FailureRow(method, name, str(f.get("error", "")), int(f.get("occurrences", 0)), None, None)
+        for f in run.summary.get("failures") or []
+        if f.get("method") == method and f.get("name") == name
+    )
+    rows = _history_rows(run.folder, method, name)
+    series = series_from_rows(rows)
+    missing = [] if rows else ["stats_history.csv has no rows of it"]
+    if found is None:
+        return EndpointDetail(method, name, failures=failures, series=series, note="summary.json has no such endpoint")
+    csv_row = _stats_csv_row(run.folder, method, name)
+    from_summary = {0.5: "p50_ms", 0.9: "p90_ms", 0.95: "p95_ms", 0.99: "p99_ms", 0.999: "p999_ms", 0.9999: "p9999_ms"}
+    percentiles = tuple(
+        (
+            p,
+            number(csv_row[_percent_column(p)])
+            if _percent_column(p) in csv_row
+            else number(found.get(from_summary.get(p, ""))),
+        )
+        for p in TABLE_PERCENTILES
+    )
+    row = EndpointRow(
+        method=method,
+        name=name,
+        requests=int(figure(found, "requests")),
+        failures=int(figure(found, "failures")),
+        median_ms=number(found.get("p50_ms")),
+        avg_ms=number(found.get("avg_ms")),
+        min_ms=number(found.get("min_ms")),
+        max_ms=number(found.get("max_ms")),
+        p95_ms=number(found.get("p95_ms")),
+        p99_ms=number(found.get("p99_ms")),
+        current_rps=number(found.get("rps")),
+        current_fail_per_s=0.0,
+        avg_size_bytes=number(found.get("avg_size_bytes")),
+        p90_ms=number(found.get("p90_ms")),
+    )
+    histogram = latency_histogram.from_json(found.get("latency_histogram"))
+    if not histogram:
+        missing.append("summary.json has no latency histogram of it (written by an older loadtui)")
+    codes = found.get("status_codes")
+    return EndpointDetail(
+        method=method,
+        name=name,
+        row=row,
+        percentiles=percentiles,
+        histogram=histogram,
+        status_codes=sorted_codes({str(k): int(v) for k, v in codes.items()}) if isinstance(codes, dict) else (),
+        failures=failures,
+        series=series,
+        note="; ".join(missing),
     )
 
 

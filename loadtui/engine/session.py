@@ -28,7 +28,7 @@ from locust.env import Environment
 from locust.stats import stats_history
 
 from . import compare as compare_mod
-from . import locust_rows, recovery, report_writer, reports
+from . import endpoint_detail, locust_rows, recovery, report_writer, reports
 from .checkpoint import Checkpoints
 from .demo_target import DemoTarget, DemoTargetError
 from .durations import human_duration
@@ -704,6 +704,11 @@ class LoadSession:
             status_codes=self.status_codes.rows(STATUS_ROWS),
             worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
+            endpoint_detail=None
+            if view.focus is None
+            else endpoint_detail.live_detail(
+                stats, view.focus, self.history.endpoints, self.status_codes.counts.get(view.focus, {})
+            ),
             **base,
         )
 

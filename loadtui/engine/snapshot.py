@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .durations import human_duration
+from .latency_histogram import Bin
 from .log_book import LogLine
 from .thresholds import Result as ThresholdResult
 from .watch import WatchedState
@@ -212,6 +213,44 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
+class EndpointSeries:
+    """An endpoint over time, oldest first; NaN where no request of it came in that window."""
+
+    time: tuple[float, ...] = ()
+    """Epoch seconds (live) or seconds since the run's first history row (a report)."""
+    rps: tuple[float, ...] = ()
+    fail_per_s: tuple[float, ...] = ()
+    latency: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    """(label, ms) of each percentile drawn: ``p50``, ``p95``, ``p99`` or the profile's
+    ``chart_percentiles``."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointDetail:
+    method: str
+    name: str
+    row: EndpointRow | None = None
+    """None: no request of this endpoint yet (or the stats were reset since)."""
+    percentiles: tuple[tuple[float, float], ...] = ()
+    """(percent, ms) of every request so far, :data:`.endpoint_detail.TABLE_PERCENTILES`; ms is NaN where unknown."""
+    histogram: tuple[Bin, ...] = ()
+    status_codes: tuple[tuple[str, int], ...] = ()
+    """The most frequent first: ``("200", 1200)``, ``("timeout", 3)``..."""
+    failures: tuple[FailureRow, ...] = ()
+    series: EndpointSeries = field(default_factory=EndpointSeries)
+    note: str = ""
+    """What is missing and why (a report without per-endpoint history...)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerRow:
     """One Locust worker process, as the master last heard of it."""
 
@@ -329,6 +368,8 @@ class Snapshot:
     """The newest lines the run logged or printed (this process's and every worker's), oldest first."""
     log_count: int = 0
     """Lines so far: the number of the newest (a reader that showed up to N appends those above N)."""
+    endpoint_detail: EndpointDetail | None = None
+    """The endpoint the view focuses (``EndpointView.focus``), up close; None without a focus."""
 
     @property
     def many_names(self) -> bool:
