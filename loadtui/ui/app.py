@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from loadtui.engine.snapshot import Snapshot
 from . import heap, signals
 from .commands import LoadTuiCommands
 from .messages import (
+    EndpointOpened,
     EndpointViewChanged,
     ExportAsked,
     ReportElsewhereAsked,
@@ -49,6 +50,7 @@ from .profile_saving import save_profiles
 from .run_controller import RunController, RunRefused, SessionFactory, report_unwritten
 from .screens.dashboard import DashboardScreen
 from .screens.ended import EndedScreen
+from .screens.endpoint import EndpointScreen
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
 from .widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenBeforeNewRunDialog, UnwrittenReportDialog
@@ -261,11 +263,31 @@ class LoadTuiApp(App[Any]):
             if isinstance(screen, DashboardScreen):
                 screen.show_endpoints(snapshot)
 
+    def on_endpoint_opened(self, message: EndpointOpened) -> None:
+        """Enter on an endpoint: its view, and snapshots with its detail while the view is open."""
+        self.endpoint_view = replace(self.endpoint_view, focus=(message.method, message.name))
+        self.push_screen(EndpointScreen(message.method, message.name), self._endpoint_closed)
+        snapshot = self.runs.snapshot(self.endpoint_view)
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+
+    def _endpoint_closed(self, _result: object = None) -> None:
+        self.endpoint_view = replace(self.endpoint_view, focus=None)
+
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.last_snapshot = snapshot
+        top = self.screen
+        if self.endpoint_view.focus is not None and not any(isinstance(s, EndpointScreen) for s in self.screen_stack):
+            self._endpoint_closed()  # closed without Escape (the run ended and the ended view took over)
         for screen in self.screen_stack:
-            if isinstance(screen, DashboardScreen):
+            if isinstance(screen, EndpointScreen) and screen.live:
                 screen.snapshot = snapshot
+            elif isinstance(screen, DashboardScreen):
+                if isinstance(top, EndpointScreen):
+                    # Hidden under the endpoint's view: kept current, drawn when it is shown again.
+                    screen.set_reactive(DashboardScreen.snapshot, snapshot)
+                else:
+                    screen.snapshot = snapshot
         if snapshot.message and snapshot.message != self._last_message:
             self._last_message = snapshot.message
             # Messages the app triggered itself were already notified by the action.

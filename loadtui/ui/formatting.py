@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 from loadtui.engine import thresholds
 
 
 def fmt_ms(value: float | None) -> str:
     """Response times as Locust shows them: whole milliseconds, a decimal below 10 ms."""
-    if value is None:
+    if value is None or math.isnan(value):
         return "-"
     if value < 10:
         return f"{value:.1f}"

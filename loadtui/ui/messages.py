@@ -43,6 +43,14 @@ class EndpointViewChanged(Message):
 
 
 @dataclass
+class EndpointOpened(Message):
+    """Enter on a row of the endpoints table: that endpoint's view, over the dashboard."""
+
+    method: str
+    name: str
+
+
+@dataclass
 class UsersChangeAsked(Message):
     delta: int
 

@@ -21,7 +21,10 @@ from loadtui.engine.planning import Planner
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.run_plan import RunPlan
 from loadtui.engine.session_contract import RunResult, Session
+from loadtui.engine.endpoint_detail import TABLE_PERCENTILES
 from loadtui.engine.snapshot import (
+    EndpointDetail,
+    EndpointSeries,
     Baseline,
     BaselineFigures,
     EndpointRow,
@@ -256,6 +259,48 @@ def make_snapshot(
     )
 
 
+def endpoint_detail(snapshot: Snapshot, key: tuple[str, str]) -> EndpointDetail:
+    """One endpoint of ``snapshot`` up close: a minute of series, a spread of latencies, two codes."""
+    row = next((r for r in snapshot.endpoints if r.key == key), None)
+    if row is None:
+        return EndpointDetail(*key)
+    points = 60
+    base = row.median_ms
+    series = EndpointSeries(
+        time=tuple(T0 + i for i in range(points)),
+        rps=tuple(round(row.current_rps * (1 + 0.3 * math.sin(i / 6)), 2) for i in range(points)),
+        fail_per_s=tuple(round(row.current_fail_per_s * (1 + math.sin(i / 4)), 2) for i in range(points)),
+        latency=tuple(
+            (
+                label,
+                tuple(
+                    math.nan if i in (20, 21) else round(base * k * (1 + 0.2 * math.sin(i / 5)), 1)
+                    for i in range(points)
+                ),
+            )
+            for label, k in (("p50", 1.0), ("p95", 3.0), ("p99", 5.0))
+        ),
+    )
+    steps = (0.4, 0.7, 0.85, 0.9, 1.3, 3.0, 3.6, 5.0, 7.5, 8.5, 9.0)
+    ok = row.requests - row.failures
+    return EndpointDetail(
+        method=row.method,
+        name=row.name,
+        row=row,
+        percentiles=tuple((p, round(base * k, 1)) for p, k in zip(TABLE_PERCENTILES, (1.0, *steps[1:]), strict=True)),
+        histogram=(
+            (base / 2, base, row.requests // 4),
+            (base, base * 2, row.requests // 2),
+            (base * 2, base * 3, 0),
+            (base * 3, base * 5, row.requests // 5),
+            (base * 5, None, row.requests // 20),
+        ),
+        status_codes=(("200", ok), ("500", row.failures)) if row.failures else (("200", ok),),
+        failures=tuple(f for f in snapshot.failures if (f.method, f.name) == key),
+        series=series,
+    )
+
+
 class FakeSession:
     """Stands in for LoadSession (the Session contract, checked by mypy): records calls, serves
     ``next_snapshot`` through the same endpoint selection as every real session."""
@@ -298,6 +343,7 @@ class FakeSession:
             endpoints=chosen.items,
             endpoint_count=base.endpoint_count or chosen.count,
             endpoints_matched=chosen.matched if view.name_filter else (base.endpoints_matched or chosen.count),
+            endpoint_detail=None if view.focus is None else endpoint_detail(base, view.focus),
         )
 
     def switch_profile(self, profile: Profile) -> str:

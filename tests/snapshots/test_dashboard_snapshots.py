@@ -121,3 +121,24 @@ class TestEnded:
                 await pilot.pause(0.02)
 
         assert snap_compare(make_app(VerdictSession), run_before=run_before, terminal_size=size)
+
+
+class TestEndpointView:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_enter_on_the_first_row(self, snap_compare, size: tuple[int, int]) -> None:
+        """Enter as the dashboard opens: the first endpoint's charts, percentiles, distribution, codes."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await pilot.press("enter")
+            await pilot.pause()
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+    def test_an_endpoint_with_failures(self, snap_compare) -> None:
+        """Down to the search endpoint: its 500s among the codes and its failure with its message."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await pilot.press(*["down"] * 7, "enter")
+            await pilot.pause()
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=(120, 40))

@@ -184,6 +184,11 @@ class DashboardScreen(Screen[None]):
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
+    def on_screen_resume(self) -> None:
+        # Back from a screen that hid this one (an endpoint's view): its snapshots came in unshown.
+        if self.snapshot is not None:
+            self.watch_snapshot(self.snapshot)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LIVE_ONLY and self.snapshot is not None and self.snapshot.state in ENDED:
             return None  # shown, disabled: the run has ended (the ended view's n starts another)

@@ -8,11 +8,13 @@ shows exactly what ``loadtui reports`` and ``loadtui compare`` print.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -23,9 +25,12 @@ from textual_plotext import PlotextPlot
 from loadtui.engine import compare as compare_mod
 from loadtui.engine import runs as runs_mod
 from loadtui.engine.durations import human_duration
+from loadtui.engine.endpoint_detail import number
 
 from ..formatting import fmt_int, fmt_ms, fmt_pct, fmt_rate
 from ..widgets.cells import Num
+from ..widgets.keyed_table import KeyedTable, key_parts, row_key
+from .endpoint import EndpointScreen
 
 COLUMNS = (
     ("mark", "", 1),
@@ -331,8 +336,43 @@ class HistoryPlot(PlotextPlot):
         plt.ylim(0, max(self.ys) * 1.1 or 1.0)
 
 
+ENDPOINT_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("method", "Method", 6),
+    ("name", "Name", 16),
+    ("requests", "Reqs", 9),
+    ("failures", "Fails", 8),
+    ("p95", "p95 ms", 7),
+    ("p999", "p99.9 ms", 8),
+    ("rps", "req/s", 7),
+)
+
+
+def endpoint_rows(run: runs_mod.PastRun) -> dict[str, dict[str, object]]:
+    """summary.json's endpoints as table rows, keyed by (method, name)."""
+    rows: dict[str, dict[str, object]] = {}
+    for endpoint in run.summary.get("endpoints") or []:
+        if not isinstance(endpoint, dict):
+            continue
+        method, name = str(endpoint.get("method", "")), str(endpoint.get("name", ""))
+        figures = {key: runs_mod.figure(endpoint, key) for key in ("requests", "failures", "rps")}
+        p95, p999 = (number(endpoint.get(key)) for key in ("p95_ms", "p999_ms"))  # NaN: not in it
+        rows[row_key(method, name)] = {
+            "method": Text(method),
+            "name": Text(name, no_wrap=True, overflow="ellipsis"),
+            "requests": Num(figures["requests"], fmt_int(int(figures["requests"]))),
+            "failures": Num(
+                figures["failures"], fmt_int(int(figures["failures"])), "bold red" if figures["failures"] else ""
+            ),
+            "p95": Num(-1.0 if math.isnan(p95) else p95, fmt_ms(p95)),
+            "p999": Num(-1.0 if math.isnan(p999) else p999, fmt_ms(p999)),
+            "rps": Num(figures["rps"], fmt_rate(figures["rps"])),
+        }
+    return rows
+
+
 class RunScreen(Screen[None]):
-    """Enter on a run: its RPS and p95 over time, then summary.txt (scrolls both ways)."""
+    """Enter on a run: its RPS and p95 over time, its endpoints (Enter: one up close), then
+    summary.txt (scrolls both ways)."""
 
     BINDINGS = [Binding("escape", "back", "Back", id="run-back")]
 
@@ -354,6 +394,10 @@ class RunScreen(Screen[None]):
         with Horizontal(id="run-plots"):
             yield HistoryPlot("Requests/s", self.history.seconds, self.history.rps, id="run-rps")
             yield HistoryPlot("p95 (ms)", self.history.seconds, self.history.p95_ms, id="run-p95")
+        table = KeyedTable(ENDPOINT_COLUMNS, id="run-endpoints", cursor_type="row", zebra_stripes=True)
+        table.sort_columns = ("name", "method")
+        table.fill_column = "name"
+        yield table
         with VerticalScroll(id="run-summary"):
             yield Static(summary_text(run.folder), id="run-summary-text")
         yield Footer()
@@ -362,7 +406,22 @@ class RunScreen(Screen[None]):
         body = self.query_one("#run-summary")
         body.border_title = "summary.txt"
         body.border_subtitle = str(self.run.folder)
-        body.focus()
+        table = self.query_one("#run-endpoints", KeyedTable)
+        rows = endpoint_rows(self.run)
+        table.border_title = "Endpoints (Enter: one up close)"
+        table.display = bool(rows)
+        table.sync(rows)
+        (table if rows else body).focus()
+
+    @on(DataTable.RowSelected, "#run-endpoints")
+    def _endpoint_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        keys = self.query_one("#run-endpoints", KeyedTable).row_keys
+        if not 0 <= event.cursor_row < len(keys):
+            return
+        method, name = key_parts(keys[event.cursor_row])
+        detail = runs_mod.read_endpoint(self.run, method, name)
+        self.app.push_screen(EndpointScreen(method, name, detail=detail, started_at=runs_mod.started_epoch(self.run)))
 
     def action_back(self) -> None:
         self.dismiss(None)

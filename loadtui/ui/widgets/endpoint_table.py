@@ -18,17 +18,17 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from loadtui.engine.compare import live_change
 from loadtui.engine.snapshot import Baseline, BaselineFigures, EndpointRow, Snapshot, Totals
 from loadtui.engine.thresholds import Result
 
 from ..formatting import STATE_STYLES, fmt_int, fmt_ms, fmt_pct, fmt_rate
-from ..messages import EndpointView, EndpointViewChanged
+from ..messages import EndpointOpened, EndpointView, EndpointViewChanged
 from . import update_if_changed
 from .cells import Num
-from .keyed_table import Cells, KeyedTable, row_key
+from .keyed_table import Cells, KeyedTable, key_parts, row_key
 
 # (key, label, width). Most telling columns first, so that at 80 columns the ones that fit without
 # scrolling right are the ones a person looks at: volume, failures, p95 and throughput.
@@ -313,6 +313,15 @@ class EndpointTable(Vertical):
         info.set_class(shown, "-shown")
         if shown:
             update_if_changed(info, info_text(snapshot, self.name_filter, self.sort_label), fixed_lines=True)
+
+    @on(DataTable.RowSelected, "#endpoints")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: that endpoint's view (the app opens it: it asks the session for it)."""
+        event.stop()
+        keys = self.table.row_keys
+        if 0 <= event.cursor_row < len(keys):
+            method, name = key_parts(keys[event.cursor_row])
+            self.app.post_message(EndpointOpened(method, name))
 
     # --- the / filter ------------------------------------------------------------------------
 

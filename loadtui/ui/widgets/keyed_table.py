@@ -41,6 +41,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.color import Color
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -144,10 +145,20 @@ class KeyedTable(HookedDataTable):
         """What each slot shows, in display order."""
         self.sort_columns: tuple[str, ...] = ()
         self.sort_reverse = False
+        self.fill_column: str | None = None
+        """A column as wide as the table leaves it (at least its own width); None: none grows."""
 
     def on_mount(self) -> None:
         for key, label, width in self._column_spec:
             self.add_column(label, width=width, key=key)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.fill_column is None:
+            return
+        fixed = sum(2 + (width or 0) for key, _, width in self._column_spec if key != self.fill_column)
+        least = next(width or 0 for key, _, width in self._column_spec if key == self.fill_column)
+        # 2 for the cell's padding, 2 for the vertical scrollbar
+        self.set_column_width(self.fill_column, max(least, event.size.width - fixed - 4))
 
     @property
     def row_keys(self) -> list[str]:
@@ -511,4 +522,9 @@ def row_key(*parts: str) -> str:
     return "\x00".join(parts)
 
 
-__all__ = ["Cells", "KeyedTable", "row_key", "sort_value"]
+def key_parts(key: str, count: int = 2) -> tuple[str, ...]:
+    """What :func:`row_key` joined, for a key of ``count`` parts (the last may hold anything)."""
+    return tuple(key.split("\x00", count - 1))
+
+
+__all__ = ["Cells", "KeyedTable", "key_parts", "row_key", "sort_value"]

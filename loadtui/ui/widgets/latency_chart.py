@@ -1,10 +1,12 @@
-"""p50/p95/p99 over time, drawn with textual-plotext's own figure (no global plotext state)."""
+"""Series over time (the run's p50/p95/p99, an endpoint's RPS...), drawn with textual-plotext's
+own figure (no global plotext state)."""
 
 from __future__ import annotations
 
 import bisect
 import functools
 import itertools
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -55,7 +57,12 @@ def per_column(
         return list(xs), [list(ys) for ys in series]
     bounds = [i * n // columns for i in range(columns + 1)]
     spans = list(itertools.pairwise(bounds))
-    return [xs[a] for a, _ in spans], [[max(ys[a:b]) for a, b in spans] for ys in series]
+    return [xs[a] for a, _ in spans], [[_highest(ys[a:b]) for a, b in spans] for ys in series]
+
+
+def _highest(values: Sequence[float]) -> float:
+    """The largest value; NaN (no request in that window) only when every one is NaN."""
+    return max((v for v in values if not math.isnan(v)), default=math.nan)
 
 
 _ESCAPES = re.compile(r"((?:\x1b\[[0-9;]*m)+)")
@@ -98,13 +105,10 @@ def ansi_lines(ansi: str) -> list[list[Run]]:
     return lines
 
 
-class LatencyChart(PlotextPlot):
-    """Redrawn from the snapshot's history each tick; vertical lines mark profile switches."""
+class TimeChart(PlotextPlot):
+    """Lines over time from 0 (the run's start), at most one point a column, drawn on demand."""
 
     ALLOW_SELECT = False  # a picture: Runs draws no selection offsets
-
-    def on_mount(self) -> None:
-        self._draw(None)
 
     def render(self) -> RenderResult:
         # PlotextPlot.render, drawn as Runs in place of a Text.from_ansi that Textual converts to
@@ -116,41 +120,75 @@ class LatencyChart(PlotextPlot):
         plot.theme(self._get_plotext_theme_name(self.app.theme))
         return Runs(ansi_lines(plot.build()))
 
+    def draw(
+        self,
+        title: str,
+        times: Sequence[float],
+        series: Sequence[tuple[str, Sequence[float]]],
+        start: float,
+        *,
+        started_at: float | None = None,
+        from_zero: bool = False,
+    ) -> list[float]:
+        """``series`` (label, values) against ``times`` less ``start``; points before it are not
+        drawn (a worker run samples while its workers connect), nor NaN ones (no request then).
+        ``from_zero``: the y axis starts at 0, so a steady line reads as steady, not as noise
+        blown up. Returns the x of each point drawn (empty: nothing was)."""
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        first = bisect.bisect_left(times, start)
+        if first >= len(times):
+            plt.xlabel("elapsed s")
+            plt.plot([0.0], [0.0], marker=" ")
+            self.refresh()
+            return []
+        xs, ys = per_column(
+            [t - start for t in times[first:]], [values[first:] for _, values in series], self.size.width
+        )
+        top = 0.0
+        for (label, _), (marker, color), values in zip(series, LOOKS, ys, strict=False):
+            drawn = [v for v in values if not math.isnan(v)]
+            if drawn:
+                plt.plot(xs, values, label=label, marker=marker, color=color)
+                top = max(top, *drawn)
+        if from_zero:
+            plt.ylim(0, top * 1.1 or 1.0)
+        positions, labels, axis = time_ticks(xs[-1], started_at)
+        plt.xticks(positions, labels)
+        plt.xlim(0, positions[-1])
+        plt.xlabel(axis)
+        self.refresh()
+        return xs
+
+
+class LatencyChart(TimeChart):
+    """Redrawn from the snapshot's history each tick; vertical lines mark profile switches."""
+
+    def on_mount(self) -> None:
+        self._draw(None)
+
     def update_snapshot(self, snapshot: Snapshot) -> None:
         self._draw(snapshot)
 
     def _draw(self, snapshot: Snapshot | None) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("Latency (ms)")
         history = snapshot.history if snapshot is not None else None
-        start = 0.0
-        if history is not None and history.time:
-            start = snapshot.started_at if snapshot and snapshot.started_at else history.time[0]
-        # The whole run (its history is thinned evenly when long), from 0: samples from before the
-        # start (a worker run samples while its workers connect) are not drawn.
-        first = bisect.bisect_left(history.time, start) if history else 0
-        if history is None or first >= len(history.time):
-            plt.xlabel("elapsed s")
-            plt.plot([0.0], [0.0], marker=" ")
-            self.refresh()
+        if snapshot is None or history is None or not history.time:
+            self.draw("Latency (ms)", (), (), 0.0)
             return
-        drawn = history.chart_series()
-        xs, ys = per_column(
-            [t - start for t in history.time[first:]], [values[first:] for _, values in drawn], self.size.width
-        )
-        for (label, _), (marker, color), values in zip(drawn, LOOKS, ys, strict=False):
-            plt.plot(xs, values, label=label, marker=marker, color=color)
-        positions, labels, title = time_ticks(xs[-1], snapshot.started_at if snapshot else None)
-        plt.xticks(positions, labels)
-        plt.xlim(0, positions[-1])
-        plt.xlabel(title)
-        if snapshot is not None and snapshot.baseline is not None and snapshot.baseline.totals.p95_ms > 0:
-            plt.hline(snapshot.baseline.totals.p95_ms, "gray")  # the baseline's p95, for reference
-            plt.title(f"Latency (ms), baseline p95 {snapshot.baseline.totals.p95_ms:g} —")
-        if snapshot is not None:
-            for switch in snapshot.switches:
-                if xs and switch.elapsed_s >= xs[0]:
-                    plt.vline(switch.elapsed_s, "gray")
-        self.refresh()
+        # The whole run (its history is thinned evenly when long), from 0.
+        start = snapshot.started_at or history.time[0]
+        title = "Latency (ms)"
+        baseline = snapshot.baseline
+        if baseline is not None and baseline.totals.p95_ms > 0:
+            title = f"Latency (ms), baseline p95 {baseline.totals.p95_ms:g} —"
+        xs = self.draw(title, history.time, history.chart_series(), start, started_at=snapshot.started_at)
+        if not xs:
+            return
+        plt = self.plt
+        if baseline is not None and baseline.totals.p95_ms > 0:
+            plt.hline(baseline.totals.p95_ms, "gray")  # the baseline's p95, for reference
+        for switch in snapshot.switches:
+            if switch.elapsed_s >= xs[0]:
+                plt.vline(switch.elapsed_s, "gray")

@@ -1,0 +1,151 @@
+"""Enter on an endpoint: its view, live over a real run and from a real run's report folder.
+
+The target is the loopback server of the tests (tests/servers/faulty_server.py), which answers
+each path with a known status code, so what the view shows can be checked against what was sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from loadtui.engine import endpoint_detail, latency_histogram, profile_loading, runs
+from loadtui.engine.endpoint_history import ROW_PERCENTILES
+from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.screens.dashboard import DashboardScreen
+from loadtui.ui.screens.endpoint import EndpointScreen
+from loadtui.ui.screens.reports import ReportsScreen, RunScreen
+from loadtui.ui.widgets.keyed_table import KeyedTable
+from loadtui.ui.widgets.latency_histogram import LatencyHistogram
+from tests.conftest import FaultyServer
+from tests.helpers import LOCUSTFILES, planner_for, run_loadtui, screen_lines, until, write_profiles
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
+
+pytestmark = pytest.mark.slow
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def cursor_to(pilot, app: LoadTuiApp, name: str) -> None:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one("#endpoints", KeyedTable)
+    await until(pilot, lambda: any(key.endswith("\x00" + name) for key in table.row_keys))
+    while not table.row_keys[table.cursor_row].endswith("\x00" + name):
+        await pilot.press("down")
+
+
+async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path, faulty_server: FaultyServer) -> None:
+    body = '[profiles.codes]\nusers = 3\nspawn_rate = 50\nrun_time = "2m"\n'
+    profiles = write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "status_codes.py", host=faulty_server.url)
+    planner = planner_for(profile_loading.load(profiles), "--closed-port", str(closed_port()), dashboard=True)
+    app = LoadTuiApp(planner, profile="codes", refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.session is not None
+        await until(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count >= 5)
+        assert app.last_snapshot.endpoint_detail is None  # nothing focused: nothing built
+        await cursor_to(pilot, app, "/status/503")
+        await pilot.press("enter")
+        assert isinstance(app.screen, EndpointScreen)
+        screen = app.screen
+
+        def detail() -> endpoint_detail.EndpointDetail:
+            assert app.last_snapshot is not None and app.last_snapshot.endpoint_detail is not None
+            return app.last_snapshot.endpoint_detail
+
+        await until(pilot, lambda: len(detail().series.time) >= 3 and detail().row is not None)
+        first = detail()
+        assert first.key == ("GET", "/status/503")
+        await until(pilot, lambda: detail().row.requests > first.row.requests)  # it goes on, live
+        now = detail()
+        assert now.status_codes == (("503", now.row.requests),) or now.status_codes[0][0] == "503"
+        assert now.row.failures == now.row.requests
+        assert now.failures and all("503" in f.error for f in now.failures)
+        assert [p for p, _ in now.percentiles] == list(ROW_PERCENTILES)
+        assert sum(count for _, _, count in now.histogram) == now.row.requests
+        assert screen.detail is now or screen.detail.row.requests <= now.row.requests
+
+        text = "\n".join(screen_lines(app))
+        assert "GET /status/503" in text and "Latency distribution" in text and "Status codes" in text
+        assert "p99.99" in text and "503" in text
+        assert screen.query_one(LatencyHistogram).histogram
+
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.endpoint_view.focus is None
+        await until(pilot, lambda: app.last_snapshot.endpoint_detail is None)
+        await pilot.press("q")
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real headless run (4 s, full history) against the faulty server."""
+    work = tmp_path_factory.mktemp("endpoint-view")
+    server = FaultyServer()  # started: a child process on a loopback port
+    try:
+        done = run_loadtui(
+            "--headless", "-f", str(LOCUSTFILES / "status_codes.py"), "-H", server.url, "-u", "3", "-r", "50",
+            "-t", "4s", "--closed-port", str(closed_port()), "--report-dir", str(work / "reports"),
+            cwd=work,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    assert done.returncode == 1, done.stderr  # the 503s fail it
+    return work / "reports"
+
+
+def test_read_endpoint_agrees_with_the_report_files(saved_run: Path) -> None:
+    (run,) = runs.list_runs(saved_run)
+    detail = runs.read_endpoint(run, "GET", "/status/503")
+    summary = json.loads((run.folder / "summary.json").read_text())
+    entry = next(e for e in summary["endpoints"] if e["name"] == "/status/503")
+    assert detail.row is not None and detail.row.requests == entry["requests"] == detail.row.failures
+    assert dict(detail.status_codes) == entry["status_codes"]
+    assert detail.histogram == latency_histogram.from_json(entry["latency_histogram"])
+    with (run.folder / "stats.csv").open(newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["Name"] == "/status/503")
+    assert [ms for _, ms in detail.percentiles] == [float(row[f"{100 * p:g}%"]) for p in ROW_PERCENTILES]
+    with (run.folder / "stats_history.csv").open(newline="") as handle:
+        history = [r for r in csv.DictReader(handle) if r["Name"] == "/status/503"]
+    assert len(detail.series.time) == len(history) >= 2
+    assert detail.series.time[0] >= 0 and list(detail.series.time) == sorted(detail.series.time)
+    assert [f"{v:2f}" for v in detail.series.rps] == [r["Requests/s"] for r in history]
+    assert detail.failures and detail.failures[0].occurrences == entry["failures"]
+    missing = runs.read_endpoint(run, "GET", "/nowhere")
+    assert missing.row is None and "no such endpoint" in missing.note
+    assert all(math.isnan(v) or v >= 0 for _, values in detail.series.latency for v in values)
+
+
+async def test_past_run_endpoint_opens_from_the_report(saved_run: Path) -> None:
+    from appdata import FakeSession, planner, profile_set
+
+    app = LoadTuiApp(
+        planner(profile_set(), "--report-dir", str(saved_run)), refresh=3600, session_factory=FakeSession
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("R")
+        assert isinstance(app.screen, ReportsScreen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, RunScreen)
+        table = app.screen.query_one("#run-endpoints", KeyedTable)
+        assert table.has_focus
+        while not table.row_keys[table.cursor_row].endswith("\x00/status/503"):
+            await pilot.press("down")
+        await pilot.press("enter")
+        assert isinstance(app.screen, EndpointScreen) and not app.screen.live
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "GET /status/503" in text and "req/s avg" in text and "p99.99" in text
+        codes = app.screen.query_one("#endpoint-codes", KeyedTable)
+        assert codes.row_keys == ["503"]
+        await pilot.press("escape")
+        assert isinstance(app.screen, RunScreen)
