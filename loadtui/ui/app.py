@@ -628,6 +628,7 @@ class LoadTuiApp(App[Any]):
             ("Dashboard", list(DashboardScreen.BINDINGS)),
             ("Profile picker", list(PickerScreen.BINDINGS)),
             ("Endpoint filter (/)", list(FilterInput.BINDINGS)),
+            ("One endpoint up close (Enter on the endpoints table)", list(EndpointScreen.BINDINGS)),
             ("Run ended", list(EndedScreen.BINDINGS)),
             ("Past runs (R)", list(ReportsScreen.BINDINGS)),
             ("Profile editor (n, c, E in the picker)", list(ProfileEditor.BINDINGS)),

@@ -83,7 +83,10 @@ async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path
         assert isinstance(app.screen, DashboardScreen)
         assert app.endpoint_view.focus is None
         await until(pilot, lambda: app.last_snapshot.endpoint_detail is None)
-        await pilot.press("q")
+
+        await pilot.press("h", "enter")  # the host panel focused: the screen's Enter opens the same row
+        assert isinstance(app.screen, EndpointScreen) and app.screen.key == ("GET", "/status/503")
+        await pilot.press("escape", "q")
 
 
 @pytest.fixture(scope="module")

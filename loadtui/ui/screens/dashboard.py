@@ -114,6 +114,14 @@ class DashboardScreen(Screen[None]):
         ),
         Binding("s", "stop_run", "Stop", id="stop-run", tooltip="Stop the run and write its report (asks first)"),
         Binding("r", "reset_stats", "Reset stats", id="reset-stats", tooltip="Zero the stats (asks first)"),
+        Binding(
+            "enter",
+            "open_endpoint",
+            "Endpoint up close",
+            show=False,
+            id="open-endpoint",
+            tooltip="The highlighted endpoint alone: its charts, distribution, percentiles, codes, failures",
+        ),
         Binding("o", "cycle_sort", "Sort", id="cycle-sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter-endpoints"),
@@ -300,6 +308,11 @@ class DashboardScreen(Screen[None]):
         # The sorted column's header gets the arrow; no toast, whose mount would lay the whole
         # screen out again (40 ms with thousands of names) before the new order is drawn.
         self.query_one(EndpointTable).cycle_sort()
+
+    def action_open_endpoint(self) -> None:
+        """Enter where the endpoints table is not focused (the table answers Enter itself)."""
+        if not self.query_one(EndpointTable).open_row():
+            self.notify("No endpoint yet: no request has been made", severity="warning", timeout=3)
 
     def action_reverse_sort(self) -> None:
         self.query_one(EndpointTable).reverse_sort()

@@ -316,12 +316,19 @@ class EndpointTable(Vertical):
 
     @on(DataTable.RowSelected, "#endpoints")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
-        """Enter on a row: that endpoint's view (the app opens it: it asks the session for it)."""
         event.stop()
+        self.open_row(event.cursor_row)
+
+    def open_row(self, index: int | None = None) -> bool:
+        """That row's endpoint (the highlighted one by default) up close: the app opens its view,
+        as it asks the session for it. False when the table has no such row."""
         keys = self.table.row_keys
-        if 0 <= event.cursor_row < len(keys):
-            method, name = key_parts(keys[event.cursor_row])
-            self.app.post_message(EndpointOpened(method, name))
+        index = self.table.cursor_row if index is None else index
+        if not 0 <= index < len(keys):
+            return False
+        method, name = key_parts(keys[index])
+        self.app.post_message(EndpointOpened(method, name))
+        return True
 
     # --- the / filter ------------------------------------------------------------------------
 
