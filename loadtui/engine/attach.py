@@ -48,6 +48,7 @@ from .snapshot import (
     Snapshot,
     Totals,
     WorkerRow,
+    endpoint_row_from,
 )
 
 if TYPE_CHECKING:
@@ -506,22 +507,24 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+WEB_UI_FIELDS = {
+    "requests": "num_requests",
+    "failures": "num_failures",
+    "median_ms": "median_response_time",
+    "avg_ms": "avg_response_time",
+    "min_ms": "min_response_time",
+    "max_ms": "max_response_time",
+    "p95_ms": "response_time_percentile_0.95",
+    "p99_ms": "response_time_percentile_0.99",
+    "current_rps": "current_rps",
+    "current_fail_per_s": "current_fail_per_sec",
+    "avg_size_bytes": "avg_content_length",
+}
+"""EndpointRow's figures -> the keys of a row of the web UI's /stats/requests."""
+
+
 def _row(entry: Mapping[str, Any]) -> EndpointRow:
-    return EndpointRow(
-        method=str(entry.get("method") or ""),
-        name=str(entry.get("name", "")),
-        requests=int(_number(entry.get("num_requests"))),
-        failures=int(_number(entry.get("num_failures"))),
-        median_ms=_number(entry.get("median_response_time")),
-        avg_ms=_number(entry.get("avg_response_time")),
-        min_ms=_number(entry.get("min_response_time")),
-        max_ms=_number(entry.get("max_response_time")),
-        p95_ms=_number(entry.get("response_time_percentile_0.95")),
-        p99_ms=_number(entry.get("response_time_percentile_0.99")),
-        current_rps=_number(entry.get("current_rps")),
-        current_fail_per_s=_number(entry.get("current_fail_per_sec")),
-        avg_size_bytes=_number(entry.get("avg_content_length")),
-    )
+    return endpoint_row_from(entry, WEB_UI_FIELDS, _number)
 
 
 def _failure(error: Mapping[str, Any]) -> FailureRow:

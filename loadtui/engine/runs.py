@@ -19,7 +19,7 @@ from typing import Any
 from . import latency_histogram, recovery
 from .durations import human_duration
 from .endpoint_detail import TABLE_PERCENTILES, number, series_from_rows, sorted_codes
-from .snapshot import EndpointDetail, EndpointRow, FailureRow
+from .snapshot import EndpointDetail, FailureRow, endpoint_row_from
 
 
 @dataclass(frozen=True)
@@ -191,6 +191,22 @@ def _history_rows(folder: Path, method: str, name: str) -> list[tuple[float, ...
     return points
 
 
+SUMMARY_FIELDS = {
+    "requests": "requests",
+    "failures": "failures",
+    "median_ms": "p50_ms",
+    "avg_ms": "avg_ms",
+    "min_ms": "min_ms",
+    "max_ms": "max_ms",
+    "p95_ms": "p95_ms",
+    "p99_ms": "p99_ms",
+    "current_rps": "rps",
+    "avg_size_bytes": "avg_size_bytes",
+    "p90_ms": "p90_ms",
+}
+"""EndpointRow's figures -> the keys of an endpoint of summary.json (its RPS is the run's average)."""
+
+
 def read_endpoint(run: PastRun, method: str, name: str) -> EndpointDetail:
     """One endpoint of a saved run: its figures and codes from summary.json, the percentile
     table from stats.csv (summary.json's where stats.csv has no such row), its series from
@@ -219,22 +235,7 @@ def read_endpoint(run: PastRun, method: str, name: str) -> EndpointDetail:
         )
         for p in TABLE_PERCENTILES
     )
-    row = EndpointRow(
-        method=method,
-        name=name,
-        requests=int(figure(found, "requests")),
-        failures=int(figure(found, "failures")),
-        median_ms=number(found.get("p50_ms")),
-        avg_ms=number(found.get("avg_ms")),
-        min_ms=number(found.get("min_ms")),
-        max_ms=number(found.get("max_ms")),
-        p95_ms=number(found.get("p95_ms")),
-        p99_ms=number(found.get("p99_ms")),
-        current_rps=number(found.get("rps")),
-        current_fail_per_s=0.0,
-        avg_size_bytes=number(found.get("avg_size_bytes")),
-        p90_ms=number(found.get("p90_ms")),
-    )
+    row = endpoint_row_from(found, SUMMARY_FIELDS, number)
     histogram = latency_histogram.from_json(found.get("latency_histogram"))
     if not histogram:
         missing.append("summary.json has no latency histogram of it (written by an older loadtui)")

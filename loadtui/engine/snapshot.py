@@ -7,7 +7,7 @@ Times are epoch seconds; response times are milliseconds as Locust records them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +58,24 @@ class EndpointRow:
         if self.requests:
             return self.failures / self.requests
         return 1.0 if self.failures else 0.0
+
+
+ROW_FIGURES = ("median_ms", "avg_ms", "min_ms", "max_ms", "p95_ms", "p99_ms", "current_rps", "current_fail_per_s")
+"""The figures an EndpointRow cannot be without (0 when the source has none)."""
+
+
+def endpoint_row_from(entry: Mapping[str, Any], fields: Mapping[str, str], read: Callable[[Any], float]) -> EndpointRow:
+    """An EndpointRow from a row of figures read elsewhere (a Locust web UI's JSON, summary.json):
+    ``fields`` maps each figure of the row to its key in ``entry``; one left out is 0."""
+    figures = {field: read(entry.get(key)) for field, key in fields.items()}
+    requests, failures = (figures.pop(key, 0.0) for key in ("requests", "failures"))
+    return EndpointRow(
+        method=str(entry.get("method") or ""),
+        name=str(entry.get("name", "")),
+        requests=0 if requests != requests else int(requests),  # NaN: not known
+        failures=0 if failures != failures else int(failures),
+        **{**dict.fromkeys(ROW_FIGURES, 0.0), **figures},
+    )
 
 
 @dataclass(frozen=True, slots=True)
