@@ -157,8 +157,8 @@ class KeyedTable(HookedDataTable):
             return
         fixed = sum(2 + (width or 0) for key, _, width in self._column_spec if key != self.fill_column)
         least = next(width or 0 for key, _, width in self._column_spec if key == self.fill_column)
-        # 2 for the cell's padding, 2 for the vertical scrollbar
-        self.set_column_width(self.fill_column, max(least, event.size.width - fixed - 4))
+        # inside the border and padding; 2 for the cell's padding, 2 for the vertical scrollbar
+        self.set_column_width(self.fill_column, max(least, self.content_size.width - fixed - 4))
 
     @property
     def row_keys(self) -> list[str]:
