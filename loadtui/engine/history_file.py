@@ -1,6 +1,6 @@
 """stats_history.csv on its way to disk: rows stay in memory only until a checkpoint has them on disk.
 
-A row per endpoint per interval (:mod:`.endpoint_history`) is about 125 KB a second with
+A row per endpoint per interval (:mod:`.endpoint_history`) is about 60 KB a second with
 thousands of names, too much to keep for a whole run. Each checkpoint appends the rows that came
 since the last one to the run folder's file (:mod:`.checkpoint`) and, once it has, they are dropped
 here; the final report is that file's checkpointed bytes and then the rows not yet written
@@ -24,7 +24,7 @@ from .files import Spliced
 logger = logging.getLogger(__name__)
 
 PENDING_LIMIT = 64 * 1024 * 1024
-"""Characters of rows kept in memory before endpoint rows are given up (about 8 minutes of 3000
+"""Characters of rows kept in memory before endpoint rows are given up (about 18 minutes of 3000
 names' rows when no checkpoint can be written, hours of the Aggregated row alone)."""
 
 

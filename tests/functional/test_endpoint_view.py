@@ -131,9 +131,7 @@ def test_read_endpoint_agrees_with_the_report_files(saved_run: Path) -> None:
 async def test_past_run_endpoint_opens_from_the_report(saved_run: Path) -> None:
     from appdata import FakeSession, planner, profile_set
 
-    app = LoadTuiApp(
-        planner(profile_set(), "--report-dir", str(saved_run)), refresh=3600, session_factory=FakeSession
-    )
+    app = LoadTuiApp(planner(profile_set(), "--report-dir", str(saved_run)), refresh=3600, session_factory=FakeSession)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("R")
         assert isinstance(app.screen, ReportsScreen)

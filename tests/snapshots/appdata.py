@@ -15,19 +15,19 @@ from typing import Any
 from locust import HttpUser, task
 
 from loadtui.engine import profile_loading
+from loadtui.engine.endpoint_detail import TABLE_PERCENTILES
 from loadtui.engine.endpoint_selection import EndpointView, select_rows
 from loadtui.engine.locustfile import DEMO_LOCUSTFILE, LoadedLocustfile
 from loadtui.engine.planning import Planner
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.run_plan import RunPlan
 from loadtui.engine.session_contract import RunResult, Session
-from loadtui.engine.endpoint_detail import TABLE_PERCENTILES
 from loadtui.engine.snapshot import (
-    EndpointDetail,
-    EndpointSeries,
     Baseline,
     BaselineFigures,
+    EndpointDetail,
     EndpointRow,
+    EndpointSeries,
     ExceptionRow,
     FailureRow,
     History,

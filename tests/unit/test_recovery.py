@@ -12,8 +12,8 @@ import pytest
 
 from loadtui.engine import recovery
 from loadtui.engine.checkpoint import STATE_FILE, Checkpoints, machine_identity, writer_identity
-from loadtui.engine.log_book import LogBook
 from loadtui.engine.history_file import HistoryFile
+from loadtui.engine.log_book import LogBook
 
 
 def dead_pid() -> int:
