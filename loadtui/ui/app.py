@@ -265,6 +265,8 @@ class LoadTuiApp(App[Any]):
 
     def on_endpoint_opened(self, message: EndpointOpened) -> None:
         """Enter on an endpoint: its view, and snapshots with its detail while the view is open."""
+        if isinstance(self.screen, EndpointScreen):
+            return  # a second Enter that came before the view was shown
         self.endpoint_view = replace(self.endpoint_view, focus=(message.method, message.name))
         self.push_screen(EndpointScreen(message.method, message.name), self._endpoint_closed)
         snapshot = self.runs.snapshot(self.endpoint_view)
@@ -276,7 +278,7 @@ class LoadTuiApp(App[Any]):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.last_snapshot = snapshot
-        top = self.screen
+        top = self.screen_stack[-1] if self.screen_stack else None  # none: the app is closing
         if self.endpoint_view.focus is not None and not any(isinstance(s, EndpointScreen) for s in self.screen_stack):
             self._endpoint_closed()  # closed without Escape (the run ended and the ended view took over)
         for screen in self.screen_stack:

@@ -110,14 +110,15 @@ class EndpointScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#endpoint-percentiles").border_title = "Percentiles"
-        self.query_one("#endpoint-histogram").border_title = "Latency distribution"
-        self.query_one("#endpoint-codes").border_title = "Status codes"
-        self.query_one("#endpoint-failures").border_title = "Failures"
-        self.query_one("#endpoint-body").focus()
-        self._show(self.detail, start=0.0)
-        if self.snapshot is not None:
-            self._follow(self.snapshot)
+        with contextlib.suppress(NoMatches):  # Escape pressed before its widgets were mounted
+            self.query_one("#endpoint-percentiles").border_title = "Percentiles"
+            self.query_one("#endpoint-histogram").border_title = "Latency distribution"
+            self.query_one("#endpoint-codes").border_title = "Status codes"
+            self.query_one("#endpoint-failures").border_title = "Failures"
+            self.query_one("#endpoint-body").focus()
+            self._show(self.detail, start=0.0)
+            if self.snapshot is not None:
+                self._follow(self.snapshot)
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         # The first snapshot can come before the screen has composed its widgets: on_mount shows it.
