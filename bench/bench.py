@@ -22,7 +22,12 @@ machine falls on all of them alike; the table reports medians:
    0``): headless requests/s with 1 and with 3000 names, and the dashboard's refresh with 3000
    names, with the time one checkpoint takes in the app process (median, max).
 
-``--only 6`` runs only the cases named (a comma-separated list of 1-6).
+7. the dashboard with 3000 names as in 4, A/B against the code before "See inside an endpoint"
+   (``--before``, a commit run from a ``git archive`` of it): this code, and this code with the
+   first endpoint's view open (the key then is Enter and Escape in turn), with the growth of
+   peak RSS.
+
+``--only 6`` runs only the cases named (a comma-separated list of 1-7).
 
 The target is nginx on a loopback port when nginx is installed (``apt-get install nginx``), else
 loadtui's bundled demo target (much slower: then the target, not the generator, is the limit).
@@ -286,7 +291,8 @@ class TimedApp(LoadTuiApp):
     CSS_PATH = str(Path(sys.modules[LoadTuiApp.__module__].__file__).parent / LoadTuiApp.CSS_PATH)
 
     def refresh_snapshot(self):
-        waiting.setdefault("tick", [time.perf_counter(), False, time.thread_time()])
+        if "key" not in waiting:  # a tick while a key is answered times the key's work too
+            waiting.setdefault("tick", [time.perf_counter(), False, time.thread_time()])
         super().refresh_snapshot()
 
 # The handlers are wrapped in place, not overridden: Textual calls the handler of every class in
@@ -305,6 +311,22 @@ def on_endpoint_view_changed(self, message):
     shown("key")
 LoadTuiApp.on_endpoint_view_changed = on_endpoint_view_changed
 
+# With an endpoint's view open (LOADTUI_BENCH_ENDPOINT=1) the key is Enter then Escape in turn:
+# the view opened with its snapshot in it, then the dashboard shown again.
+ENDPOINT_VIEW = os.environ.get("LOADTUI_BENCH_ENDPOINT") == "1"
+if ENDPOINT_VIEW:
+    from loadtui.ui.screens.dashboard import DashboardScreen
+    show_opened = LoadTuiApp.on_endpoint_opened
+    def on_endpoint_opened(self, message):
+        show_opened(self, message)
+        shown("key")
+    LoadTuiApp.on_endpoint_opened = on_endpoint_opened
+    resumed = DashboardScreen.on_screen_resume
+    def on_screen_resume(self):
+        resumed(self)
+        shown("key")
+    DashboardScreen.on_screen_resume = on_screen_resume
+
 async def main():
     global peak
     app = TimedApp(planner, profile="bench", refresh=1.0, settle_heap=True)
@@ -314,15 +336,23 @@ async def main():
         update_cpu.clear()
         applied.clear()
         end = time.monotonic() + seconds
+        if ENDPOINT_VIEW:
+            app.simulate_key("enter")
+            await asyncio.sleep(1.5)
         while time.monotonic() < end:
             await asyncio.sleep(0.7)
             # `o` cycles the endpoint table's sort: from the key event to the frame that shows
             # the rows by the new sort (Pilot's press() waits for an idle app, which a busy one
-            # never is).
-            waiting["key"] = [time.perf_counter(), False]
-            app.simulate_key("o")
-            while "key" in waiting and time.perf_counter() - waiting["key"][0] < 10:
-                await asyncio.sleep(0.002)
+            # never is). With the view open: Escape, then Enter at once, each timed (the view is
+            # open for all but those few milliseconds).
+            for key in ("escape", "enter") if ENDPOINT_VIEW else ("o",):
+                # Not while a tick is drawn: each is timed alone (the key would wait for it).
+                while "tick" in waiting and time.perf_counter() - waiting["tick"][0] < 2:
+                    await asyncio.sleep(0.002)
+                waiting["key"] = [time.perf_counter(), False]
+                app.simulate_key(key)
+                while "key" in waiting and time.perf_counter() - waiting["key"][0] < 10:
+                    await asyncio.sleep(0.002)
             peak = max(peak, psutil.Process().memory_info().rss)
         result = app.session.stop("stopped")
     return result
@@ -335,13 +365,23 @@ print(json.dumps({"rps": result.summary["totals"]["rps"], "names": len(result.su
 """
 
 
-def dashboard_names_in_app(url: str, seconds: int, workers: int = 0, *extra: str) -> dict[str, float]:
-    """The dashboard with 3000 names, timed inside the app process (Textual's headless driver)."""
+def dashboard_names_in_app(
+    url: str, seconds: int, workers: int = 0, *extra: str, code: Path | None = None, endpoint_view: bool = False
+) -> dict[str, float]:
+    """The dashboard with 3000 names, timed inside the app process (Textual's headless driver).
+
+    ``code``: a checkout of loadtui to run instead of this one (case 7's "before"); with
+    ``endpoint_view`` the first endpoint's view is open, and the key is Enter/Escape in turn."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    if endpoint_view:
+        env["LOADTUI_BENCH_ENDPOINT"] = "1"
     with tempfile.TemporaryDirectory(prefix="loadtui-bench-") as tmp:
         profiles = _profiles(Path(tmp), url, "names", workers)
         done = subprocess.run(
             _python("-c", IN_APP, str(profiles), str(seconds), *extra),
-            cwd=tmp, capture_output=True, text=True, timeout=seconds + 90, check=False,
+            cwd=tmp, env=env, capture_output=True, text=True, timeout=seconds + 90, check=False,
         )  # fmt: skip
         if done.returncode != 0 or not done.stdout.strip():
             raise RuntimeError(f"the in-app run failed:\n{done.stderr[-3000:]}")
@@ -512,11 +552,71 @@ def checkpoint_rows(url: str, s: int, reps: int) -> list[tuple[str, str, str, st
     ]
 
 
+BEFORE_ENDPOINT_VIEW = "caefd11"
+"""The last commit before "See inside an endpoint" (status codes, tail percentiles, per-endpoint
+history, the endpoint view): case 7 measures what they cost against it."""
+
+
+@contextlib.contextmanager
+def checkout(rev: str) -> Iterator[Path]:
+    """``rev``'s loadtui package in a temporary directory (``git archive``: the repository is untouched)."""
+    with tempfile.TemporaryDirectory(prefix=f"loadtui-{rev}-") as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "loadtui"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        yield Path(tmp)
+
+
+def endpoint_rows(url: str, s: int, reps: int, before: str) -> list[tuple[str, str, str, str]]:
+    """3000 names on the dashboard: this code, this code with an endpoint's view open, and ``before``."""
+    with checkout(before) as old:
+        runs = rotate(
+            {
+                "before": lambda: dashboard_names_in_app(url, s, code=old),
+                "now": lambda: dashboard_names_in_app(url, s),
+                "view": lambda: dashboard_names_in_app(url, s, endpoint_view=True),
+            },
+            reps,
+        )
+
+    def figures(name: str) -> str:
+        found = runs[name]
+        return (
+            f"refresh p95 {median(found, 'update_p95_ms'):.0f} ms (median {median(found, 'update_median_ms'):.0f}), "
+            f"key p95 {median(found, 'key_p95_ms'):.0f} ms (median {median(found, 'key_median_ms'):.0f}), "
+            f"peak RSS {median(found, 'peak_rss_mb'):.0f} MB"
+        )
+
+    base = median(runs["before"], "rps")
+    grew = median(runs["now"], "peak_rss_mb") - median(runs["before"], "peak_rss_mb")
+    grew_view = median(runs["view"], "peak_rss_mb") - median(runs["before"], "peak_rss_mb")
+    return [
+        (
+            f"7. dashboard, 3000 names, at {before} (before the endpoint view)",
+            f"{base:,.0f}",
+            "1.00",
+            figures("before"),
+        ),
+        (
+            "7b. the same now (per-endpoint history, codes, tail percentiles)",
+            f"{median(runs['now'], 'rps'):,.0f}",
+            f"{median(runs['now'], 'rps') / base:.2f}",
+            f"{figures('now')}; RSS {grew:+.0f} MB over {before}",
+        ),
+        (
+            "7c. now, with an endpoint's view open (key: Enter / Escape)",
+            f"{median(runs['view'], 'rps'):,.0f}",
+            f"{median(runs['view'], 'rps') / base:.2f}",
+            f"{figures('view')}; RSS {grew_view:+.0f} MB over {before}",
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="the cases to run, e.g. 6 or 1,2")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="the cases to run, e.g. 6 or 1,2")
+    parser.add_argument("--before", default=BEFORE_ENDPOINT_VIEW, help="case 7's earlier commit")
     parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")
     args = parser.parse_args()
     only = {part.strip() for part in args.only.split(",")}
@@ -546,6 +646,8 @@ def main() -> int:
             )
         if "6" in only:
             rows += checkpoint_rows(url, s, args.reps)
+        if "7" in only:
+            rows += endpoint_rows(url, s, args.reps, args.before)
     header = ("case", "req/s (median)", "ratio", "notes")
     table = [
         "| " + " | ".join(header) + " |",
