@@ -80,7 +80,9 @@ def test_the_target_dies_and_comes_back(tmp_path: Path, faulty_server: FaultySer
     rows = failure_rows(folder)
     # refused while it is down; a kept-alive connection may also have been reset as it died
     assert any("ConnectionRefusedError" in r["Error"] for r in rows) and len(rows) <= 2
-    assert all("ConnectionRefusedError" in r["Error"] or "ConnectionResetError" in r["Error"] for r in rows)
+    assert all("ConnectionRefusedError" in r["Error"] or "ConnectionResetError" in r["Error"] for r in rows), [
+        r["Error"] for r in rows
+    ]  # (once, under load, another kind was there: the message says which, the next time)
     assert sum(int(r["Occurrences"]) for r in rows) == summary["totals"]["failures"] > 0
     (outage,) = summary["target_outages"]
     assert outage["kind"] == "all failing" and outage["to_s"] > outage["from_s"]
