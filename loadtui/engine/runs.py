@@ -70,10 +70,16 @@ class PastRun:
         stamp = re.match(r"\d{8}-\d{6}", self.folder.name)
         if stamp:
             return stamp.group(0)
+        started = self.started_epoch
+        return "" if started is None else datetime.fromtimestamp(started).strftime("%Y%m%d-%H%M%S")
+
+    @property
+    def started_epoch(self) -> float | None:
+        """summary.json's ``started_at`` as epoch seconds (None: unreadable)."""
         try:
-            return datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).astimezone().strftime("%Y%m%d-%H%M%S")
+            return datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
         except ValueError:
-            return ""
+            return None
 
 
 def read_run(folder: Path) -> PastRun:
@@ -108,42 +114,21 @@ class RunHistory:
     users: tuple[int, ...] = ()
 
 
-def _number(text: str | None) -> float:
-    try:
-        return float(text or 0)
-    except ValueError:  # Locust writes "N/A" for percentiles before the first request
-        return 0.0
-
-
 def read_history(folder: Path) -> RunHistory:
-    try:
-        with (folder / "stats_history.csv").open(encoding="utf-8", newline="") as handle:
-            rows = [row for row in csv.DictReader(handle) if row.get("Name") == "Aggregated"]
-    except OSError:
-        return RunHistory()
+    rows = _history_rows(folder, "", "Aggregated", ("Timestamp", "Requests/s", "95%", "User Count"))
     if not rows:
         return RunHistory()
-    start = _number(rows[0]["Timestamp"])
-    return RunHistory(
-        seconds=tuple(_number(row["Timestamp"]) - start for row in rows),
-        rps=tuple(_number(row["Requests/s"]) for row in rows),
-        p95_ms=tuple(_number(row.get("95%")) for row in rows),
-        users=tuple(int(_number(row["User Count"])) for row in rows),
+    # Locust writes "N/A" for percentiles before the first request: 0 on these charts
+    seconds, rps, p95, users = (
+        tuple(0.0 if math.isnan(v) else v for v in column) for column in zip(*rows, strict=True)
     )
+    return RunHistory(seconds=seconds, rps=rps, p95_ms=p95, users=tuple(int(u) for u in users))
 
 
 def figure(found: dict[str, Any], key: str) -> float:
     """A number of summary.json (0 where it is missing or not a number)."""
     value = number(found.get(key))
     return 0.0 if math.isnan(value) else value
-
-
-def started_epoch(run: PastRun) -> float | None:
-    """summary.json's ``started_at`` as epoch seconds (None: unreadable)."""
-    try:
-        return datetime.fromisoformat(run.started_at.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _percent_column(percent: float) -> str:
@@ -159,8 +144,15 @@ def _stats_csv_row(folder: Path, method: str, name: str) -> dict[str, str]:
         return {}
 
 
-def _history_rows(folder: Path, method: str, name: str) -> list[tuple[float, ...]]:
-    """The endpoint's stats_history.csv rows as series points (seconds since the file's first row).
+HISTORY_COLUMNS = ("Timestamp", "Requests/s", "Failures/s", "50%", "95%", "99%")
+"""What an endpoint's series reads of stats_history.csv (:data:`.endpoint_history.SERIES_COLUMNS`)."""
+
+
+def _history_rows(
+    folder: Path, method: str, name: str, wanted: tuple[str, ...] = HISTORY_COLUMNS
+) -> list[tuple[float, ...]]:
+    """(method, name)'s stats_history.csv rows, the ``wanted`` columns (Timestamp first, as
+    seconds since the file's first row; NaN for Locust's ``N/A``).
 
     The file can be hundreds of MB (3000 names for hours): lines that cannot be the endpoint's
     are skipped before the CSV parser sees them."""
@@ -171,7 +163,6 @@ def _history_rows(folder: Path, method: str, name: str) -> list[tuple[float, ...
         with (folder / "stats_history.csv").open(encoding="utf-8", newline="") as handle:
             header = next(csv.reader([handle.readline()]), [])
             at = {column: i for i, column in enumerate(header)}
-            wanted = ("Timestamp", "Requests/s", "Failures/s", "50%", "95%", "99%")
             if any(column not in at for column in (*wanted, "Type", "Name")):
                 return []
             for line in handle:

@@ -421,7 +421,7 @@ class RunScreen(Screen[None]):
             return
         method, name = key_parts(keys[event.cursor_row])
         detail = runs_mod.read_endpoint(self.run, method, name)
-        self.app.push_screen(EndpointScreen(method, name, detail=detail, started_at=runs_mod.started_epoch(self.run)))
+        self.app.push_screen(EndpointScreen(method, name, detail=detail, started_at=self.run.started_epoch))
 
     def action_back(self) -> None:
         self.dismiss(None)
