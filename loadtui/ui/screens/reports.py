@@ -416,10 +416,10 @@ class RunScreen(Screen[None]):
     @on(DataTable.RowSelected, "#run-endpoints")
     def _endpoint_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        keys = self.query_one("#run-endpoints", KeyedTable).row_keys
-        if not 0 <= event.cursor_row < len(keys):
+        key = self.query_one("#run-endpoints", KeyedTable).key_at(event.cursor_row)
+        if key is None:
             return
-        method, name = key_parts(keys[event.cursor_row])
+        method, name = key_parts(key)
         detail = runs_mod.read_endpoint(self.run, method, name)
         self.app.push_screen(EndpointScreen(method, name, detail=detail, started_at=self.run.started_epoch))
 

@@ -322,11 +322,10 @@ class EndpointTable(Vertical):
     def open_row(self, index: int | None = None) -> bool:
         """That row's endpoint (the highlighted one by default) up close: the app opens its view,
         as it asks the session for it. False when the table has no such row."""
-        keys = self.table.row_keys
-        index = self.table.cursor_row if index is None else index
-        if not 0 <= index < len(keys):
+        key = self.table.key_at(index)
+        if key is None:
             return False
-        method, name = key_parts(keys[index])
+        method, name = key_parts(key)
         self.app.post_message(EndpointOpened(method, name))
         return True
 

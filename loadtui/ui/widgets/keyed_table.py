@@ -165,6 +165,11 @@ class KeyedTable(HookedDataTable):
         """Keys in display order (what the tests and the cursor logic look at)."""
         return [key for key, _ in self._shown]
 
+    def key_at(self, index: int | None = None) -> str | None:
+        """The key of the row shown at ``index`` (the cursor's by default); None: no such row."""
+        index = self.cursor_row if index is None else index
+        return self._shown[index][0] if 0 <= index < len(self._shown) else None
+
     def row_values(self, key: str) -> list[Any]:
         """One row's cells in column order, by its key."""
         return list(self._values(self._cells[key]))
