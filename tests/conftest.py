@@ -70,15 +70,17 @@ class ServerProcess:
 
     SCRIPT = ""
 
-    def __init__(self) -> None:
+    def __init__(self, *args: object) -> None:
         self.port = 0
+        self.args = [str(arg) for arg in args]
+        """More arguments of the script, after the port."""
         self.process: subprocess.Popen[str] | None = None
         self.start()
 
     def start(self) -> None:
         script = Path(__file__).resolve().parent / "servers" / self.SCRIPT
         self.process = subprocess.Popen(
-            [sys.executable, str(script), str(self.port)],
+            [sys.executable, str(script), str(self.port), *self.args],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -136,5 +138,29 @@ class FaultyServer(ServerProcess):
 @pytest.fixture
 def faulty_server() -> Iterator[FaultyServer]:
     server = FaultyServer()
+    yield server
+    server.stop()
+
+
+class CapacityServer(ServerProcess):
+    """tests/servers/capacity_server.py: ``/work`` takes one of ``workers`` slots for ``latency_ms``,
+    so the target takes ``workers * 1000 / latency_ms`` requests a second and queues the rest."""
+
+    SCRIPT = "capacity_server.py"
+
+    def __init__(self, workers: int = 4, latency_ms: float = 50.0) -> None:
+        self.workers = workers
+        self.latency_ms = latency_ms
+        super().__init__(workers, latency_ms)
+
+    @property
+    def capacity_rps(self) -> float:
+        return self.workers * 1000 / self.latency_ms
+
+
+@pytest.fixture
+def capacity_server() -> Iterator[CapacityServer]:
+    """A loopback target of known capacity: 4 slots of 50 ms, so 80 requests a second."""
+    server = CapacityServer(4, 50.0)
     yield server
     server.stop()
