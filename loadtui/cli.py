@@ -71,6 +71,8 @@ def _progress_line(session: LoadSession) -> str:
         verdict_workers = f"  workers {alive}/{len(snap.workers)}"
     else:
         verdict_workers = ""
+    if snap.capacity is not None and not snap.capacity.done:
+        verdict_workers += f"  ramp {snap.capacity.summary_line()}"
     return (
         f"[loadtui] {human_duration(snap.elapsed_s)}{remaining} {snap.state:<8} users {snap.users}/{snap.target_users}"
         f"  {t.rps:7.1f} req/s  p95 {p95:5.0f} ms  requests {t.requests}  failures {t.failures}"

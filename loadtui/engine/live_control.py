@@ -16,6 +16,7 @@ import gevent
 from locust import runners as locust_runners
 from locust.shape import LoadTestShape
 
+from .capacity import RampShape
 from .locustfile import LoadedLocustfile
 from .profiles import Profile
 from .session_contract import SessionError
@@ -48,13 +49,14 @@ class LiveControl:
 
     # --- users and stages ------------------------------------------------------------------------
 
-    def start_load(self, profile: Profile) -> None:
-        """Applies ``profile``'s users, or its stages (or the locustfile's shape), keeping the stats."""
+    def start_load(self, profile: Profile, ramp: RampShape | None = None) -> None:
+        """Applies ``profile``'s users, or its stages, or ``ramp`` (its ramp to the limit), or the
+        locustfile's shape, keeping the stats."""
         self.stop_shape()
-        shape: LoadTestShape | None = None
-        if profile.stages:
+        shape: LoadTestShape | None = ramp
+        if shape is None and profile.stages:
             shape = StagesShape(profile.stages)
-        elif self.locustfile.shape_classes:
+        elif shape is None and self.locustfile.shape_classes:
             shape = self.locustfile.shape_classes[0]
         if shape is None:
             self.ramp(profile.users, profile.spawn_rate)
@@ -102,6 +104,8 @@ class LiveControl:
         shape = self.env.shape_class
         if isinstance(shape, StagesShape):
             return shape.finished
+        if isinstance(shape, RampShape):
+            return shape.search.done
         return shape is not None
 
     def change_users(self, delta: int, spawn_rate: float) -> tuple[int, str]:
@@ -164,6 +168,6 @@ def options_follow(options: Any, profile: Profile) -> None:
     """Keeps Locust's parsed_options telling the load in force (hooks may read it mid-run)."""
     if options is None:
         return
-    options.num_users = profile.peak_users if profile.stages else profile.users
+    options.num_users = profile.peak_users if profile.stages or profile.ramp else profile.users
     options.spawn_rate = profile.spawn_rate
     options.run_time = int(profile.effective_run_time_s) if profile.effective_run_time_s else None

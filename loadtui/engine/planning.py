@@ -234,7 +234,7 @@ class Planner:
             fields["weights"] = {}  # the packaged profiles' weights are the demo's classes
             if self.locust_defaults_apply():
                 # Nobody chose a profile: the load is what `locust` would run, not a packaged one's.
-                fields = {**LOCUST_DEFAULTS, "stages": (), **fields}
+                fields = {**LOCUST_DEFAULTS, "stages": (), "ramp": None, **fields}
         if first:
             for key, flag in FIRST_RUN_OVERRIDES.items():
                 value = getattr(cl.options, flag, None)
@@ -269,7 +269,7 @@ class Planner:
     @staticmethod
     def _shape_in_use(locustfile: LoadedLocustfile, profile: Profile) -> bool:
         """The locustfile's LoadTestShape runs (a profile's stages would replace it)."""
-        return bool(locustfile.shape_classes) and not profile.stages
+        return bool(locustfile.shape_classes) and not profile.stages and profile.ramp is None
 
     def _host_source(self, cl: CommandLine, name: str | None) -> str:
         if cl.given("host"):
@@ -316,7 +316,7 @@ class Planner:
         options = copy.deepcopy(cl.options)
         options.locustfile = ",".join(locustfile.keys)
         options.host = profile.host or None
-        options.num_users = profile.peak_users if profile.stages else profile.users
+        options.num_users = profile.peak_users if profile.stages or profile.ramp else profile.users
         options.spawn_rate = profile.spawn_rate
         options.run_time = int(profile.effective_run_time_s) if profile.effective_run_time_s else None
         options.tags = list(profile.tags) or None

@@ -261,6 +261,8 @@ def _item(key: str, value: Any, *, top: bool = False, inline: bool = False) -> I
     """
     if inline:
         return _inline(value)
+    if top and key == "ramp":
+        return _inline(value)  # ramp = { start = 2, step = 4, every = "30s", max = 500 }, as the README writes it
     if top and key == "stages":
         stages = tomlkit.array()
         stages.extend(_inline(stage) for stage in value)

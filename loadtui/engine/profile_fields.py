@@ -23,7 +23,7 @@ from . import thresholds as thresholds_mod
 from .compare import CompareError, parse_tolerance
 from .durations import format_duration, parse_duration
 from .profile_lines import Where
-from .profiles import PROFILE_KEYS, STAGE_KEYS, Profile, ProfileError, Stage
+from .profiles import PROFILE_KEYS, RAMP_KEYS, STAGE_KEYS, Profile, ProfileError, Ramp, Stage
 from .thresholds import Thresholds
 
 
@@ -179,6 +179,76 @@ def _stage(key: Key, label: str, item: Any) -> Stage:
     )
 
 
+def _ramp(key: Key, value: Any) -> Ramp:
+    """``{ start = 2, step = 4, every = "30s", max = 500 }`` (users), with ``settle`` optional."""
+    if not isinstance(value, dict):
+        raise key.error(
+            f'expected a table like {{ start = 2, step = 4, every = "30s", max = 500 }}, got {_describe(value)}'
+        )
+    for name in value:
+        if name not in RAMP_KEYS:
+            hint = difflib.get_close_matches(name, RAMP_KEYS, n=1)
+            maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise key.error(f"unknown key {name!r}{maybe} (known keys: {', '.join(RAMP_KEYS)})")
+    for name in ("start", "step", "every", "max"):
+        if name not in value:
+            raise key.error(f'missing {name!r} (a ramp is {{ start = 2, step = 4, every = "30s", max = 500 }})')
+
+    def count(name: str) -> int:
+        found = value[name]
+        if isinstance(found, bool) or not isinstance(found, int) or found <= 0:
+            raise key.error(f"{name}: expected a positive number of users, got {_describe(found)}")
+        return found
+
+    def duration(name: str) -> str:
+        found = value[name]
+        try:
+            parse_duration(found)  # refuses 0 too
+        except (ValueError, TypeError) as exc:
+            raise key.error(f"{name}: {exc}") from None
+        return found if isinstance(found, str) else format_duration(float(found))
+
+    start, step, most = count("start"), count("step"), count("max")
+    every = duration("every")
+    if most < start:
+        raise key.error(f"max ({most}) is below start ({start}): the users step up from start to max")
+    settle = None
+    if "settle" in value:
+        settle = duration("settle")
+        if parse_duration(settle) >= parse_duration(every):
+            raise key.error(
+                f"settle ({settle}) must be shorter than every ({every}): nothing of a step would be judged"
+            )
+    return Ramp(start=start, step=step, every=every, max=most, settle=settle)
+
+
+def check_profile(where: Where, table: str, profile: Profile) -> None:
+    """What one key cannot say alone: a ramp needs thresholds to judge its steps by, no stages
+    beside it, and steps long enough to judge after their users have started."""
+    ramp = profile.ramp
+    if ramp is None:
+        return
+    if profile.stages:
+        raise where.error(table, "ramp", "a profile has stages or a ramp, not both (both say how the users change)")
+    judged = [m for m in profile.thresholds.overall if m not in thresholds_mod.WATCH_METRICS]
+    if not judged and not profile.thresholds.endpoints:
+        raise where.error(
+            table,
+            "ramp",
+            f"a ramp ends at the first step that fails the thresholds, and [{table}] has none to judge a step by: "
+            f"add a [{table}.thresholds] table (e.g. p95_ms = 500 and fail_ratio = 0.01)",
+        )
+    starting = ramp.step / profile.spawn_rate
+    if starting + ramp.settle_s >= ramp.every_s:
+        raise where.error(
+            table,
+            "ramp",
+            f"a step of {ramp.step} users at spawn_rate {profile.spawn_rate:g}/s takes {starting:g}s to start, and "
+            f"then settles for {format_duration(ramp.settle_s)}: that leaves nothing of every = {ramp.every} to judge. "
+            "Raise every or spawn_rate, or lower step",
+        )
+
+
 def _thresholds(key: Key, value: Any) -> Thresholds:
     """Limits on top of those [defaults] gives (see :func:`.thresholds.parse`)."""
 
@@ -205,6 +275,7 @@ VALIDATORS: Mapping[str, Validator] = {
     "workers": _workers,
     "watch": _watch,
     "chart_percentiles": _chart_percentiles,
+    "ramp": _ramp,
 }
 """One validator per key of :data:`~.profiles.PROFILE_KEYS`."""
 

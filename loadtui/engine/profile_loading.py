@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .profile_fields import check_keys, check_report_dir, profile_fields
+from .profile_fields import check_keys, check_profile, check_report_dir, profile_fields
 from .profile_lines import Where
 from .profiles import (
     DEFAULTS_ONLY_KEYS,
@@ -65,6 +65,7 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         if "weights" in base and "weights" in fields:
             fields["weights"] = {**base["weights"], **fields["weights"]}
         profiles[name] = Profile(name=name, **fields, given=_given_keys(body, defaults_given))
+        check_profile(where, table, profiles[name])
     return ProfileSet(
         path=path,
         packaged=packaged,

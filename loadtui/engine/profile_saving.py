@@ -55,6 +55,10 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
             if not value:
                 continue
             value = [{"duration": s.duration, "users": s.users, "spawn_rate": _num(s.spawn_rate)} for s in value]
+        elif key == "ramp":
+            if value is None:
+                continue
+            value = value.to_toml()
         elif key == "spawn_rate":
             value = _num(value)
         elif key == "chart_percentiles":

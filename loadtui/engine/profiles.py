@@ -42,9 +42,11 @@ PROFILE_KEYS = (
     "workers",
     "watch",
     "chart_percentiles",
+    "ramp",
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate")
+RAMP_KEYS = ("start", "step", "every", "max", "settle")
 MERGING_KEYS = ("weights", "thresholds")
 """Keys whose value in a profile adds to what [defaults] gives instead of replacing it."""
 
@@ -87,6 +89,43 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class Ramp:
+    """Ramp to the limit: ``start`` users, ``step`` more every ``every``, up to ``max``; each step is
+    judged on its own window against the profile's thresholds and the run ends at the first that
+    fails (see :mod:`loadtui.engine.capacity`)."""
+
+    start: int
+    step: int
+    every: str
+    """As written (``"30s"``)."""
+    max: int
+    settle: str | None = None
+    """Not judged after a step's users are all running (their first requests); None: a fifth of ``every``."""
+
+    @property
+    def every_s(self) -> float:
+        return durations.parse_duration(self.every)
+
+    @property
+    def settle_s(self) -> float:
+        return durations.parse_duration(self.settle) if self.settle is not None else self.every_s / 5
+
+    @property
+    def step_count(self) -> int:
+        return 1 + -(-(self.max - self.start) // self.step)
+
+    def users_at(self, index: int) -> int:
+        """The users of step ``index`` (0 is the first)."""
+        return min(self.start + index * self.step, self.max)
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": self.start, "step": self.step, "every": self.every, "max": self.max}
+        if self.settle is not None:
+            out["settle"] = self.settle
+        return out
+
+
+@dataclass(frozen=True)
 class Profile:
     """A load profile with ``[defaults]`` already applied."""
 
@@ -122,6 +161,8 @@ class Profile:
     so that drawing the screen never competes with the users (bench/RESULTS.md has the figures)."""
     chart_percentiles: tuple[float, ...] = (50.0, 95.0, 99.0)
     """The response-time percentiles the latency chart draws (1 to 4 of them, e.g. 50, 99, 99.9)."""
+    ramp: Ramp | None = None
+    """Set: the users step up until a step fails the thresholds; the run's result is the capacity."""
     given: frozenset[str] = field(default=frozenset(), compare=False)
     """The profile keys that profiles.toml set for this profile with a non-empty value, in the
     profile's own table or in [defaults], so that a later layer can tell a value the user wrote from
@@ -158,6 +199,8 @@ class Profile:
 
     @property
     def peak_users(self) -> int:
+        if self.ramp is not None:
+            return self.ramp.max
         return max([self.users, *(stage.users for stage in self.stages)])
 
 

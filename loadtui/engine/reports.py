@@ -35,6 +35,7 @@ from .history import DownsampledSeries
 from .log_book import FILE_NAME as LOG_FILE
 from .snapshot import HostSample
 from .target_health import Outage
+from .thresholds import Result, limit_text
 from .watch import WatchedState
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
     from .locustfile import LoadedLocustfile
     from .profiles import Profile
-    from .snapshot import ProfileSwitch
+    from .snapshot import Capacity, ProfileSwitch
 
 FILES = (
     "report.html",
@@ -143,6 +144,8 @@ class RunInfo:
     """How the run folder's checkpoints went (:meth:`.checkpoint.Checkpoints.to_dict`)."""
     status_codes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     """(method, name) -> {status code or error kind: requests} (:mod:`.status_codes`)."""
+    capacity: Capacity | None = None
+    """The run's ramp to the limit, its steps and the capacity it found (:mod:`.capacity`)."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,7 @@ def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, An
             {"duration": s.duration, "duration_s": s.duration_s, "users": s.users, "spawn_rate": s.spawn_rate}
             for s in profile.stages
         ],
+        "ramp": profile.ramp.to_toml() if profile.ramp is not None else None,
     }
 
 
@@ -301,6 +305,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         target_outages=[o.to_dict() for o in run.target_outages],
         checkpoints=run.checkpoints,
         history_gaps=run.history_gaps,
+        capacity=run.capacity.to_dict() if run.capacity is not None else None,
     )
 
 
@@ -426,6 +431,7 @@ def companion_section(summary: dict[str, Any], host_series: Sequence[tuple[float
       peak {host["cpu_percent"]["peak"]}%, memory avg {host["mem_percent"]["avg"]}% / peak
       {host["mem_percent"]["peak"]}%, loadtui's own CPU peak {host["loadtui_cpu_percent"]["peak"]}%.</p>
       {saturated}
+      {capacity_section(summary.get("capacity"))}
       <h3>Profile switches</h3>
       {switches}
       <h3>Load generator host</h3>
@@ -433,6 +439,31 @@ def companion_section(summary: dict[str, Any], host_series: Sequence[tuple[float
       {watched}
     </section>
 """
+
+
+def capacity_section(capacity: Mapping[str, Any] | None) -> str:
+    """The ramp to the limit: the capacity it found and every step, for report.html."""
+    if not capacity:
+        return ""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{step['step']}</td><td>{step['users']}</td><td>{step['rps']:,.1f}</td><td>{step['p95_ms']:,.0f}</td>"
+        f"<td>{step['p99_ms']:,.0f}</td><td>{100 * step['fail_ratio']:.2f}%</td><td>{esc(step['state'])}</td>"
+        f"<td>{esc(limit_text(Result.from_dict(step['limited_by'])) if step['limited_by'] else '')}"
+        "</td></tr>"
+        for step in capacity["steps"]
+    )
+    found = (
+        f"<b>{capacity['users']} users</b>, {capacity['rps']:,.1f} req/s, p95 {capacity['p95_ms']:,.0f} ms, "
+        f"p99 {capacity['p99_ms']:,.0f} ms, {100 * capacity['fail_ratio']:.2f}% failed (step {capacity['step']})"
+        if capacity.get("users") is not None
+        else "<b>none</b>: no step passed"
+    )
+    outcome = esc(capacity["outcome"]) + (f": {esc(capacity['detail'])}" if capacity["detail"] else "")
+    return f"""<h3>Capacity (ramp to the limit)</h3>
+      <p>Capacity: {found}. {outcome}.</p>
+      <table><tr><th>step</th><th>users</th><th>req/s</th><th>p95 ms</th><th>p99 ms</th><th>failed</th>
+      <th>verdict</th><th>limited by</th></tr>{rows}</table>"""
 
 
 def _with_companion(report_html: str, section: str) -> str:

@@ -29,6 +29,7 @@ from locust.stats import stats_history
 
 from . import compare as compare_mod
 from . import endpoint_detail, locust_rows, recovery, report_writer, reports
+from .capacity import CapacitySearch
 from .checkpoint import Checkpoints
 from .demo_target import DemoTarget, DemoTargetError
 from .durations import human_duration
@@ -54,6 +55,8 @@ from .worker_supervision import WorkerSupervisor
 
 if TYPE_CHECKING:
     from locust.runners import LocalRunner, MasterRunner
+
+    from .capacity import RampShape
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +103,8 @@ class LoadSession:
             chart_percentiles=plan.profile.chart_percentiles,
         )
         self.thresholds = ThresholdMonitor(plan.profile.thresholds)
+        self.capacity: CapacitySearch | None = None
+        """The profile's ramp to the limit (the last one, once a switch left it)."""
         self._housekeeping = LocustHousekeeping()
         self._watcher = Watcher(plan.profile.watch)
         self._watched: tuple[WatchedState, ...] = ()
@@ -298,8 +303,24 @@ class LoadSession:
     def _begin_load(self) -> None:
         assert self.control is not None
         self._load_started = True
-        self.control.start_load(self.profile)
+        self.control.start_load(self.profile, self._start_capacity(self.profile))
         self._arm_deadline(self.profile)
+
+    def _start_capacity(self, profile: Profile) -> RampShape | None:
+        """A new ramp to the limit for ``profile`` if it has one (the one running gives way)."""
+        if self.capacity is not None:
+            self.capacity.interrupt(f"switched to {profile.name}")
+        if profile.ramp is None:
+            return None
+        self.capacity = CapacitySearch(
+            profile.ramp, profile.thresholds, profile.spawn_rate, now=time.monotonic(), elapsed_s=self.elapsed_s
+        )
+        return self.capacity.shape
+
+    @property
+    def _ramping(self) -> bool:
+        """A ramp judges the thresholds step by step (not the run so far)."""
+        return self.capacity is not None and self.capacity.outcome != "interrupted"
 
     def _begin_when_workers_ready(self) -> None:
         dist = self.distribution
@@ -400,6 +421,8 @@ class LoadSession:
             self.checkpoints.close()  # a checkpoint being written finishes before the final report
         if self.control is not None:
             self.control.stop_ramp()
+        if self.capacity is not None:
+            self.capacity.interrupt(f"the run ended ({reason}) before a step failed or the ramp reached its max")
         self._stop_runner()
         self._ended_at = time.time()
         if self.runner is not None and self.env is not None:
@@ -523,7 +546,7 @@ class LoadSession:
         if (profile.tags, profile.exclude_tags) != (previous.tags, previous.exclude_tags):
             notice = control.apply_tags(profile, fallback=previous)
         control.apply_weights(profile)
-        control.start_load(profile)
+        control.start_load(profile, self._start_capacity(profile))
         self._arm_deadline(profile)
         self._switches.append(
             ProfileSwitch(
@@ -531,7 +554,7 @@ class LoadSession:
                 elapsed_s=self.elapsed_s,
                 from_profile=previous.name,
                 to_profile=profile.name,
-                users=profile.peak_users if profile.stages else profile.users,
+                users=profile.peak_users if profile.stages or profile.ramp else profile.users,
                 spawn_rate=profile.spawn_rate,
             )
         )
@@ -547,6 +570,9 @@ class LoadSession:
         load = (
             f"{len(profile.stages)} stages" if profile.stages else f"{profile.users} users at {profile.spawn_rate:g}/s"
         )
+        if profile.ramp is not None:
+            ramp = profile.ramp
+            load = f"a ramp to the limit from {ramp.start} users, +{ramp.step} every {ramp.every} up to {ramp.max}"
         self.message = f"Switched {previous.name} -> {profile.name}: {load}{until}" + (f". {notice}" if notice else "")
         return self.message
 
@@ -601,7 +627,11 @@ class LoadSession:
         if self._watcher.watches:
             self._watched = self._watcher.sample()
         self._take_forwarded_logs(env)
-        aborting = self.thresholds.judge(runner.stats, self._watched)
+        aborting = None
+        if self._ramping:
+            self._tick_capacity(runner)
+        else:
+            aborting = self.thresholds.judge(runner.stats, self._watched)
         if aborting is not None and not self._finishing:
             limits = self.profile.thresholds
             self.message = (
@@ -620,6 +650,21 @@ class LoadSession:
         if self._demo is not None and not self._demo.alive and not self._finishing:
             self.message = "The bundled demo target exited unexpectedly; the run was stopped"
             gevent.spawn(self._end_in_greenlet, "error")
+
+    def _tick_capacity(self, runner: LocalRunner | MasterRunner) -> None:
+        search = self.capacity
+        assert search is not None and self.env is not None
+        if search.done:
+            return
+        if self.env.shape_class is not search.shape:
+            search.interrupt("the users were changed by hand (+/- keys)")
+            return
+        search.tick(runner.stats, runner.user_count, time.monotonic(), self.elapsed_s)
+        self.thresholds.results = search.results
+        if search.done and not self._finishing:
+            self.message = f"Ramp ended: {search.state().summary_line()}"
+            logger.info(self.message)
+            gevent.spawn(self._end_in_greenlet, "completed")
 
     def _take_forwarded_logs(self, env: Environment) -> None:
         """Remote workers' log lines, which Locust's own log forwarding keeps on the master."""
@@ -704,6 +749,7 @@ class LoadSession:
             status_codes=self.status_codes.rows(STATUS_ROWS),
             worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
+            capacity=self.capacity.state() if self.capacity is not None else None,
             endpoint_detail=None
             if view.focus is None
             else endpoint_detail.live_detail(
@@ -715,6 +761,8 @@ class LoadSession:
     def _verdict(self) -> str | None:
         """The thresholds' verdict, never a pass for a run that had fewer users than asked."""
         verdict = self.thresholds.verdict
+        if self._ramping and self.capacity is not None:
+            verdict = self.capacity.state().verdict or verdict
         if verdict == "pass" and self.supervisor is not None and self.supervisor.short_s > 0:
             return "warn"
         return verdict
@@ -743,6 +791,7 @@ class LoadSession:
             workers_lost=self.supervisor.to_dict() if self.supervisor is not None else None,
             target_outages=tuple(self.target_health.outages),
             status_codes={key: dict(counts) for key, counts in self.status_codes.counts.items()},
+            capacity=self.capacity.state() if self.capacity is not None else None,
             checkpoints=self.checkpoints.to_dict()
             if self.checkpoints is not None and self.checkpoints.enabled
             else None,

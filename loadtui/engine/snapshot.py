@@ -332,6 +332,137 @@ class ProfileSwitch:
 
 
 @dataclass(frozen=True, slots=True)
+class CapacityStep:
+    """One step of a ramp to the limit: its users, and its own window's figures and verdict."""
+
+    number: int
+    """1 for the first step."""
+    users: int
+    started_s: float
+    """Seconds into the run when the step began (its users were asked for)."""
+    state: str
+    """``starting`` (users spawning), ``settling`` (their first seconds, not judged), ``judging``,
+    then the verdict: ``pass``, ``warn`` or ``fail``."""
+    window_s: float = 0.0
+    """The seconds judged so far (or in all, once judged)."""
+    requests: int = 0
+    failures: int = 0
+    rps: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    users_running: int = 0
+    """Users that ran in the window (fewer than ``users`` when they could not all be started)."""
+    results: tuple[ThresholdResult, ...] = ()
+    """Every threshold judged on the window (so far, while judging)."""
+    limited_by: ThresholdResult | None = None
+    """The failing threshold that gave the step its fail (the one furthest past its limit)."""
+
+    @property
+    def fail_ratio(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+    @property
+    def judged(self) -> bool:
+        return self.state in ("pass", "warn", "fail")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "step": self.number,
+            "users": self.users,
+            "started_s": round(self.started_s, 3),
+            "state": self.state,
+            "window_s": round(self.window_s, 3),
+            "requests": self.requests,
+            "failures": self.failures,
+            "rps": round(self.rps, 3),
+            "p95_ms": round(self.p95_ms, 3),
+            "p99_ms": round(self.p99_ms, 3),
+            "fail_ratio": round(self.fail_ratio, 6),
+            "users_running": self.users_running,
+        }
+        out["limited_by"] = self.limited_by.to_dict() if self.limited_by is not None else None
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """A ramp to the limit so far: its steps, and once it is over the capacity it found."""
+
+    steps: tuple[CapacityStep, ...]
+    outcome: str
+    """``searching``; then ``limit found`` (a step failed), ``max reached`` (every step passed),
+    ``no step passed``, or ``interrupted`` (a switch, users changed by hand, the run stopped)."""
+    detail: str = ""
+    """What ended it, in words: the failing threshold and step, or what interrupted it."""
+    ramp: Mapping[str, Any] = field(default_factory=dict)
+    """The ramp as the profile gives it (start, step, every, max, settle)."""
+
+    @property
+    def found(self) -> CapacityStep | None:
+        """The capacity: the last step that passed (or warned) before the first that failed."""
+        passed = None
+        for step in self.steps:
+            if step.state == "fail":
+                break
+            if step.state in ("pass", "warn"):
+                passed = step
+        return passed
+
+    @property
+    def failed(self) -> CapacityStep | None:
+        return next((step for step in self.steps if step.state == "fail"), None)
+
+    @property
+    def done(self) -> bool:
+        return self.outcome != "searching"
+
+    @property
+    def verdict(self) -> str | None:
+        """A finished search's verdict: the capacity step's (pass or warn), fail when none passed;
+        None while searching or when interrupted (the run is then judged as any other)."""
+        if self.outcome in ("searching", "interrupted"):
+            return None
+        found = self.found
+        return "fail" if found is None else found.state
+
+    def summary_line(self) -> str:
+        """``capacity 8 users, 79.6 req/s, p95 52 ms; limited by p95_ms (overall) at 12 users``."""
+        found = self.found
+        if self.outcome == "searching":
+            step = self.steps[-1] if self.steps else None
+            return "searching" if step is None else f"searching: step {step.number}, {step.users} users, {step.state}"
+        what = (
+            "no step passed"
+            if found is None
+            else f"{found.users} users, {found.rps:,.1f} req/s, p95 {found.p95_ms:,.0f} ms, p99 {found.p99_ms:,.0f} ms"
+        )
+        return f"capacity {what}" + (f"; {self.detail}" if self.detail else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """summary.json's ``capacity``."""
+        found = self.found
+        failed = self.failed
+        out: dict[str, Any] = {
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "users": found.users if found else None,
+            "rps": round(found.rps, 3) if found else None,
+            "p95_ms": round(found.p95_ms, 3) if found else None,
+            "p99_ms": round(found.p99_ms, 3) if found else None,
+            "fail_ratio": round(found.fail_ratio, 6) if found else None,
+            "step": found.number if found else None,
+            "verdict": self.verdict,
+            "thresholds": [r.to_dict() for r in found.results] if found else [],
+            "limited_by": None,
+            "ramp": dict(self.ramp),
+            "steps": [step.to_dict() for step in self.steps],
+        }
+        if failed is not None and failed.limited_by is not None:
+            out["limited_by"] = {**failed.limited_by.to_dict(), "users": failed.users, "step": failed.number}
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     taken_at: float
     state: str
@@ -388,6 +519,8 @@ class Snapshot:
     """Lines so far: the number of the newest (a reader that showed up to N appends those above N)."""
     endpoint_detail: EndpointDetail | None = None
     """The endpoint the view focuses (``EndpointView.focus``), up close; None without a focus."""
+    capacity: Capacity | None = None
+    """A ramp to the limit (the profile's ``ramp``): its steps so far and the capacity found."""
 
     @property
     def many_names(self) -> bool:

@@ -94,6 +94,7 @@ def build(
     target_outages: Sequence[Mapping[str, Any]] = (),
     checkpoints: Mapping[str, Any] | None = None,
     history_gaps: Mapping[str, Any] | None = None,
+    capacity: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json document; its verdict judged on its own figures, so it matches the file."""
     summary: dict[str, Any] = {
@@ -132,6 +133,16 @@ def build(
     if history_gaps is not None:
         summary["history_gaps"] = dict(history_gaps)
     summary.update(judge_summary(summary, thresholds))
+    if capacity is not None:
+        summary["capacity"] = dict(capacity)
+        if capacity.get("verdict"):
+            # A ramp's thresholds judge each step alone: the run's verdict is its capacity step's
+            # (fail when none passed), not the whole run's, which includes the step that failed.
+            summary["thresholds"] = list(capacity.get("thresholds") or [])
+            summary["verdict"] = capacity["verdict"]
+            summary["verdict_scope"] = f"capacity step {capacity['step']}" if capacity.get("step") else "first step"
+            if summary["verdict"] == "pass" and summary.get("verdict_note"):
+                summary["verdict"] = "warn"
     if baseline:
         summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)
         if summary["comparison"].get("regressed"):
@@ -194,6 +205,34 @@ def codes_text(codes: Mapping[str, int]) -> str:
     return ", ".join(f"{status}: {count:,}" for status, count in sorted(codes.items(), key=lambda item: -item[1]))
 
 
+def capacity_text(capacity: Mapping[str, Any] | None) -> list[str]:
+    """The ramp to the limit: the capacity line, then a line per step."""
+    if not capacity:
+        return []
+    if capacity.get("users") is not None:
+        found = (
+            f"{capacity['users']} users, {capacity['rps']:,.1f} req/s, p95 {capacity['p95_ms']:,.0f} ms,"
+            f" p99 {capacity['p99_ms']:,.0f} ms, {100 * capacity['fail_ratio']:.2f}% failed (step {capacity['step']})"
+        )
+    else:
+        found = "none: no step passed"
+    lines = [
+        "",
+        f"Capacity: {found}",
+        f"  {capacity['outcome']}" + (f": {capacity['detail']}" if capacity["detail"] else ""),
+    ]
+    lines.append("  step  users      req/s     p95 ms     p99 ms  failed   verdict")
+    for step in capacity["steps"]:
+        limited = step.get("limited_by")
+        lines.append(
+            f"  {step['step']:>4}  {step['users']:>5}  {step['rps']:>9,.1f}"
+            f"  {step['p95_ms']:>9,.0f}  {step['p99_ms']:>9,.0f}"
+            f"  {100 * step['fail_ratio']:>5.2f}%  {step['state']:<7}"
+            + (f"  {thresholds_mod.limit_text(thresholds_mod.Result.from_dict(limited))}" if limited else "")
+        )
+    return lines
+
+
 def text(
     summary: Mapping[str, Any],
     tables: Sequence[str],
@@ -231,10 +270,17 @@ def text(
         lines.append("INCOMPLETE: a checkpoint of the run while it goes; the final report replaces it")
     for switch in summary["switches"]:
         lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
+    lines.extend(capacity_text(summary.get("capacity")))
     if summary.get("verdict"):
         lines.append("")
-        lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds)")
-        lines.extend("  " + result.describe() for result in judge(summary, limits))
+        scope = f", judged on the {summary['verdict_scope']}" if summary.get("verdict_scope") else ""
+        lines.append(f"Verdict: {summary['verdict'].upper()} ({len(summary['thresholds'])} thresholds{scope})")
+        results = (
+            [thresholds_mod.Result.from_dict(r) for r in summary["thresholds"]]
+            if summary.get("verdict_scope")
+            else judge(summary, limits)
+        )
+        lines.extend("  " + result.describe() for result in results)
         if summary.get("verdict_note"):
             lines.append(f"  ! {summary['verdict_note']}")
     checkpoints = summary.get("checkpoints") or {}

@@ -251,6 +251,19 @@ class Result:
             "state": self.state,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """From :meth:`to_dict` (summary.json's ``thresholds``)."""
+        warn = data.get("warn")
+        observed = data.get("observed")
+        return cls(
+            metric=str(data["metric"]),
+            scope=str(data["scope"]),
+            limit=Limit(fail=float(data["fail"]), warn=None if warn is None else float(warn)),
+            observed=None if observed is None else float(observed),
+            state=str(data["state"]),
+        )
+
     def describe(self) -> str:
         """``✗ fail  p95_ms  GET /api/x  observed 140 > fail 100`` (one line for summary.txt)."""
         observed = "-" if self.observed is None else f"{format_value(self.metric, self.observed)}"
@@ -276,6 +289,16 @@ def format_value(metric: str, value: float | None) -> str:
     if metric == "rss_slope_mb_per_min":
         return f"{value:.2f} MB/min"
     return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+
+
+def limit_text(result: Result) -> str:
+    """``p95_ms of GET /work: 152 ms > 100 ms`` (or ``no request answered``)."""
+    if result.metric == "requests":
+        return "no request answered in the step's window"
+    scope = "" if result.scope == "overall" else f" of {result.scope}"
+    op = "<" if result.metric in LOWER_METRICS else ">"
+    observed = format_value(result.metric, result.observed)
+    return f"{result.metric}{scope}: {observed} {op} {format_value(result.metric, result.limit.fail)}"
 
 
 def judge(metric: str, value: float, limit: Limit) -> str:

@@ -26,6 +26,7 @@ BAD = {
     "workers": "many",
     "watch": [True],
     "chart_percentiles": [0],
+    "ramp": {"start": 2, "step": 0, "every": "30s", "max": 10},
 }
 
 

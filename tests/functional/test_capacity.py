@@ -1,0 +1,139 @@
+"""Ramp to the limit against a target of known capacity: the loopback capacity server's /work holds
+one of 4 slots for 50 ms, so it takes 80 requests a second and queues the rest (its latency then
+grows with the users: 6 users wait 75 ms, 8 wait 100 ms, 10 wait 125 ms)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CapacityServer
+from tests.helpers import LOCUSTFILES, profile_for, run_loadtui, session_for, wait_for, write_profiles
+
+RAMP = """[profiles.capacity]
+spawn_rate = 20
+ramp = {{ start = 2, step = 2, every = "3s", max = {max}, settle = "1s" }}
+workers = {workers}
+[profiles.capacity.thresholds]
+p95_ms = {p95}
+fail_ratio = 0.01
+
+[profiles.plain]
+users = 2
+spawn_rate = 20
+"""
+
+
+def ramp_run(tmp_path: Path, server: CapacityServer, *, p95: int = 100, most: int = 20, workers: int = 0) -> Any:
+    write_profiles(
+        tmp_path,
+        RAMP.format(max=most, workers=workers, p95=p95),
+        locustfile=LOCUSTFILES / "capacity.py",
+        host=server.url,
+    )
+    done = run_loadtui("--headless", "-p", "capacity", "-t", "60s", cwd=tmp_path, timeout=120)
+    folders = sorted((tmp_path / "reports").iterdir())
+    assert len(folders) == 1, done.stderr[-3000:]
+    summary = json.loads((folders[0] / "summary.json").read_text(encoding="utf-8"))
+    return done, summary, folders[0]
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["one process", "two workers"])
+def test_the_ramp_finds_the_capacity_and_stops_at_the_first_failing_step(
+    tmp_path: Path, capacity_server: CapacityServer, workers: int
+) -> None:
+    done, summary, folder = ramp_run(tmp_path, capacity_server, workers=workers)
+    capacity = summary["capacity"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert summary["end_reason"] == "completed"
+    assert capacity["outcome"] == "limit found"
+    # The service's capacity is 80 requests a second: found within 20%.
+    true_rps = capacity_server.capacity_rps
+    assert 0.8 * true_rps <= capacity["rps"] <= 1.2 * true_rps, capacity
+    # p95 <= 100 ms holds up to 8 users (8 x 50 ms / 4 slots): the last step that passed had at
+    # least the 4 users that fill the slots and no more than 8.
+    assert 4 <= capacity["users"] <= 8, capacity
+    assert capacity["p95_ms"] <= 100
+    steps = capacity["steps"]
+    assert [s["users"] for s in steps] == list(range(2, 2 * len(steps) + 1, 2))
+    assert [s["state"] for s in steps][-1] == "fail" and all(s["state"] == "pass" for s in steps[:-1])
+    assert steps[-1]["p95_ms"] > 100 and steps[-1]["users"] == capacity["users"] + 2
+    limit = capacity["limited_by"]
+    assert (limit["metric"], limit["scope"], limit["fail"], limit["users"]) == (
+        "p95_ms",
+        "overall",
+        100,
+        steps[-1]["users"],
+    )
+    # Each step's window is its own: its requests fit its seconds at its rate.
+    for step in steps:
+        assert step["window_s"] >= 1.0
+        assert step["requests"] == pytest.approx(step["rps"] * step["window_s"], rel=0.01)
+    assert sum(s["requests"] for s in steps) <= summary["totals"]["requests"]
+    # The verdict is the capacity step's; the run's own figures include the failing step.
+    assert summary["verdict"] == "pass" and summary["verdict_scope"] == f"capacity step {capacity['step']}"
+    assert {r["metric"]: r["state"] for r in summary["thresholds"]} == {"p95_ms": "ok", "fail_ratio": "ok"}
+    text = (folder / "summary.txt").read_text(encoding="utf-8")
+    assert f"Capacity: {capacity['users']} users, {capacity['rps']:,.1f} req/s" in text
+    assert "limited by p95_ms" in text and "judged on the capacity step" in text
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Capacity (ramp to the limit)" in html and f"<b>{capacity['users']} users</b>" in html
+    # What the target answered is what Locust counted, less the requests in flight at the stop.
+    answered = capacity_server.stats()["work"]
+    assert summary["totals"]["requests"] <= answered <= summary["totals"]["requests"] + steps[-1]["users"]
+
+
+def test_every_step_passing_ends_at_the_ramps_max(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    done, summary, _folder = ramp_run(tmp_path, capacity_server, p95=1000, most=4)
+    capacity = summary["capacity"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (capacity["outcome"], capacity["users"], capacity["limited_by"]) == ("max reached", 4, None)
+    assert [s["state"] for s in capacity["steps"]] == ["pass", "pass"]
+    assert summary["verdict"] == "pass" and summary["end_reason"] == "completed"
+
+
+def test_a_first_step_that_fails_fails_the_run(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    """p95 under 20 ms is never met (every request takes 50 ms): no capacity, and the exit code says so."""
+    done, summary, folder = ramp_run(tmp_path, capacity_server, p95=20)
+    capacity = summary["capacity"]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert (capacity["outcome"], capacity["users"]) == ("no step passed", None)
+    assert len(capacity["steps"]) == 1 and capacity["steps"][0]["state"] == "fail"
+    assert summary["verdict"] == "fail"
+    assert "Capacity: none: no step passed" in (folder / "summary.txt").read_text(encoding="utf-8")
+
+
+def test_a_live_switch_starts_and_leaves_a_ramp(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    """Switching to a ramp profile starts its search from the switch (the stats kept); switching
+    away ends it as interrupted, and the run is then judged as any other."""
+    from loadtui.engine import profile_loading
+
+    path = write_profiles(
+        tmp_path,
+        RAMP.format(max=20, workers=0, p95=1000),
+        locustfile=LOCUSTFILES / "capacity.py",
+        host=capacity_server.url,
+    )
+    profiles = profile_loading.load(path)
+    session = session_for(profiles, "plain")
+    session.start()
+    try:
+        wait_for(lambda: session.snapshot().totals.requests > 20)
+        before = session.snapshot().totals.requests
+        session.switch_profile(profile_for(profiles, "capacity"))
+        wait_for(lambda: (c := session.snapshot().capacity) is not None and any(s.judged for s in c.steps), 30)
+        snap = session.snapshot()
+        assert snap.totals.requests > before  # kept
+        assert snap.capacity is not None and snap.capacity.steps[0].users == 2
+        assert snap.capacity.steps[0].state == "pass" and snap.verdict == "pass"
+        session.switch_profile(profile_for(profiles, "plain"))
+        after = session.snapshot().capacity
+        assert after is not None and after.outcome == "interrupted" and after.detail == "switched to plain"
+        assert all(step.judged for step in after.steps)  # the step cut short is not kept
+    finally:
+        result = session.stop()
+    assert result.summary["capacity"]["outcome"] == "interrupted"
+    assert "verdict_scope" not in result.summary
