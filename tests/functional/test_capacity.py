@@ -5,6 +5,7 @@ grows with the users: 6 users wait 75 ms, 8 wait 100 ms, 10 wait 125 ms)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,51 @@ def test_a_live_switch_starts_and_leaves_a_ramp(tmp_path: Path, capacity_server:
         after = session.snapshot().capacity
         assert after is not None and after.outcome == "interrupted" and after.detail == "switched to plain"
         assert all(step.judged for step in after.steps)  # the step cut short is not kept
+        # Users changed by hand leave a ramp too, as they leave stages.
+        session.switch_profile(profile_for(profiles, "capacity"))
+        session.change_users(1)
+        wait_for(lambda: (c := session.snapshot().capacity) is not None and c.outcome == "interrupted")
+        assert session.snapshot().capacity.detail == "the users were changed by hand (+/- keys)"
     finally:
         result = session.stop()
     assert result.summary["capacity"]["outcome"] == "interrupted"
     assert "verdict_scope" not in result.summary
+
+
+async def test_the_dashboard_shows_each_step_and_the_ended_view_the_capacity(
+    tmp_path: Path, capacity_server: CapacityServer
+) -> None:
+    """k shows the Capacity tab: a row per step as the engine judged it; the ended view then says
+    what the ramp found."""
+    from loadtui.engine import profile_loading
+    from loadtui.ui.app import LoadTuiApp
+    from loadtui.ui.screens.ended import EndedScreen, ended_text
+    from loadtui.ui.widgets.capacity_panel import CapacityTable
+    from tests.helpers import planner_for, screen_lines, until
+
+    body = RAMP.format(max=20, workers=1, p95=100)
+    profiles = write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "capacity.py", host=capacity_server.url)
+    app = LoadTuiApp(planner_for(profile_loading.load(profiles), dashboard=True), profile="capacity", refresh=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def capacity() -> Any:
+            snapshot = app.last_snapshot
+            return snapshot.capacity if snapshot is not None else None
+
+        await until(pilot, lambda: capacity() is not None and sum(s.judged for s in capacity().steps) >= 2, 40)
+        await pilot.press("k")
+        table = app.screen.query_one(CapacityTable)
+        await until(pilot, lambda: table.row_count == len(capacity().steps))
+        await pilot.pause()
+        lines = screen_lines(app)
+        first = capacity().steps[0]
+        assert any(re.match(rf"^\s+1\s+2\s+{first.rps:.1f}\s.*✓ pass", line) for line in lines), lines
+        for step in capacity().steps:
+            assert any(re.match(rf"^\s+{step.number}\s+{step.users}\s", line) for line in lines), lines
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen), 60)
+        screen = app.screen
+        plain = ended_text(screen.result, screen.snapshot).plain
+        found = capacity().found
+        assert found is not None and f"Capacity: {found.users} users" in plain
+        assert "the ramp to the limit ended: limit found" in plain
+        assert "judged on the capacity step" in plain

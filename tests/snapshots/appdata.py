@@ -520,3 +520,32 @@ def ended_summary(verdict: str = "fail") -> dict[str, Any]:
             ),
         },
     }
+
+
+def make_capacity_snapshot(**kwargs: Any) -> Snapshot:
+    """A ramp to the limit four steps in: three judged (the third warns), the fourth judging."""
+    from loadtui.engine import thresholds
+    from loadtui.engine.snapshot import Capacity, CapacityStep
+
+    p95 = thresholds.Limit(fail=100.0, warn=80.0)
+    ratio = thresholds.Limit(fail=0.01)
+
+    def judged(users: int, rps: float, p95_ms: float, state: str) -> CapacityStep:
+        results = (
+            thresholds.Result("p95_ms", "overall", p95, p95_ms, thresholds.judge("p95_ms", p95_ms, p95)),
+            thresholds.Result("fail_ratio", "overall", ratio, 0.0, "ok"),
+        )
+        return CapacityStep(
+            number=users // 2, users=users, started_s=5.0 * (users // 2 - 1), state=state, window_s=4.0,
+            requests=int(rps * 4), rps=rps, p95_ms=p95_ms, p99_ms=p95_ms * 1.1, users_running=users, results=results,
+        )  # fmt: skip
+
+    steps = (
+        judged(2, 37.2, 56.0, "pass"),
+        judged(4, 71.9, 59.0, "pass"),
+        judged(6, 78.5, 87.0, "warn"),
+        replace(judged(8, 79.6, 98.0, "judging"), window_s=2.0),
+    )
+    capacity = Capacity(steps=steps, outcome="searching", ramp={"start": 2, "step": 2, "every": "5s", "max": 30})
+    snapshot = make_snapshot(**kwargs)
+    return replace(snapshot, capacity=capacity, thresholds=steps[-1].results, verdict="pass")

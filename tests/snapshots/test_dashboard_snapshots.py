@@ -18,6 +18,7 @@ from appdata import (
     RunResult,
     ended_summary,
     make_baseline_snapshot,
+    make_capacity_snapshot,
     make_codes_snapshot,
     make_threshold_snapshot,
     make_workers_snapshot,
@@ -105,6 +106,18 @@ class TestStatusCodes:
         async def run_before(pilot: Pilot) -> None:
             await serve(pilot, make_codes_snapshot())
             await pilot.press("c")
+
+        assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
+
+
+class TestCapacity:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_panel(self, snap_compare, size: tuple[int, int]) -> None:
+        """k: a ramp to the limit, a row per step, the capacity so far above them."""
+
+        async def run_before(pilot: Pilot) -> None:
+            await serve(pilot, make_capacity_snapshot())
+            await pilot.press("k")
 
         assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
 

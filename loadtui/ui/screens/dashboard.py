@@ -27,6 +27,7 @@ from ..messages import (
     SwitchPickerAsked,
     UsersChangeAsked,
 )
+from ..widgets.capacity_panel import CapacityLine, CapacityTable, capacity_tab_label
 from ..widgets.endpoint_table import EndpointTable
 from ..widgets.exceptions_view import ExceptionsView
 from ..widgets.failures_table import FailuresTable
@@ -132,6 +133,14 @@ class DashboardScreen(Screen[None]):
         Binding("x", "show_panel('exceptions')", "Exceptions", show=False, id="show-exceptions"),
         Binding("c", "show_panel('codes')", "Status codes", show=False, id="show-codes"),
         Binding("t", "show_panel('thresholds')", "Thresholds", show=False, id="show-thresholds"),
+        Binding(
+            "k",
+            "show_panel('capacity')",
+            "Capacity",
+            show=False,
+            id="show-capacity",
+            tooltip="A ramp to the limit: each step and the capacity found",
+        ),
         Binding("w", "show_panel('workers')", "Workers", show=False, id="show-workers"),
         Binding(
             "l", "show_panel('logs')", "Logs", show=False, id="show-logs", tooltip="What the run logged and printed"
@@ -174,6 +183,9 @@ class DashboardScreen(Screen[None]):
                 yield ExceptionsView(id="exceptions-view")
             with TabPane("Thresholds", id="tab-thresholds"):
                 yield ThresholdsTable(id="thresholds")
+            with TabPane("Capacity", id="tab-capacity"):
+                yield CapacityLine(id="capacity-line")
+                yield CapacityTable(id="capacity")
             with TabPane("Workers", id="tab-workers"):
                 yield WorkersTable(id="workers")
                 yield WorkerEvents(id="worker-events")
@@ -188,6 +200,7 @@ class DashboardScreen(Screen[None]):
         tabs = self.query_one(TabbedContent)
         # Shown once a snapshot has thresholds / workers: most runs have neither.
         tabs.hide_tab("tab-thresholds")
+        tabs.hide_tab("tab-capacity")
         tabs.hide_tab("tab-workers")
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
@@ -235,6 +248,9 @@ class DashboardScreen(Screen[None]):
             self._show_optional_tab(tabs, "thresholds", bool(snapshot.thresholds))
             if snapshot.thresholds:
                 _relabel(tabs, "thresholds", thresholds_tab_label(snapshot))
+            self._show_optional_tab(tabs, "capacity", snapshot.capacity is not None)
+            if snapshot.capacity is not None:
+                _relabel(tabs, "capacity", capacity_tab_label(snapshot))
             self._show_optional_tab(tabs, "workers", bool(snapshot.workers))
             if snapshot.workers:
                 _relabel(tabs, "workers", workers_tab_label(snapshot))
@@ -256,6 +272,9 @@ class DashboardScreen(Screen[None]):
             self.query_one(ExceptionsView).update_snapshot(snapshot)
         elif active == "tab-thresholds" and snapshot.thresholds:
             self.query_one(ThresholdsTable).update_snapshot(snapshot)
+        elif active == "tab-capacity" and snapshot.capacity is not None:
+            self.query_one(CapacityLine).update_snapshot(snapshot)
+            self.query_one(CapacityTable).update_snapshot(snapshot)
         elif active == "tab-workers" and snapshot.workers:
             self.query_one(WorkersTable).update_snapshot(snapshot)
             self.query_one(WorkerEvents).update_snapshot(snapshot)
@@ -323,7 +342,11 @@ class DashboardScreen(Screen[None]):
             return
         tabs = self.query_one(TabbedContent)
         if not tabs.get_tab(f"tab-{panel}").display:
-            why = {"thresholds": "this profile has no thresholds", "workers": "this run has no workers"}
+            why = {
+                "thresholds": "this profile has no thresholds",
+                "workers": "this run has no workers",
+                "capacity": "this profile has no ramp",
+            }
             self.notify(f"No {panel} panel: {why.get(panel, 'nothing to show')}", severity="warning", timeout=3)
             return
         tabs.active = f"tab-{panel}"

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from loadtui.engine.snapshot import Snapshot
-from loadtui.engine.thresholds import STATE_SYMBOLS
+from loadtui.engine.thresholds import STATE_SYMBOLS, limit_text
 
 from ..formatting import (
     STATE_STYLES,
@@ -28,6 +28,7 @@ from ..formatting import (
 )
 from ..messages import ReportElsewhereAsked, RetryReportAsked
 from ..run_controller import report_unwritten
+from ..widgets.capacity_panel import STEP_STATES, capacity_text
 
 END_REASONS = {
     "completed": "the run time elapsed",
@@ -75,11 +76,31 @@ def ended_text(result: Any, snapshot: Snapshot | None) -> Text:
         text.append(f"  {word}  ", style=f"{style} reverse")
         text.append(f"  {VERDICT_MEANING[verdict]}\n\n", style="bold")
     text.append("■ RUN ENDED", style="bold")
-    text.append(f"  {END_REASONS.get(reason, reason)}\n\n")
+    capacity = snapshot.capacity if snapshot is not None else None
+    if reason == "completed" and capacity is not None and capacity.done and capacity.outcome != "interrupted":
+        text.append(f"  the ramp to the limit ended: {capacity.outcome}\n\n")
+    else:
+        text.append(f"  {END_REASONS.get(reason, reason)}\n\n")
+
+    if capacity is not None:
+        text.append("Capacity\n", style="bold")
+        text.append("  ")
+        text.append_text(capacity_text(capacity))
+        text.append("\n")
+        for step in capacity.steps:
+            label, style = STEP_STATES.get(step.state, (step.state, ""))
+            text.append(f"  {step.number:>3}  {step.users:>5} users  {fmt_rate(step.rps):>9} req/s")
+            text.append(f"  p95 {fmt_ms(step.p95_ms):>6} ms  {fmt_pct(step.fail_ratio):>6} failed  ")
+            text.append(f"{label:<11}", style=style)
+            text.append(f" {limit_text(step.limited_by)}" if step.limited_by else "", style="dim")
+            text.append("\n")
+        text.append("\n")
 
     rows = _threshold_rows(result, snapshot)
     if rows:
-        text.append("Thresholds\n", style="bold")
+        scope = (getattr(result, "summary", None) or {}).get("verdict_scope")
+        text.append("Thresholds", style="bold")
+        text.append(f"  judged on the {scope}\n" if scope else "\n", style="dim")
         for row in rows:
             state = row.get("state", "no data")
             style = STATE_STYLES.get(state, "")
