@@ -172,6 +172,37 @@ class TestKeys:
         assert edited.description == before.profiles["medium"].description
         unchanged(before, after, "light", "heavy", "spike")
 
+    async def test_E_adds_a_ramp_to_the_limit_once_it_has_thresholds(self, toml_path: Path) -> None:
+        """A ramp needs thresholds to judge its steps by: the form says so (the file's message), then
+        saves it once they are there, and the file reads back with the ramp."""
+        before = profile_loading.load(toml_path)
+        app = make_app(toml_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("E")  # light: 10 users at 1/s, no thresholds
+            await settle(pilot)
+            form = editor(app)
+            await fill(pilot, "#field-spawn_rate", "5")
+            await fill(pilot, "#ramp-start", "2")
+            await fill(pilot, "#ramp-step", "0")
+            await fill(pilot, "#ramp-every", "20s")
+            await fill(pilot, "#ramp-max", "40")
+            assert form.checked.errors["ramp"] == (
+                "[profiles.light] ramp: step: expected a positive number of users, got 0"
+            )
+            await fill(pilot, "#ramp-step", "4")
+            message = form.checked.errors["ramp"]
+            assert message.startswith("[profiles.light] ramp: a ramp ends at the first step that fails the thresholds")
+            assert form.query_one("#error-ramp", Static).display
+            assert form.query_one("#editor-save-button", Button).disabled
+            await fill(pilot, "#fail-p95_ms", "500")
+            assert form.checked.valid, form.checked.errors
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        after = profile_loading.load(toml_path)
+        assert after.profiles["light"].ramp == profiles.Ramp(start=2, step=4, every="20s", max=40)
+        assert 'ramp = { start = 2, step = 4, every = "20s", max = 40 }' in toml_path.read_text()
+        unchanged(before, after, "medium", "heavy", "spike")
+
     async def test_D_deletes_after_y_and_keeps_it_after_n(self, toml_path: Path) -> None:
         before = profile_loading.load(toml_path)
         app = make_app(toml_path)

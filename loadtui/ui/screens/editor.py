@@ -13,6 +13,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from loadtui.engine import profile_fields, profile_loading, profile_saving
 from loadtui.engine import profiles as profiles_mod
 from loadtui.engine import thresholds as thresholds_mod
+from loadtui.engine.profile_lines import Where
 from loadtui.engine.profiles import Profile, ProfileError, ProfileSet, Stage
 
 from ..profile_saving import save_profiles
@@ -184,6 +186,9 @@ class Checked:
         return self.profile is not None and not self.errors
 
 
+RAMP_FIELDS = (("start", "start"), ("step", "step"), ("every", "every 30s"), ("max", "max"), ("settle", "settle"))
+"""The ramp's inputs (``#ramp-KEY``) and their placeholders."""
+
 FIELD_KEYS = ("name", "description", "users", "spawn_rate", "run_time", "tags", "exclude_tags")
 """The one-line fields (each has an input ``#field-KEY`` and a message line ``#error-KEY``)."""
 
@@ -282,6 +287,23 @@ class ProfileEditor(Screen[str | None]):
             yield Button("+ stage", id="add-stage")
             yield Static(classes="field-error", id="error-stages")
 
+            yield Static(
+                Text("Ramp to the limit", style="bold")
+                + Text("  start, step, every, max users, settle: stops at the first step that fails", style="dim"),
+                classes="form-section",
+            )
+            ramp = start.ramp
+            with Horizontal(classes="form-row ramp-row"):
+                for key, placeholder in RAMP_FIELDS:
+                    value = "" if ramp is None else getattr(ramp, key)
+                    yield FormInput(
+                        "" if value is None else str(value),
+                        placeholder=placeholder,
+                        id=f"ramp-{key}",
+                        classes="ramp-input",
+                    )
+            yield Static(classes="field-error", id="error-ramp")
+
             yield Static(Text("Thresholds", style="bold") + Text("  warn, fail", style="dim"), classes="form-section")
             overall = start.thresholds.overall
             for metric in thresholds_mod.METRICS:
@@ -356,6 +378,13 @@ class ProfileEditor(Screen[str | None]):
     def stages_value(self) -> list[dict[str, Any]]:
         return [row.value() for row in self.query(StageRow)]
 
+    def ramp_value(self) -> dict[str, Any] | None:
+        """The ramp's table, or None with every one of its inputs empty (no ramp)."""
+        texts = {key: self.query_one(f"#ramp-{key}", Input).value for key, _ in RAMP_FIELDS}
+        if not any(text.strip() for text in texts.values()):
+            return None
+        return {key: literal(text) for key, text in texts.items() if text.strip()}
+
     def thresholds_value(self) -> dict[str, Any]:
         table: dict[str, Any] = {}
         for metric in thresholds_mod.METRICS:
@@ -391,6 +420,7 @@ class ProfileEditor(Screen[str | None]):
             "weights": self.weights_value(),
             "stages": self.stages_value(),
             "thresholds": self.thresholds_value(),
+            "ramp": self.ramp_value(),
         }
 
     # --- checking ---------------------------------------------------------------------------
@@ -409,8 +439,8 @@ class ProfileEditor(Screen[str | None]):
         base = Profile(name=name if "name" not in errors else "new")
         values: dict[str, Any] = {}
         for key, value in self.form_values().items():
-            if key == "run_time" and value is None:
-                values[key] = None  # resolve() skips None: "no limit" is set directly
+            if key in ("run_time", "ramp") and value is None:
+                values[key] = None  # resolve() skips None: "no limit" / "no ramp" is set directly
                 continue
             if key == "stages" and not value:
                 values[key] = ()
@@ -422,6 +452,10 @@ class ProfileEditor(Screen[str | None]):
         if errors:
             return Checked(None, errors)
         profile = replace(self.start, name=name, **values)
+        try:
+            profile_fields.check_profile(Where(Path("form"), ""), f"profiles.{name}", profile)
+        except ProfileError as exc:
+            return Checked(None, {"ramp": str(exc).removeprefix("form: ")})
         check_weights = getattr(self.locustfile, "check_weights", None)
         if check_weights is not None:
             try:
