@@ -40,7 +40,7 @@ def test_add_change_delete_keep_everything_else(in_tmp: Path) -> None:
     assert "locustfile" not in again.data["profiles"]["medium-tuned"]
 
     renamed = profile_saving.save(again, put=dataclasses.replace(again.get("heavy"), name="peak"), replace_name="heavy")
-    assert renamed.names == ["light", "medium", "peak", "spike", "endurance", "medium-tuned"]
+    assert renamed.names == ["light", "medium", "peak", "spike", "endurance", "capacity", "medium-tuned"]
     assert renamed.get("peak").weights == loaded.get("heavy").weights
 
     deleted = profile_saving.save(renamed, delete="spike")

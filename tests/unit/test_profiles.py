@@ -17,9 +17,9 @@ def load_text(tmp_path: Path, text: str) -> profiles.ProfileSet:
     return profile_loading.load(path)
 
 
-def test_shipped_profiles_are_the_five_promised() -> None:
+def test_shipped_profiles_are_the_ones_promised() -> None:
     shipped = profile_loading.load(ROOT / "profiles.toml")
-    assert shipped.names == ["light", "medium", "heavy", "spike", "endurance"]
+    assert shipped.names == ["light", "medium", "heavy", "spike", "endurance", "capacity"]
     expected = {
         "light": (10, 1.0, 60.0),
         "medium": (20, 2.0, 300.0),
@@ -36,6 +36,9 @@ def test_shipped_profiles_are_the_five_promised() -> None:
     assert [s.users for s in spike.stages] == [10, 100, 10]
     assert spike.stages_total_s == 180.0
     assert shipped.get("heavy").weights == {"BrowsingUser": 3, "ApiUser": 2}
+    capacity = shipped.get("capacity")
+    assert capacity.ramp is not None and (capacity.ramp.start, capacity.ramp.max) == (10, 300)
+    assert set(capacity.thresholds.overall) == {"p95_ms", "fail_ratio"}
 
 
 def test_packaged_copy_is_the_shipped_file() -> None:
@@ -148,7 +151,8 @@ def test_unknown_profile_lists_the_known_ones() -> None:
     shipped = profile_loading.load(ROOT / "profiles.toml")
     with pytest.raises(
         ProfileError,
-        match=r"unknown profile 'hevy'\. Did you mean 'heavy'\? Known profiles: light, medium, heavy, spike, endurance",
+        match=r"unknown profile 'hevy'\. Did you mean 'heavy'\? Known profiles: light, medium, heavy, spike, "
+        r"endurance, capacity",
     ):
         shipped.get("hevy")
 
@@ -254,7 +258,8 @@ def test_every_packaged_profile_has_given_filled() -> None:
     packaged = profile_loading.load(profiles.PACKAGED_PROFILES)
     assert packaged.defaults.given == {"locustfile"}  # host = "" is empty, report_dir not a profile key
     for profile in packaged.profiles.values():
-        assert {"locustfile", "description", "users", "spawn_rate", "run_time"} <= profile.given, profile.name
+        load = {"ramp"} if profile.ramp is not None else {"users"}  # a ramp's steps say the users
+        assert {"locustfile", "description", "spawn_rate", "run_time", *load} <= profile.given, profile.name
         assert "tags" not in profile.given and "host" not in profile.given
 
 

@@ -24,6 +24,8 @@ from .editor import ProfileEditor, unique_name
 
 def profile_summary(profile: Profile) -> str:
     load = f"{len(profile.stages)} stages to {profile.peak_users}" if profile.stages else f"{profile.users} users"
+    if profile.ramp is not None:
+        load = f"ramp to {profile.ramp.max}"
     return f"{load}, {profile.run_time or 'no limit'}"
 
 
@@ -172,7 +174,12 @@ class PickerScreen(Screen[str | None]):
             text.append(f"{label:<12}", style="dim")
             text.append(f"{value}\n")
 
-        field("users", str(profile.users))
+        ramp = profile.ramp
+        if ramp is not None:
+            field("ramp", f"{ramp.start}, +{ramp.step}/{ramp.every}, to {ramp.max} users")
+            field("", "ends at a failing step")
+        else:
+            field("users", str(profile.users))
         field("spawn rate", f"{profile.spawn_rate:g}/s")
         field("run time", profile.run_time or "until stopped")
         field("tags", ", ".join(profile.tags) or "(all tasks)")
