@@ -182,3 +182,14 @@ async def test_the_dashboard_shows_each_step_and_the_ended_view_the_capacity(
         assert found is not None and f"Capacity: {found.users} users" in plain
         assert "the ramp to the limit ended: limit found" in plain
         assert "judged on the capacity step" in plain
+
+
+def test_users_given_on_the_command_line_are_noted_as_ignored(tmp_path: Path) -> None:
+    from loadtui.engine import profile_loading
+    from tests.helpers import plan_of
+
+    path = write_profiles(tmp_path, RAMP.format(max=20, workers=0, p95=100), locustfile=LOCUSTFILES / "capacity.py",
+                          host="http://127.0.0.1:9")  # fmt: skip
+    plan = plan_of(profile_loading.load(path), "capacity", "-u", "50")
+    assert any(note.startswith("-u/--users: profile capacity ramps to the limit") for note in plan.notes), plan.notes
+    assert plan.options.num_users == 20  # what hooks read: the most users the ramp may reach
