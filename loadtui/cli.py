@@ -32,6 +32,7 @@ import gevent
 
 from .engine import command_line, locust_process, recovery, runs
 from .engine import compare as compare_mod
+from .engine import summary as summary_mod
 from .engine.command_line import CommandLineExit
 from .engine.durations import human_duration
 from .engine.locustfile import LocustfileError
@@ -154,7 +155,7 @@ def finish(session: LoadSession, result: RunResult) -> int:
     if env is None:
         return _report_outcome(session, result)
     exit_code = locust_process.quitting(
-        env, verdict=result.summary.get("verdict"), exit_code_on_error=session.plan.exit_code_on_error
+        env, verdict=summary_mod.exit_verdict(result.summary), exit_code_on_error=session.plan.exit_code_on_error
     )
     if result.end_reason == "error" and exit_code == 0 and env.process_exit_code is None:
         exit_code = 1  # the run could not go on (workers never came, the target died): as Locust gives up
@@ -435,7 +436,7 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_OK if ended.result is None else (EXIT_BAD_INPUT if ended.result.error else ended.result.exit_code)
     code = locust_process.shut_down(
         session.env,
-        verdict=(ended.result.summary.get("verdict") if ended.result else None),
+        verdict=(summary_mod.exit_verdict(ended.result.summary) if ended.result else None),
         exit_code_on_error=session.plan.exit_code_on_error,
     )
     if ended.result is not None and ended.result.error:

@@ -17,6 +17,7 @@ from locust import runners as locust_runners
 from locust.shape import LoadTestShape
 
 from .locustfile import LoadedLocustfile
+from .pacing import RatePacer, is_paced
 from .profiles import Profile
 from .session_contract import SessionError
 from .shape import StagesShape
@@ -38,19 +39,28 @@ class LiveControl:
         locustfile: LoadedLocustfile,
         *,
         distributed: bool,
+        pacer: RatePacer | None = None,
     ) -> None:
         self.env = env
         self.runner = runner
         self.classes = classes
         self.locustfile = locustfile
         self.distributed = distributed
+        self.pacer = pacer
+        """Holds a profile's ``rate``: it sets the users itself, up to the profile's (:mod:`.pacing`)."""
         self._ramp_greenlet: gevent.Greenlet | None = None
 
     # --- users and stages ------------------------------------------------------------------------
 
     def start_load(self, profile: Profile) -> None:
-        """Applies ``profile``'s users, or its stages (or the locustfile's shape), keeping the stats."""
+        """Applies ``profile``'s users, or its stages (or the locustfile's shape), or its rate, keeping
+        the stats. A profile without a rate gives the users back the locustfile's own wait_time."""
         self.stop_shape()
+        if self.pacer is not None:
+            if is_paced(profile):
+                self.pacer.start(profile)  # its stages too: each stage's rate and most users
+                return
+            self.pacer.stop()
         shape: LoadTestShape | None = None
         if profile.stages:
             shape = StagesShape(profile.stages)
@@ -105,7 +115,12 @@ class LiveControl:
         return shape is not None
 
     def change_users(self, delta: int, spawn_rate: float) -> tuple[int, str]:
-        """(new target, message). Stages give way to manual control."""
+        """(new target, message). Stages give way to manual control; a rate keeps its target and
+        gets a new most users."""
+        pacer = self.pacer
+        if pacer is not None and pacer.active:
+            pacer.set_cap(pacer.cap + delta)
+            return pacer.users, f"Rate {pacer.target:g}/s: at most {pacer.cap} users (using {pacer.users})"
         message = ""
         if self.shaped:
             self.stop_shape()

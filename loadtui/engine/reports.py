@@ -143,6 +143,8 @@ class RunInfo:
     """How the run folder's checkpoints went (:meth:`.checkpoint.Checkpoints.to_dict`)."""
     status_codes: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     """(method, name) -> {status code or error kind: requests} (:mod:`.status_codes`)."""
+    rate: dict[str, Any] | None = None
+    """How a profile's target rate held (:meth:`.pacing.RatePacer.to_dict`); None: the users were not paced."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         target_outages=[o.to_dict() for o in run.target_outages],
         checkpoints=run.checkpoints,
         history_gaps=run.history_gaps,
+        rate=run.rate,
     )
 
 

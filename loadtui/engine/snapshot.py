@@ -332,6 +332,41 @@ class ProfileSwitch:
 
 
 @dataclass(frozen=True, slots=True)
+class RateState:
+    """A profile's target rate (``rate = N``) and how it is holding (:mod:`.pacing`)."""
+
+    target: float
+    """Task runs a second asked for now (0 once a switch ended the pacing)."""
+    achieved: float
+    """Task runs a second over the last few seconds."""
+    users: int
+    """The users the pacer runs now (it adds them as responses slow down)."""
+    cap: int
+    """The most users it may use (the profile's ``users``)."""
+    capped: bool
+    """The rate needs more users than the cap allows: what runs short is counted in ``shortfall_runs``."""
+    held: bool
+    """Over the whole time paced so far, the runs made are within 5% of the runs asked for."""
+    active: bool = True
+    """False once a switch went to a profile without a rate (the figures are the run's so far)."""
+    asked_runs: int = 0
+    runs: int = 0
+    missed_ratio: float = 0.0
+    """The runs asked for and not made, for any reason, as a share of those asked for."""
+    shortfall_runs: int = 0
+    """Task runs asked for and not made while the cap kept more users from being added (k6's dropped
+    iterations)."""
+    shortfall_ratio: float = 0.0
+    cap_reached_at_s: float | None = None
+    """Seconds into the run when the rate first needed more users than the cap; None: never."""
+
+    @property
+    def holding_now(self) -> bool:
+        """The last few seconds' rate is within 5% of the target."""
+        return self.active and self.achieved >= 0.95 * self.target
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     taken_at: float
     state: str
@@ -388,6 +423,8 @@ class Snapshot:
     """Lines so far: the number of the newest (a reader that showed up to N appends those above N)."""
     endpoint_detail: EndpointDetail | None = None
     """The endpoint the view focuses (``EndpointView.focus``), up close; None without a focus."""
+    rate: RateState | None = None
+    """A profile's target rate and how it holds; None when the run has not paced its users."""
 
     @property
     def many_names(self) -> bool:
