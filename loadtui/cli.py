@@ -76,6 +76,7 @@ def _progress_line(session: LoadSession) -> str:
         f"[loadtui] {human_duration(snap.elapsed_s)}{remaining} {snap.state:<8} users {snap.users}/{snap.target_users}"
         f"  {t.rps:7.1f} req/s  p95 {p95:5.0f} ms  requests {t.requests}  failures {t.failures}"
         f" ({100 * t.fail_ratio:.1f}%){verdict}{verdict_workers}"
+        + (f"  {snap.rate.describe()}" if snap.rate is not None else "")
     )
 
 

@@ -365,6 +365,20 @@ class RateState:
         """The last few seconds' rate is within 5% of the target."""
         return self.active and self.achieved >= 0.95 * self.target
 
+    def describe(self) -> str:
+        """One line for the status line and the headless progress, with a mark and words (never colour
+        alone): ``rate 40.0/s of 40/s ✓``, ``rate 61.0/s of 150/s ✗ short 59% (cap 20 users)``,
+        ``rate 31.0/s of 40/s … 6 users`` while it is still adding users."""
+        if not self.active:
+            return f"rate ended: {100 * self.missed_ratio:.0f}% short while paced" + ("" if self.held else " ✗")
+        head = f"rate {self.achieved:.1f}/s of {self.target:g}/s"
+        if self.holding_now:
+            return f"{head} ✓ {self.users} users"
+        if self.capped:
+            short = 100 * (1 - self.achieved / self.target) if self.target else 0.0
+            return f"{head} ✗ short {short:.0f}% (cap {self.cap} users)"
+        return f"{head} … {self.users} users"
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:

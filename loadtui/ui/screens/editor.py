@@ -112,7 +112,7 @@ class FormInput(Input):
 
 
 class StageRow(Horizontal):
-    """One stage: duration, users, spawn rate, and a button that removes the row."""
+    """One stage: duration, users, spawn rate, its target rate (optional), and a button that removes the row."""
 
     def __init__(self, stage: Stage | None = None) -> None:
         super().__init__(classes="form-row stage-row")
@@ -123,11 +123,21 @@ class StageRow(Horizontal):
         yield FormInput(stage.duration if stage else "", placeholder="30s", classes="stage-duration")
         yield FormInput(str(stage.users) if stage else "", placeholder="users", classes="stage-users")
         yield FormInput(number_text(stage.spawn_rate) if stage else "", placeholder="rate/s", classes="stage-rate")
+        yield FormInput(
+            number_text(stage.rate) if stage and stage.rate is not None else "",
+            placeholder="runs/s",
+            classes="stage-target-rate",
+        )
         yield Button("✗ remove", classes="remove-row")
 
     def value(self) -> dict[str, Any]:
         out = {}
-        for key, css in (("duration", ".stage-duration"), ("users", ".stage-users"), ("spawn_rate", ".stage-rate")):
+        for key, css in (
+            ("duration", ".stage-duration"),
+            ("users", ".stage-users"),
+            ("spawn_rate", ".stage-rate"),
+            ("rate", ".stage-target-rate"),
+        ):
             text = self.query_one(css, Input).value
             if text.strip():
                 out[key] = literal(text)
@@ -184,7 +194,7 @@ class Checked:
         return self.profile is not None and not self.errors
 
 
-FIELD_KEYS = ("name", "description", "users", "spawn_rate", "run_time", "tags", "exclude_tags")
+FIELD_KEYS = ("name", "description", "users", "spawn_rate", "rate", "run_time", "tags", "exclude_tags")
 """The one-line fields (each has an input ``#field-KEY`` and a message line ``#error-KEY``)."""
 
 
@@ -251,6 +261,12 @@ class ProfileEditor(Screen[str | None]):
             yield from self._field(
                 "spawn_rate", "spawn rate", number_text(start.spawn_rate), "users started per second"
             )
+            yield from self._field(
+                "rate",
+                "target rate",
+                number_text(start.rate) if start.rate is not None else "",
+                "task runs/s, all users; empty: not paced",
+            )
             yield from self._field("run_time", "run time", start.run_time or "", "30s, 5m, 1h30m; empty: until stopped")
             yield from self._field("tags", "tags", ", ".join(start.tags), "comma-separated; empty: every task")
             yield from self._field("exclude_tags", "exclude tags", ", ".join(start.exclude_tags), "comma-separated")
@@ -273,7 +289,8 @@ class ProfileEditor(Screen[str | None]):
             yield Static(classes="field-error", id="error-weights")
 
             yield Static(
-                Text("Stages", style="bold") + Text("  duration, users, spawn rate", style="dim"),
+                Text("Stages", style="bold")
+                + Text("  duration, users, spawn rate, target rate (task runs/s)", style="dim"),
                 classes="form-section",
             )
             with Vertical(id="stage-rows"):
@@ -385,6 +402,7 @@ class ProfileEditor(Screen[str | None]):
             "description": self.text_of("description"),
             "users": literal(self.text_of("users")),
             "spawn_rate": literal(self.text_of("spawn_rate")),
+            "rate": literal(self.text_of("rate")) if self.text_of("rate").strip() else None,
             "run_time": literal(run_time) if run_time.strip() else None,
             "tags": split_list(self.text_of("tags")),
             "exclude_tags": split_list(self.text_of("exclude_tags")),
@@ -409,8 +427,8 @@ class ProfileEditor(Screen[str | None]):
         base = Profile(name=name if "name" not in errors else "new")
         values: dict[str, Any] = {}
         for key, value in self.form_values().items():
-            if key == "run_time" and value is None:
-                values[key] = None  # resolve() skips None: "no limit" is set directly
+            if key in ("run_time", "rate") and value is None:
+                values[key] = None  # resolve() skips None: "no limit" (no rate) is set directly
                 continue
             if key == "stages" and not value:
                 values[key] = ()
