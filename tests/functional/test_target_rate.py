@@ -179,6 +179,38 @@ def test_a_live_switch_to_a_rate_and_back_keeps_the_stats(tmp_path: Path, capaci
     assert summary["rate"]["target"] is None and summary["rate"]["runs"] > 0
 
 
+STAGED = """
+[profiles.staged]
+rate = 20
+users = 10
+stages = [
+    { duration = "5s", users = 10, spawn_rate = 10 },
+    { duration = "6s", users = 10, spawn_rate = 10, rate = 50 },
+]
+"""
+
+
+def test_each_stage_holds_its_own_rate(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, STAGED, locustfile=LOCUSTFILE, host=capacity_server.url)
+    )
+    before = served(capacity_server)
+    session: LoadSession = session_for(profile_set, "staged", "--report-dir", str(tmp_path / "reports"))
+    session.start()
+    helpers.wait_for(lambda: session.pacer.target == 50, timeout=15)
+    first_stage = served(capacity_server) - before
+    first_s = session.pacer.paced_s
+    result = session.wait(30)
+    assert result is not None and result.end_reason == "completed"
+    summary = json.loads((result.folder / "summary.json").read_text())  # type: ignore[operator]
+    paced = summary["rate"]
+    # The rate of the stage in force each second: 20/s for 5 s, then 50/s for 6 s.
+    assert paced["asked_runs"] == pytest.approx(20 * 5 + 50 * 6, rel=0.05)
+    assert abs(paced["runs"] - paced["asked_runs"]) <= 0.05 * paced["asked_runs"], paced
+    assert first_stage == pytest.approx(20 * first_s, rel=0.1), (first_stage, first_s)
+    assert summary["settings"]["stages"][1]["rate"] == 50
+
+
 APP_PROFILES = """
 [profiles.closed]
 users = 2
