@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from locust import TaskSet
+
 from .profiles import Profile, Stage
 from .snapshot import RateState
 
@@ -137,10 +139,28 @@ class Pace:
         def paced(user: Any) -> float:
             return wait(user)
 
-        for cls in self.classes:
+        for cls in self._holders():
             if cls not in self._saved:
                 self._saved[cls] = cls.__dict__.get("wait_time", _INHERITED)
             cls.wait_time = paced
+
+    def _holders(self) -> list[Any]:
+        """Every User class, and every TaskSet under them with a wait_time of its own (it would win
+        over the User's: Locust's TaskSet.wait_time only asks the User when it has none)."""
+        found: list[Any] = []
+        pending = list(self.classes)
+        seen: set[int] = set()
+        while pending:
+            holder = pending.pop()
+            if id(holder) in seen:
+                continue
+            seen.add(id(holder))
+            if holder in self.classes or getattr(holder, "wait_time", None) is not TaskSet.wait_time:
+                found.append(holder)
+            pending.extend(
+                t for t in (getattr(holder, "tasks", None) or []) if isinstance(t, type) and issubclass(t, TaskSet)
+            )
+        return found
 
     def restore(self) -> None:
         """The locustfile's own wait_time back on every class (from each user's next wait on)."""

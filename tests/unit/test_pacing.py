@@ -5,7 +5,7 @@ import random
 from typing import Any
 
 import pytest
-from locust import HttpUser, User, constant, task
+from locust import HttpUser, TaskSet, User, between, constant, task
 
 from loadtui.engine.pacing import Pace, RatePacer, interval_for, paced_stages, users_needed
 from loadtui.engine.profiles import Profile, Stage
@@ -58,6 +58,34 @@ class Inherits(HttpUser):
     @task
     def t(self) -> None:
         pass
+
+
+class OwnPace(TaskSet):
+    wait_time = between(1, 2)  # wins over the User's: it must be paced too
+
+    @task
+    def t(self) -> None:
+        pass
+
+
+class FollowsItsUser(TaskSet):
+    @task
+    def t(self) -> None:
+        pass
+
+
+class Nested(User):
+    tasks = [OwnPace, FollowsItsUser]
+
+
+def test_a_task_set_with_a_wait_time_of_its_own_is_paced_too_and_put_back() -> None:
+    own = OwnPace.__dict__["wait_time"]
+    pace = Pace([Nested])
+    pace.set_interval(0.5)
+    assert OwnPace.__dict__["wait_time"] is Nested.__dict__["wait_time"]
+    assert FollowsItsUser.wait_time is TaskSet.wait_time  # it asks the User, which is paced
+    pace.set_interval(None)
+    assert OwnPace.__dict__["wait_time"] is own and "wait_time" not in Nested.__dict__
 
 
 class Someone:
