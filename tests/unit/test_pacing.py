@@ -219,3 +219,35 @@ def test_stopping_gives_the_users_back_their_wait_time_and_keeps_the_figures() -
     loop.second(99, 0.05)  # not pacing: not counted
     state: Any = loop.pacer.state()
     assert state.active is False and state.runs == 10
+
+
+SHORT = {
+    "target": 150.0,
+    "achieved": 79.1,
+    "held": False,
+    "asked_runs": 1501,
+    "runs": 792,
+    "shortfall_runs": 713,
+    "shortfall_pct": 47.5,
+    "missed_pct": 47.2,
+    "users_max": 10,
+    "cap": 10,
+    "cap_reached_at_s": 1.0,
+    "capped_s": 10.0,
+    "paced_s": 10.0,
+    "tolerance_pct": 5.0,
+}
+
+
+def test_a_rate_not_held_warns_with_or_without_thresholds_and_leaves_the_exit_code_to_locust() -> None:
+    from loadtui.engine import summary as summary_mod
+    from loadtui.engine import thresholds as thresholds_mod
+
+    plain = {"totals": {}, "endpoints": [], "rate": SHORT}
+    judged = summary_mod.judge_summary(plain, thresholds_mod.NONE)
+    assert judged["verdict"] == "warn" and "150/s was not held" in judged["verdict_note"]
+    # No thresholds: the exit code follows Locust's rules (failed requests), not the warning.
+    assert summary_mod.exit_verdict({**plain, **judged}) is None
+    assert summary_mod.judge_summary({**plain, "rate": {**SHORT, "held": True}}, thresholds_mod.NONE)["verdict"] is None
+    assert "NOT HELD (47.5% short), 10 users at most" in summary_mod.rate_text(SHORT)
+    assert "the users cap was reached at 1s, 713 task runs short after it" in summary_mod.rate_text(SHORT)
