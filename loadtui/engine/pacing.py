@@ -326,17 +326,20 @@ class RatePacer:
             return
         now = self._clock()
         if self.active:
-            self._account(now)  # the old target's last second belongs to the old target
+            # From one rate to another: the old target's last second is the old target's, and the
+            # task durations measured so far still tell how many users the new one needs.
+            self._account(now)
+        else:
+            self._window.clear()
+            self.users = 0  # whatever the runner has, the pacer sets its own count from here
         self._stages = stages
         self._stage_index = 0
         self._started = self._last = now
         self._spawn_rate = profile.spawn_rate
-        self._window.clear()
         self._shrink_ticks = 0
         self.ever = True
         self.target, self.cap = stages[0].rate, stages[0].cap
-        self.wanted = users_needed(self.target, FIRST_GUESS_S, 10**9)
-        self._set_users(min(self.wanted, self.cap))
+        self._decide()
 
     def set_rate(self, rate: float) -> None:
         """A new target while running (the users cap stays); the users follow at the next tick."""
@@ -419,8 +422,8 @@ class RatePacer:
         task_s = busy / runs if runs else FIRST_GUESS_S
         self.wanted = users_needed(self.target, task_s, 10**9)
         users = min(self.wanted, self.cap)
-        if self.wanted > self.cap and self.cap_reached_at is None:
-            self.cap_reached_at = self._last
+        if self.wanted > self.cap and self.cap_reached_at is None and runs:
+            self.cap_reached_at = self._last  # measured, not the first guess
         if users < self.users:
             # Fewer only when the rate needs under half of them for a while: no churn on noise.
             self._shrink_ticks = self._shrink_ticks + 1 if users <= self.users / 2 else 0

@@ -194,6 +194,17 @@ def test_the_pacer_adds_users_as_responses_slow_down_and_counts_the_shortfall_on
     assert loop.pacer.cap == 30 and loop.intervals[-1] == pytest.approx(30 / 50)
 
 
+def test_a_switch_from_one_rate_to_another_sizes_the_users_from_what_was_measured() -> None:
+    loop = Loop()
+    loop.pacer.start(Profile(name="a", rate=40, users=20))
+    for _ in range(3):
+        loop.second(40, 0.2)  # 200 ms a run: 16 users
+    assert loop.pacer.users == 16
+    loop.pacer.start(Profile(name="b", rate=80, users=50))
+    assert loop.pacer.users == 32  # from the 200 ms measured, not the first guess (16)
+    assert loop.pacer.asked == 3 * 40 and loop.pacer.cap_reached_at is None
+
+
 def test_a_rate_ends_with_the_users_and_counts_the_runs_reported_after() -> None:
     loop = Loop()
     loop.pacer.start(Profile(name="p", rate=10, users=5))
