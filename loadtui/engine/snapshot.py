@@ -358,7 +358,7 @@ class RateState:
     iterations)."""
     shortfall_ratio: float = 0.0
     cap_reached_at_s: float | None = None
-    """Seconds into the run when the rate first needed more users than the cap; None: never."""
+    """Seconds into the run of the first second the cap cost runs; None: never."""
 
     @property
     def holding_now(self) -> bool:
