@@ -98,6 +98,8 @@ class LoadSession:
         self.pace = Pace(self.classes.classes)
         """The pacing wait_time of this process's users (a distributed run's are on the workers)."""
         self._worker_runs = TaskRunCounts()
+        self._pace_sent: tuple[Any, ...] | None = None
+        """The last interval sent to the workers, and to which (:meth:`_pace_users`)."""
         self.pacer = RatePacer(
             pace=self._pace_users, take=self._take_task_runs, ramp=self._ramp, clock=lambda: self.elapsed_s
         )
@@ -292,9 +294,16 @@ class LoadSession:
     def _pace_users(self, interval: float | None) -> None:
         if self.distribution is None:
             self.pace.set_interval(interval)
-        elif self.runner is not None:
-            # Sent every tick while pacing (small): a worker that joins or restarts is paced within a second.
-            self.runner.send_message(PACE_MESSAGE, {"interval": interval})
+            return
+        runner: Any = self.runner
+        if runner is None:
+            return
+        # Sent when the interval or the workers change (a worker that joins or restarts is paced
+        # within a tick), not every tick: a plain `locust --worker` logs each message it does not know.
+        sent = (interval, tuple(sorted(client.id for client in runner.clients.all)))
+        if sent != self._pace_sent:
+            runner.send_message(PACE_MESSAGE, {"interval": interval})
+            self._pace_sent = sent
 
     def _take_task_runs(self) -> tuple[int, float]:
         return self.pace.take() if self.distribution is None else self._worker_runs.take()
