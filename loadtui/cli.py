@@ -32,6 +32,7 @@ import gevent
 
 from .engine import command_line, locust_process, recovery, runs
 from .engine import compare as compare_mod
+from .engine import summary as summary_mod
 from .engine.command_line import CommandLineExit
 from .engine.durations import human_duration
 from .engine.locustfile import LocustfileError
@@ -77,6 +78,7 @@ def _progress_line(session: LoadSession) -> str:
         f"[loadtui] {human_duration(snap.elapsed_s)}{remaining} {snap.state:<8} users {snap.users}/{snap.target_users}"
         f"  {t.rps:7.1f} req/s  p95 {p95:5.0f} ms  requests {t.requests}  failures {t.failures}"
         f" ({100 * t.fail_ratio:.1f}%){verdict}{verdict_workers}"
+        + (f"  {snap.rate.describe()}" if snap.rate is not None else "")
     )
 
 
@@ -156,7 +158,7 @@ def finish(session: LoadSession, result: RunResult) -> int:
     if env is None:
         return _report_outcome(session, result)
     exit_code = locust_process.quitting(
-        env, verdict=result.summary.get("verdict"), exit_code_on_error=session.plan.exit_code_on_error
+        env, verdict=summary_mod.exit_verdict(result.summary), exit_code_on_error=session.plan.exit_code_on_error
     )
     if result.end_reason == "error" and exit_code == 0 and env.process_exit_code is None:
         exit_code = 1  # the run could not go on (workers never came, the target died): as Locust gives up
@@ -437,7 +439,7 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_OK if ended.result is None else (EXIT_BAD_INPUT if ended.result.error else ended.result.exit_code)
     code = locust_process.shut_down(
         session.env,
-        verdict=(ended.result.summary.get("verdict") if ended.result else None),
+        verdict=(summary_mod.exit_verdict(ended.result.summary) if ended.result else None),
         exit_code_on_error=session.plan.exit_code_on_error,
     )
     if ended.result is not None and ended.result.error:

@@ -18,6 +18,7 @@ from locust.shape import LoadTestShape
 
 from .capacity import RampShape
 from .locustfile import LoadedLocustfile
+from .pacing import RatePacer, is_paced
 from .profiles import Profile
 from .session_contract import SessionError
 from .shape import StagesShape
@@ -39,20 +40,29 @@ class LiveControl:
         locustfile: LoadedLocustfile,
         *,
         distributed: bool,
+        pacer: RatePacer | None = None,
     ) -> None:
         self.env = env
         self.runner = runner
         self.classes = classes
         self.locustfile = locustfile
         self.distributed = distributed
+        self.pacer = pacer
+        """Holds a profile's ``rate``: it sets the users itself, up to the profile's (:mod:`.pacing`)."""
         self._ramp_greenlet: gevent.Greenlet | None = None
 
     # --- users and stages ------------------------------------------------------------------------
 
     def start_load(self, profile: Profile, ramp: RampShape | None = None) -> None:
-        """Applies ``profile``'s users, or its stages, or ``ramp`` (its ramp to the limit), or the
-        locustfile's shape, keeping the stats."""
+        """Applies ``profile``'s users, or its stages, or ``ramp`` (its ramp to the limit), or its rate,
+        or the locustfile's shape, keeping the stats. A profile without a rate gives the users back
+        the locustfile's own wait_time."""
         self.stop_shape()
+        if self.pacer is not None:
+            if is_paced(profile):
+                self.pacer.start(profile)  # its stages too: each stage's rate and most users
+                return
+            self.pacer.stop()
         shape: LoadTestShape | None = ramp
         if shape is None and profile.stages:
             shape = StagesShape(profile.stages)
@@ -109,7 +119,12 @@ class LiveControl:
         return shape is not None
 
     def change_users(self, delta: int, spawn_rate: float) -> tuple[int, str]:
-        """(new target, message). Stages give way to manual control."""
+        """(new target, message). Stages give way to manual control; a rate keeps its target and
+        gets a new most users."""
+        pacer = self.pacer
+        if pacer is not None and pacer.active:
+            pacer.set_cap(pacer.cap + delta)
+            return pacer.users, f"Rate {pacer.target:g}/s: at most {pacer.cap} users (using {pacer.users})"
         message = ""
         if self.shaped:
             self.stop_shape()

@@ -23,7 +23,7 @@ from . import thresholds as thresholds_mod
 from .compare import CompareError, parse_tolerance
 from .durations import format_duration, parse_duration
 from .profile_lines import Where
-from .profiles import PROFILE_KEYS, RAMP_KEYS, STAGE_KEYS, Profile, ProfileError, Ramp, Stage
+from .profiles import PROFILE_KEYS, RAMP_KEYS, STAGE_KEYS, STAGE_KEYS_NEEDED, Profile, ProfileError, Ramp, Stage
 from .thresholds import Thresholds
 
 
@@ -148,7 +148,7 @@ def _weights(key: Key, value: Any) -> dict[str, int]:
 
 def _stages(key: Key, value: Any) -> tuple[Stage, ...]:
     if not isinstance(value, list) or not value:
-        raise key.error("expected a non-empty list of {duration, users, spawn_rate} tables")
+        raise key.error("expected a non-empty list of {duration, users, spawn_rate[, rate]} tables")
     return tuple(_stage(key, f"stages #{index}", item) for index, item in enumerate(value, 1))
 
 
@@ -157,8 +157,8 @@ def _stage(key: Key, label: str, item: Any) -> Stage:
         raise key.error(f"{label}: expected a table, got {_describe(item)}")
     for name in item:
         if name not in STAGE_KEYS:
-            raise key.error(f"{label}: unknown key {name!r} (known keys: duration, users, spawn_rate)")
-    for name in STAGE_KEYS:
+            raise key.error(f"{label}: unknown key {name!r} (known keys: {', '.join(STAGE_KEYS)})")
+    for name in STAGE_KEYS_NEEDED:
         if name not in item:
             raise key.error(f"{label}: missing {name!r}")
     duration = item["duration"]
@@ -172,10 +172,29 @@ def _stage(key: Key, label: str, item: Any) -> Stage:
     rate = item["spawn_rate"]
     if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
         raise key.error(f"{label} spawn_rate: expected a positive number, got {_describe(rate)}")
+    task_rate = None
+    if "rate" in item:
+        task_rate = item["rate"]
+        if (
+            isinstance(task_rate, bool)
+            or not isinstance(task_rate, int | float)
+            or not task_rate > 0
+            or not math.isfinite(task_rate)
+        ):
+            raise key.error(
+                f"{label} rate: expected a positive number of task runs a second, got {_describe(task_rate)}"
+            )
+        task_rate = float(task_rate)
+        if users == 0:
+            raise key.error(
+                f"{label}: rate = {task_rate:g} with users = 0: users is the most users the rate may use, so it"
+                " must be at least 1"
+            )
     return Stage(
         duration=duration if isinstance(duration, str) else format_duration(float(duration)),
         users=users,
         spawn_rate=float(rate),
+        rate=task_rate,
     )
 
 
@@ -222,31 +241,64 @@ def _ramp(key: Key, value: Any) -> Ramp:
     return Ramp(start=start, step=step, every=every, max=most, settle=settle)
 
 
-def check_profile(where: Where, table: str, profile: Profile) -> None:
-    """What one key cannot say alone: a ramp needs thresholds to judge its steps by, no stages
-    beside it, and steps long enough to judge after their users have started."""
+def check_ramp(profile: Profile, error: Callable[[str, str], ProfileError]) -> None:
+    """What ``ramp`` cannot say alone: it needs thresholds to judge its steps by, no stages beside
+    it, and steps long enough to judge after their users have started. ``error(key, message)``
+    names the key."""
     ramp = profile.ramp
     if ramp is None:
         return
+    table = f"profiles.{profile.name}"
     if profile.stages:
-        raise where.error(table, "ramp", "a profile has stages or a ramp, not both (both say how the users change)")
+        raise error("ramp", "a profile has stages or a ramp, not both (both say how the users change)")
     judged = [m for m in profile.thresholds.overall if m not in thresholds_mod.WATCH_METRICS]
     if not judged and not profile.thresholds.endpoints:
-        raise where.error(
-            table,
+        raise error(
             "ramp",
             f"a ramp ends at the first step that fails the thresholds, and [{table}] has none to judge a step by: "
             f"add a [{table}.thresholds] table (e.g. p95_ms = 500 and fail_ratio = 0.01)",
         )
     starting = ramp.step / profile.spawn_rate
     if starting + ramp.settle_s >= ramp.every_s:
-        raise where.error(
-            table,
+        raise error(
             "ramp",
             f"a step of {ramp.step} users at spawn_rate {profile.spawn_rate:g}/s takes {starting:g}s to start, and "
             f"then settles for {format_duration(ramp.settle_s)}: that leaves nothing of every = {ramp.every} to judge. "
             "Raise every or spawn_rate, or lower step",
         )
+
+
+def _rate(key: Key, value: Any) -> float:
+    """Task runs a second across all users: a positive number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or not math.isfinite(value):
+        raise key.error(
+            f"expected a positive number of task runs a second across all users (e.g. 40), got {_describe(value)}"
+        )
+    return float(value)
+
+
+def check_rate(profile: Profile, error: Callable[[str, str], ProfileError]) -> None:
+    """The checks of ``rate`` against the profile's other keys; ``error(key, message)`` names the key.
+
+    A rate needs users to run it (each stage's ``users`` is the most its rate may use; a profile's
+    ``users`` is never 0, its validator says so), and in a profile with stages, a rate for every
+    stage (its own or the profile's)."""
+    if profile.rate is not None:
+        for number, stage in enumerate(profile.stages, 1):
+            if stage.users == 0:
+                raise error(
+                    "stages",
+                    f"stages #{number}: users = 0 in a profile with rate = {profile.rate:g}: each stage's users is"
+                    " the most users its rate may use, so it must be at least 1",
+                )
+    elif any(stage.rate is not None for stage in profile.stages):
+        missing = [str(number) for number, stage in enumerate(profile.stages, 1) if stage.rate is None]
+        if missing:
+            raise error(
+                "stages",
+                f"stages #{', #'.join(missing)}: no rate, while other stages have one: give every stage a rate,"
+                " or the profile a rate = N for the stages without their own",
+            )
 
 
 def _thresholds(key: Key, value: Any) -> Thresholds:
@@ -264,6 +316,7 @@ VALIDATORS: Mapping[str, Validator] = {
     "host": _host,
     "users": _count,
     "spawn_rate": _positive_number,
+    "rate": _rate,
     "run_time": _duration,
     "tags": _strings,
     "exclude_tags": _strings,
@@ -331,4 +384,7 @@ def resolve(profile: Profile, **overrides: Any) -> Profile:
     unknown = set(given) - set(PROFILE_KEYS)
     if unknown:
         raise TypeError(f"unknown override(s): {sorted(unknown)}")
-    return replace(profile, **profile_fields(where, f"profiles.{profile.name}", given))
+    table = f"profiles.{profile.name}"
+    resolved = replace(profile, **profile_fields(where, table, given))
+    check_rate(resolved, lambda key, message: where.error(table, key, message))
+    return resolved

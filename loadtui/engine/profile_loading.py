@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .profile_fields import check_keys, check_profile, check_report_dir, profile_fields
+from .profile_fields import check_keys, check_ramp, check_rate, check_report_dir, profile_fields
 from .profile_lines import Where
 from .profiles import (
     DEFAULTS_ONLY_KEYS,
@@ -64,8 +64,13 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         fields = {**base, **profile_fields(where, table, body, base)}
         if "weights" in base and "weights" in fields:
             fields["weights"] = {**base["weights"], **fields["weights"]}
-        profiles[name] = Profile(name=name, **fields, given=_given_keys(body, defaults_given))
-        check_profile(where, table, profiles[name])
+        profile = Profile(name=name, **fields, given=_given_keys(body, defaults_given))
+        # Checks across keys, once [defaults] is applied (users = 0 there and rate here is as bad):
+        # the key is looked up in the profile's table, else in [defaults] where it came from.
+        error = _cross_key_error(where, table, body, defaults_body)
+        check_rate(profile, error)
+        check_ramp(profile, error)
+        profiles[name] = profile
     return ProfileSet(
         path=path,
         packaged=packaged,
@@ -75,6 +80,18 @@ def loads(text: str, path: Path, *, packaged: bool = False) -> ProfileSet:
         text=text,
         defaults=Profile(name="[defaults]", **base, given=defaults_given),
     )
+
+
+def _cross_key_error(
+    where: Where, table: str, body: Mapping[str, Any], defaults_body: Mapping[str, Any]
+) -> Callable[[str, str], ProfileError]:
+    """``error(key, message)`` naming the key where the file wrote it: the profile's table, else [defaults]."""
+
+    def error(key: str, message: str) -> ProfileError:
+        found = table if key in body or key not in defaults_body else "defaults"
+        return where.error(found, key, message)
+
+    return error
 
 
 def _given_keys(body: Mapping[str, Any], inherited: Iterable[str] = ()) -> frozenset[str]:

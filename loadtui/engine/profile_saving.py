@@ -41,7 +41,7 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
         value = getattr(profile, key)
         if base is not None and value == getattr(base, key):
             continue
-        if key in ("run_time", "workers") and value is None:
+        if key in ("run_time", "workers", "rate") and value is None:
             continue
         if key in ("tags", "exclude_tags", "watch"):
             if key == "watch" and not value:
@@ -54,12 +54,16 @@ def profile_to_toml(profile: Profile, base: Profile | None = None) -> dict[str, 
         elif key == "stages":
             if not value:
                 continue
-            value = [{"duration": s.duration, "users": s.users, "spawn_rate": _num(s.spawn_rate)} for s in value]
+            value = [
+                {"duration": s.duration, "users": s.users, "spawn_rate": _num(s.spawn_rate)}
+                | ({} if s.rate is None else {"rate": _num(s.rate)})
+                for s in value
+            ]
         elif key == "ramp":
             if value is None:
                 continue
             value = value.to_toml()
-        elif key == "spawn_rate":
+        elif key in ("spawn_rate", "rate"):
             value = _num(value)
         elif key == "chart_percentiles":
             if value == Profile.chart_percentiles:

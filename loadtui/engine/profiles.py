@@ -31,6 +31,7 @@ PROFILE_KEYS = (
     "host",
     "users",
     "spawn_rate",
+    "rate",
     "run_time",
     "tags",
     "exclude_tags",
@@ -45,7 +46,8 @@ PROFILE_KEYS = (
     "ramp",
 )
 DEFAULTS_ONLY_KEYS = ("report_dir",)
-STAGE_KEYS = ("duration", "users", "spawn_rate")
+STAGE_KEYS = ("duration", "users", "spawn_rate", "rate")
+STAGE_KEYS_NEEDED = ("duration", "users", "spawn_rate")
 RAMP_KEYS = ("start", "step", "every", "max", "settle")
 MERGING_KEYS = ("weights", "thresholds")
 """Keys whose value in a profile adds to what [defaults] gives instead of replacing it."""
@@ -81,7 +83,10 @@ class Stage:
     duration: str
     """As written (``"30s"``, ``"2m"``); kept so the file round-trips unchanged."""
     users: int
+    """In a profile with a rate: the most users the stage may use."""
     spawn_rate: float
+    rate: float | None = None
+    """Task runs a second across all users in this stage; None: the profile's ``rate`` (if any)."""
 
     @property
     def duration_s(self) -> float:
@@ -136,7 +141,11 @@ class Profile:
     host: str = ""
     """Empty: the bundled demo target is started and used."""
     users: int = 10
+    """With ``rate``: the most users it may use (it adds them as responses slow down)."""
     spawn_rate: float = 1.0
+    rate: float | None = None
+    """Task runs a second across all users (the open model, :mod:`loadtui.engine.pacing`); None: the
+    users run as the locustfile's wait_time makes them (the closed model)."""
     run_time: str | None = None
     """None: run until stopped (or until the stages end)."""
     tags: tuple[str, ...] = ()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import reports
+from . import summary as summary_mod
 from .files import FileText, atomic_write
 from .run_plan import Outputs
 from .session_contract import RunResult
@@ -94,6 +95,7 @@ def write(
 
 def passed(summary: dict[str, Any], failures: int) -> bool:
     """The run's own verdict: its thresholds (and baseline) when it has them, else no failed request."""
-    if summary.get("verdict") is not None:
-        return bool(summary["verdict"] != "fail")
+    verdict = summary_mod.exit_verdict(summary)
+    if verdict is not None:
+        return verdict != "fail"
     return not failures

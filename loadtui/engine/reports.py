@@ -146,6 +146,8 @@ class RunInfo:
     """(method, name) -> {status code or error kind: requests} (:mod:`.status_codes`)."""
     capacity: Capacity | None = None
     """The run's ramp to the limit, its steps and the capacity it found (:mod:`.capacity`)."""
+    rate: dict[str, Any] | None = None
+    """How a profile's target rate held (:meth:`.pacing.RatePacer.to_dict`); None: the users were not paced."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, An
     return {
         "users": profile.users,
         "spawn_rate": profile.spawn_rate,
+        "rate": profile.rate,
         "run_time": profile.run_time,
         "run_time_s": profile.effective_run_time_s,
         "tags": list(profile.tags),
@@ -231,6 +234,7 @@ def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, An
         "weights": weights,
         "stages": [
             {"duration": s.duration, "duration_s": s.duration_s, "users": s.users, "spawn_rate": s.spawn_rate}
+            | ({} if s.rate is None else {"rate": s.rate})
             for s in profile.stages
         ],
         "ramp": profile.ramp.to_toml() if profile.ramp is not None else None,
@@ -306,6 +310,7 @@ def build_summary(env: Environment, run: RunInfo) -> dict[str, Any]:
         checkpoints=run.checkpoints,
         history_gaps=run.history_gaps,
         capacity=run.capacity.to_dict() if run.capacity is not None else None,
+        rate=run.rate,
     )
 
 
@@ -432,6 +437,7 @@ def companion_section(summary: dict[str, Any], host_series: Sequence[tuple[float
       {host["mem_percent"]["peak"]}%, loadtui's own CPU peak {host["loadtui_cpu_percent"]["peak"]}%.</p>
       {saturated}
       {capacity_section(summary.get("capacity"))}
+      {_rate_section(summary.get("rate"))}
       <h3>Profile switches</h3>
       {switches}
       <h3>Load generator host</h3>
@@ -464,6 +470,36 @@ def capacity_section(capacity: Mapping[str, Any] | None) -> str:
       <p>Capacity: {found}. {outcome}.</p>
       <table><tr><th>step</th><th>users</th><th>req/s</th><th>p95 ms</th><th>p99 ms</th><th>failed</th>
       <th>verdict</th><th>limited by</th></tr>{rows}</table>"""
+
+
+def _rate_section(rate: Mapping[str, Any] | None) -> str:
+    """The target rate and how it held, in words and figures (a mark and a word, never colour alone)."""
+    if not rate:
+        return ""
+    esc = html.escape
+    held = rate.get("held")
+    verdict = (
+        '<p style="color:#070"><b>&#10003; held</b>: the runs made are within '
+        f"{rate.get('tolerance_pct', 5)}% of the runs asked for.</p>"
+        if held
+        else f'<p style="color:#b00"><b>&#10007; not held</b>: {esc(summary_mod.rate_short_text(rate))}.</p>'
+    )
+    target = f"{rate['target']:g}/s" if rate.get("target") else "(pacing ended by a switch)"
+    cells = [
+        ("target", target),
+        ("achieved", f"{rate['achieved']:g}/s"),
+        ("task runs asked / made", f"{rate['asked_runs']:,} / {rate['runs']:,}"),
+        ("short while capped", f"{rate['shortfall_runs']:,} runs ({rate['shortfall_pct']}%)"),
+        ("short overall", f"{rate['missed_pct']}%"),
+        ("users (most used / cap)", f"{rate['users_max']} / {rate.get('cap') or '-'}"),
+        (
+            "cap reached",
+            "never" if rate.get("cap_reached_at_s") is None else f"at {human_duration(rate['cap_reached_at_s'])}",
+        ),
+        ("paced for", human_duration(rate["paced_s"])),
+    ]
+    rows = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>" for label, value in cells)
+    return f"<h3>Target rate</h3>{verdict}<table>{rows}</table>"
 
 
 def _with_companion(report_html: str, section: str) -> str:

@@ -41,6 +41,7 @@ from .locust_process import HookError, HookFailures, fire_init
 from .locust_workarounds import LocustHousekeeping, default_request_timeout
 from .log_book import SHOWN as LOG_LINES_SHOWN
 from .log_book import STDERR, STDOUT, THIS_PROCESS, LogBook
+from .pacing import PACE_MESSAGE, Pace, RatePacer, TaskRunCounts
 from .profiles import Profile
 from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
@@ -97,6 +98,15 @@ class LoadSession:
         self._baseline = self._live_baseline(plan.profile)
         self.master_port: int | None = None
         self.classes = UserClasses(self._chosen_classes())
+        self.pace = Pace(self.classes.classes)
+        """The pacing wait_time of this process's users (a distributed run's are on the workers)."""
+        self._worker_runs = TaskRunCounts()
+        self._pace_sent: tuple[Any, ...] | None = None
+        """The last interval sent to the workers, and to which (:meth:`_pace_users`)."""
+        self.pacer = RatePacer(
+            pace=self._pace_users, take=self._take_task_runs, ramp=self._ramp, clock=lambda: self.elapsed_s
+        )
+        """A profile's target rate (``rate``): started and stopped by ``control.start_load``, ticked here."""
         self.history = RunHistory(
             history_points,
             full_history=plan.outputs.csv_full_history,
@@ -266,7 +276,9 @@ class LoadSession:
             self.runner = env.create_local_runner()
         else:
             self.runner = self._start_master(env)
-        self.control = LiveControl(env, self.runner, self.classes, loaded, distributed=self.distribution is not None)
+        self.control = LiveControl(
+            env, self.runner, self.classes, loaded, distributed=self.distribution is not None, pacer=self.pacer
+        )
         notice = self.control.apply_tags(profile, fallback=None)
         self.classes.apply_weights(profile.weights)
         if notice:
@@ -276,10 +288,34 @@ class LoadSession:
             self.status_codes.listen(env.events)
         else:
             self.status_codes.take_worker_reports(env.events)
+            self._worker_runs.take_worker_reports(env.events)
         try:
             fire_init(env, self.runner, loaded.keys)
         except HookError as exc:
             raise SessionError(str(exc)) from None
+
+    # The pacer's hands: the users paced here or on the workers, and their task runs counted.
+
+    def _pace_users(self, interval: float | None) -> None:
+        if self.distribution is None:
+            self.pace.set_interval(interval)
+            return
+        runner: Any = self.runner
+        if runner is None:
+            return
+        # Sent when the interval or the workers change (a worker that joins or restarts is paced
+        # within a tick), not every tick: a plain `locust --worker` logs each message it does not know.
+        sent = (interval, tuple(sorted(client.id for client in runner.clients.all)))
+        if sent != self._pace_sent:
+            runner.send_message(PACE_MESSAGE, {"interval": interval})
+            self._pace_sent = sent
+
+    def _take_task_runs(self) -> tuple[int, float]:
+        return self.pace.take() if self.distribution is None else self._worker_runs.take()
+
+    def _ramp(self, users: int, spawn_rate: float) -> None:
+        if self.control is not None:
+            self.control.ramp(users, spawn_rate)
 
     def _start_master(self, env: Environment) -> MasterRunner:
         dist = self.distribution
@@ -423,7 +459,9 @@ class LoadSession:
             self.control.stop_ramp()
         if self.capacity is not None:
             self.capacity.interrupt(f"the run ended ({reason}) before a step failed or the ramp reached its max")
+        self.pacer.end()  # the rate asked for ends with the users, not when the report is written
         self._stop_runner()
+        self.pacer.settle()  # the workers' last task runs, sent as they quit
         self._ended_at = time.time()
         if self.runner is not None and self.env is not None:
             self.history.sample(self.env, host=False)  # CPU over the few ms since the last tick reads ~0
@@ -445,6 +483,8 @@ class LoadSession:
         # report keeps the weights this run ended with).
         self._final_weights = self.classes.weights()
         self.classes.restore()
+        self.pace.restore()
+        self._worker_runs.stop()
         self.status_codes.stop()
         if self.result is None:
             self.result = RunResult(end_reason=reason, folder=None, error="the run ended with an internal error")
@@ -497,6 +537,8 @@ class LoadSession:
         if self.runner is not None and self.result is None:
             self.runner.quit()
         self.classes.restore()
+        self.pace.restore()
+        self._worker_runs.stop()
         self.status_codes.stop()
         for target, handler in self._log_handlers:
             target.removeHandler(handler)
@@ -567,9 +609,12 @@ class LoadSession:
         options_follow(self.env.parsed_options, profile)
         run_time = profile.effective_run_time_s
         until = f", ends in {human_duration(run_time)}" if run_time else ", runs until stopped"
-        load = (
-            f"{len(profile.stages)} stages" if profile.stages else f"{profile.users} users at {profile.spawn_rate:g}/s"
-        )
+        if profile.stages:
+            load = f"{len(profile.stages)} stages"
+        elif profile.rate is not None:
+            load = f"rate {profile.rate:g}/s with at most {profile.users} users"
+        else:
+            load = f"{profile.users} users at {profile.spawn_rate:g}/s"
         if profile.ramp is not None:
             ramp = profile.ramp
             load = f"a ramp to the limit from {ramp.start} users, +{ramp.step} every {ramp.every} up to {ramp.max}"
@@ -593,7 +638,12 @@ class LoadSession:
         """The running profile with the live users and class weights, under ``name``, no stages."""
         runner = self.runner
         users = runner.target_user_count if runner is not None else self.profile.users
-        return dataclasses.replace(self.profile, name=name, users=users, weights=self.classes.weights(), stages=())
+        rate = None
+        if self.pacer.active:
+            users, rate = self.pacer.cap, self.pacer.target  # the rate's most users, not those it uses now
+        return dataclasses.replace(
+            self.profile, name=name, users=users, rate=rate, weights=self.classes.weights(), stages=()
+        )
 
     def record_output(self, text: str, *, stderr: bool = False) -> None:
         self.log_book.add(THIS_PROCESS, STDERR if stderr else STDOUT, text)
@@ -643,6 +693,8 @@ class LoadSession:
             said = self.supervisor.tick(runner, self.elapsed_s, live=self.live)
             if said:
                 self.message = said
+        if self._load_started and self.live and self.pacer.active:
+            self.pacer.tick()
         if self._load_started and self.live and self._started_at is not None:
             said = self.target_health.tick(runner.stats, runner.user_count, self._started_at)
             if said:
@@ -750,6 +802,7 @@ class LoadSession:
             worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
             capacity=self.capacity.state() if self.capacity is not None else None,
+            rate=self.pacer.state(),
             endpoint_detail=None
             if view.focus is None
             else endpoint_detail.live_detail(
@@ -792,6 +845,7 @@ class LoadSession:
             target_outages=tuple(self.target_health.outages),
             status_codes={key: dict(counts) for key, counts in self.status_codes.counts.items()},
             capacity=self.capacity.state() if self.capacity is not None else None,
+            rate=self.pacer.to_dict(),
             checkpoints=self.checkpoints.to_dict()
             if self.checkpoints is not None and self.checkpoints.enabled
             else None,

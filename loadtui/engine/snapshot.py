@@ -463,6 +463,55 @@ class Capacity:
 
 
 @dataclass(frozen=True, slots=True)
+class RateState:
+    """A profile's target rate (``rate = N``) and how it is holding (:mod:`.pacing`)."""
+
+    target: float
+    """Task runs a second asked for now (0 once a switch ended the pacing)."""
+    achieved: float
+    """Task runs a second over the last few seconds."""
+    users: int
+    """The users the pacer runs now (it adds them as responses slow down)."""
+    cap: int
+    """The most users it may use (the profile's ``users``)."""
+    capped: bool
+    """The rate needs more users than the cap allows: what runs short is counted in ``shortfall_runs``."""
+    held: bool
+    """Over the whole time paced so far, the runs made are within 5% of the runs asked for."""
+    active: bool = True
+    """False once a switch went to a profile without a rate (the figures are the run's so far)."""
+    asked_runs: int = 0
+    runs: int = 0
+    missed_ratio: float = 0.0
+    """The runs asked for and not made, for any reason, as a share of those asked for."""
+    shortfall_runs: int = 0
+    """Task runs asked for and not made while the cap kept more users from being added (k6's dropped
+    iterations)."""
+    shortfall_ratio: float = 0.0
+    cap_reached_at_s: float | None = None
+    """Seconds into the run of the first second the cap cost runs; None: never."""
+
+    @property
+    def holding_now(self) -> bool:
+        """The last few seconds' rate is within 5% of the target."""
+        return self.active and self.achieved >= 0.95 * self.target
+
+    def describe(self) -> str:
+        """One line for the status line and the headless progress, with a mark and words (never colour
+        alone): ``rate 40.0/s of 40/s ✓``, ``rate 61.0/s of 150/s ✗ short 59% (cap 20 users)``,
+        ``rate 31.0/s of 40/s … 6 users`` while it is still adding users."""
+        if not self.active:
+            return f"rate ended: {100 * self.missed_ratio:.0f}% short while paced" + ("" if self.held else " ✗")
+        head = f"rate {self.achieved:.1f}/s of {self.target:g}/s"
+        if self.holding_now:
+            return f"{head} ✓ {self.users} users"
+        if self.capped:
+            short = 100 * (1 - self.achieved / self.target) if self.target else 0.0
+            return f"{head} ✗ short {short:.0f}% (cap {self.cap} users)"
+        return f"{head} … {self.users} users"
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     taken_at: float
     state: str
@@ -521,6 +570,8 @@ class Snapshot:
     """The endpoint the view focuses (``EndpointView.focus``), up close; None without a focus."""
     capacity: Capacity | None = None
     """A ramp to the limit (the profile's ``ramp``): its steps so far and the capacity found."""
+    rate: RateState | None = None
+    """A profile's target rate and how it holds; None when the run has not paced its users."""
 
     @property
     def many_names(self) -> bool:

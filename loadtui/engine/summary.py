@@ -95,6 +95,7 @@ def build(
     checkpoints: Mapping[str, Any] | None = None,
     history_gaps: Mapping[str, Any] | None = None,
     capacity: Mapping[str, Any] | None = None,
+    rate: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The summary.json document; its verdict judged on its own figures, so it matches the file."""
     summary: dict[str, Any] = {
@@ -132,6 +133,8 @@ def build(
         summary["checkpoints"] = dict(checkpoints)
     if history_gaps is not None:
         summary["history_gaps"] = dict(history_gaps)
+    if rate is not None:
+        summary["rate"] = dict(rate)
     summary.update(judge_summary(summary, thresholds))
     if capacity is not None:
         summary["capacity"] = dict(capacity)
@@ -174,20 +177,77 @@ def judge(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds) -> tupl
 
 def judge_summary(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds) -> dict[str, Any]:
     """The thresholds' results and verdict; never a pass for a run that had fewer users than asked
-    (a lost worker): its figures are for less load than the profile's, and ``verdict_note`` says so."""
+    (a lost worker): its figures are for less load than the profile's, and ``verdict_note`` says so.
+
+    A target rate that was not held (``rate.held`` false) makes the verdict ``warn`` at best, with
+    or without thresholds: the run did not put the load asked for on the target. (To fail such a
+    run instead, give it a threshold ``rps_min``.)"""
+    rate = summary.get("rate") or {}
+    rate_note = rate_short_text(rate) if rate and not rate.get("held", True) else ""
     if not limits:
+        if rate_note:
+            return {"thresholds": [], "verdict": "warn", "verdict_note": rate_note}
         return {"thresholds": [], "verdict": None}
     results = judge(summary, limits)
     judged: dict[str, Any] = {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
     short = float((summary.get("workers_lost") or {}).get("users_short_s") or 0)
+    notes = []
     if short > 0:
-        judged["verdict_note"] = (
+        notes.append(
             f"the run had fewer users than asked for {human_duration(short)} (a worker was lost):"
             " its figures are for less load than the profile asks"
         )
+    if rate_note:
+        notes.append(rate_note)
+    if notes:
+        judged["verdict_note"] = "; ".join(notes)
         if judged["verdict"] == "pass":
             judged["verdict"] = "warn"
     return judged
+
+
+def exit_verdict(summary: Mapping[str, Any]) -> str | None:
+    """The verdict the exit code follows: the thresholds'. A run without thresholds exits as
+    ``locust`` would (its errors decide), even when a rate not held gave it a ``warn``."""
+    verdict = summary.get("verdict")
+    return None if verdict == "warn" and not summary.get("thresholds") else verdict
+
+
+def rate_short_text(rate: Mapping[str, Any]) -> str:
+    """``the target rate 150/s was not held: 79.1 task runs/s made, 47.5% short; 713 runs missed
+    while all 10 users the cap allows were busy (from 1s into the run)``, for a verdict note."""
+    users = f"all {rate['cap']} users" if rate.get("cap") else "all the users"
+    since = (
+        f" (from {human_duration(rate['cap_reached_at_s'])} into the run)"
+        if rate.get("cap_reached_at_s") is not None
+        else ""
+    )
+    short = max(rate.get("shortfall_pct") or 0.0, rate.get("missed_pct") or 0.0)
+    return (
+        f"the target rate{_rate_target(rate)} was not held: {rate['achieved']:.1f} task runs/s made, {short:.1f}%"
+        f" short; {rate['shortfall_runs']:,} runs missed while {users} the cap allows were busy{since}"
+    )
+
+
+def _rate_target(rate: Mapping[str, Any]) -> str:
+    return f" {rate['target']:g}/s" if rate.get("target") else ""
+
+
+def rate_text(rate: Mapping[str, Any]) -> str:
+    """summary.txt's line: ``rate: 40.0 task runs/s of 40/s, held (0.3% short), 4 users at most``."""
+    held = "held" if rate.get("held") else "NOT HELD"
+    short = max(rate.get("shortfall_pct") or 0.0, rate.get("missed_pct") or 0.0)
+    capped = (
+        f"; the users cap was reached at {human_duration(rate['cap_reached_at_s'])},"
+        f" {rate['shortfall_runs']:,} task runs short after it"
+        if rate.get("cap_reached_at_s") is not None
+        else ""
+    )
+    target = f" of {rate['target']:g}/s" if rate.get("target") else ""
+    return (
+        f"rate: {rate['achieved']:.1f} task runs/s{target} over {human_duration(rate['paced_s'])}, {held}"
+        f" ({short:.1f}% short), {rate['users_max']} users at most{capped}"
+    )
 
 
 def tail_text(totals: Mapping[str, Any]) -> str:
@@ -268,6 +328,8 @@ def text(
         lines.append(f"INCOMPLETE: {recovered['note']} ({recovered['last_checkpoint']}); what came after it is missing")
     elif summary.get("incomplete"):
         lines.append("INCOMPLETE: a checkpoint of the run while it goes; the final report replaces it")
+    if summary.get("rate"):
+        lines.append(rate_text(summary["rate"]))
     for switch in summary["switches"]:
         lines.append(f"  switched {switch['from']} -> {switch['to']} at {human_duration(switch['elapsed_s'])}")
     lines.extend(capacity_text(summary.get("capacity")))

@@ -35,6 +35,7 @@ from .locust_process import HookError, fire_init, shut_down
 from .locust_workarounds import default_request_timeout
 from .locustfile import LoadedLocustfile, LocustfileError, load_locustfile
 from .log_book import WORKER_LOG_FORMAT
+from .pacing import Pace
 from .status_codes import StatusCodes
 from .user_classes import TAGS_MESSAGE, UserClasses, config_users
 
@@ -112,6 +113,7 @@ def serve(
         user_classes.filter_tags(msg.data.get("tags") or [], msg.data.get("exclude_tags") or [])
 
     runner.register_message(TAGS_MESSAGE, on_tags)
+    Pace(classes).serve_master(runner, env.events)  # paced as the master says, task runs sent back
     codes = StatusCodes()  # counted here, sent with each stats report (the master adds them up)
     codes.listen(env.events)
     codes.send_with_reports(env.events)

@@ -98,7 +98,7 @@ class TestKeys:
             await type_text(pilot, "30")
             await pilot.press("tab")
             await type_text(pilot, "5")
-            await pilot.press("tab")
+            await pilot.press("tab", "tab")  # past the target rate: left empty, not paced
             await type_text(pilot, "45s")
             await pilot.press("tab")
             await type_text(pilot, "api, cart")
@@ -170,6 +170,35 @@ class TestKeys:
         assert edited.stages == (Stage("30s", 5, 2.0),)
         assert edited.thresholds.overall == {"p95_ms": Limit(fail=500, warn=200), "fail_ratio": Limit(fail=0.01)}
         assert edited.description == before.profiles["medium"].description
+        unchanged(before, after, "light", "heavy", "spike")
+
+    async def test_E_sets_a_target_rate_and_a_stage_s_own_rate(self, toml_path: Path) -> None:
+        before = profile_loading.load(toml_path)
+        app = make_app(toml_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("down", "E")
+            await settle(pilot)
+            form = editor(app)
+            assert form.query_one("#field-rate", Input).value == ""
+            await fill(pilot, "#field-rate", "25")
+            form.query_one("#add-stage", Button).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            await type_text(pilot, "30s")
+            await pilot.press("tab")
+            await type_text(pilot, "5")
+            await pilot.press("tab")
+            await type_text(pilot, "2")
+            await pilot.press("tab")
+            await type_text(pilot, "15")  # this stage's own rate
+            assert form.checked.valid, form.checked.errors
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        after = profile_loading.load(toml_path)
+        edited = after.profiles["medium"]
+        assert edited.rate == 25.0
+        assert edited.stages == (Stage("30s", 5, 2.0, rate=15.0),)
+        assert "rate = 25" in toml_path.read_text()
         unchanged(before, after, "light", "heavy", "spike")
 
     async def test_E_adds_a_ramp_to_the_limit_once_it_has_thresholds(self, toml_path: Path) -> None:
@@ -308,6 +337,7 @@ class TestValidation:
         [
             ("#field-run_time", "soon", "run_time", 'run_time = "soon"'),
             ("#field-spawn_rate", "0", "spawn_rate", "spawn_rate = 0"),
+            ("#field-rate", "0", "rate", "rate = 0"),
             ("#fail-fail_ratio", "5", "thresholds", "thresholds = { fail_ratio = 5 }"),
         ],
     )

@@ -15,6 +15,7 @@ BAD = {
     "host": "localhost:8000",
     "users": 0,
     "spawn_rate": 0,
+    "rate": 0,
     "run_time": "soon",
     "tags": [1],
     "exclude_tags": [""],

@@ -40,7 +40,7 @@ def test_add_change_delete_keep_everything_else(in_tmp: Path) -> None:
     assert "locustfile" not in again.data["profiles"]["medium-tuned"]
 
     renamed = profile_saving.save(again, put=dataclasses.replace(again.get("heavy"), name="peak"), replace_name="heavy")
-    assert renamed.names == ["light", "medium", "peak", "spike", "endurance", "capacity", "medium-tuned"]
+    assert renamed.names == ["light", "medium", "peak", "spike", "endurance", "steady", "capacity", "medium-tuned"]
     assert renamed.get("peak").weights == loaded.get("heavy").weights
 
     deleted = profile_saving.save(renamed, delete="spike")
@@ -97,3 +97,23 @@ def test_a_saved_profiles_toml_keeps_its_mode(in_tmp: Path) -> None:
     profile_saving.save(loaded, put=tuned)
     assert loaded.path.stat().st_mode & 0o777 == 0o640
     assert "medium-tuned" in loaded.path.read_text()
+
+
+def test_a_rate_and_stage_rates_are_saved_and_read_back(in_tmp: Path) -> None:
+    loaded = copy_shipped(in_tmp)
+    paced = dataclasses.replace(
+        loaded.get("spike"),
+        name="paced",
+        rate=25.0,
+        stages=tuple(
+            dataclasses.replace(stage, rate=10.0 * n) for n, stage in enumerate(loaded.get("spike").stages, 1)
+        ),
+    )
+    saved = profile_saving.save(loaded, put=paced)
+    again = profile_loading.load(in_tmp / "profiles.toml")
+    assert again.get("paced") == saved.get("paced") == paced
+    assert [stage.rate for stage in again.get("paced").stages] == [10.0, 20.0, 30.0]
+    assert again.data["profiles"]["paced"]["rate"] == 25
+    unpaced = profile_saving.save(again, put=dataclasses.replace(again.get("steady"), rate=None))
+    assert unpaced.get("steady").rate is None
+    assert "rate" not in profile_loading.load(in_tmp / "profiles.toml").data["profiles"]["steady"]

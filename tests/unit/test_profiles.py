@@ -19,7 +19,9 @@ def load_text(tmp_path: Path, text: str) -> profiles.ProfileSet:
 
 def test_shipped_profiles_are_the_ones_promised() -> None:
     shipped = profile_loading.load(ROOT / "profiles.toml")
-    assert shipped.names == ["light", "medium", "heavy", "spike", "endurance", "capacity"]
+    assert shipped.names == ["light", "medium", "heavy", "spike", "endurance", "steady", "capacity"]
+    steady = shipped.get("steady")
+    assert (steady.rate, steady.users, steady.host) == (20.0, 10, "")
     expected = {
         "light": (10, 1.0, 60.0),
         "medium": (20, 2.0, 300.0),
@@ -136,6 +138,53 @@ weights = { B = 1 }
             "[defaults]\nchart_percentiles = [50, 90, 95, 99, 99.9]\n[profiles.p]\n",
             "profiles.toml:2: [defaults] chart_percentiles: at most 4 percentiles fit the chart, got 5",
         ),
+        (
+            "[profiles.p]\nrate = 0\n",
+            "profiles.toml:2: [profiles.p] rate: expected a positive number of task runs a second across all users"
+            " (e.g. 40), got 0",
+        ),
+        (
+            '[profiles.p]\nrate = "fast"\n',
+            "profiles.toml:2: [profiles.p] rate: expected a positive number of task runs a second across all users"
+            ' (e.g. 40), got "fast"',
+        ),
+        (
+            "[profiles.p]\nusers = 0\nrate = 40\n",
+            "profiles.toml:2: [profiles.p] users: expected a positive integer, got 0",
+        ),
+        (
+            '[profiles.p]\nrate = 10\nstages = [{ duration = "10s", users = 0, spawn_rate = 5 }]\n',
+            "profiles.toml:3: [profiles.p] stages: stages #1: users = 0 in a profile with rate = 10: each stage's"
+            " users is the most users its rate may use, so it must be at least 1",
+        ),
+        (
+            '[defaults]\nrate = 10\n[profiles.p]\nstages = [{ duration = "10s", users = 0, spawn_rate = 5 }]\n',
+            "profiles.toml:4: [profiles.p] stages: stages #1: users = 0 in a profile with rate = 10",
+        ),
+        (
+            '[profiles.p]\nstages = [{ duration = "10s", users = 5, spawn_rate = 5, rate = -1 }]\n',
+            "profiles.toml:2: [profiles.p] stages: stages #1 rate: expected a positive number of task runs a"
+            " second, got -1",
+        ),
+        (
+            '[profiles.p]\nstages = [{ duration = "10s", users = 0, spawn_rate = 5, rate = 10 }]\n',
+            "profiles.toml:2: [profiles.p] stages: stages #1: rate = 10 with users = 0",
+        ),
+        (
+            '[profiles.p]\nrate = 10\nstages = [\n  { duration = "10s", users = 5, spawn_rate = 5 },\n'
+            '  { duration = "10s", users = 0, spawn_rate = 5 },\n]\n',
+            "profiles.toml:3: [profiles.p] stages: stages #2: users = 0 in a profile with rate = 10",
+        ),
+        (
+            '[profiles.p]\nstages = [\n  { duration = "10s", users = 5, spawn_rate = 5, rate = 10 },\n'
+            '  { duration = "10s", users = 5, spawn_rate = 5 },\n]\n',
+            "profiles.toml:2: [profiles.p] stages: stages #2: no rate, while other stages have one",
+        ),
+        (
+            '[profiles.p]\nstages = [{ duration = "10s", users = 5, spawn_rate = 5, pace = 10 }]\n',
+            "profiles.toml:2: [profiles.p] stages: stages #1: unknown key 'pace' (known keys: duration, users,"
+            " spawn_rate, rate)",
+        ),
         ("[profile.p]\nusers = 1\n", "profiles.toml:1: [profile] : unknown table"),
         ("[defaults]\n", "profiles.toml: no profiles"),
         ("[profiles.p\nusers = 1\n", "profiles.toml:1: not valid TOML"),
@@ -152,7 +201,7 @@ def test_unknown_profile_lists_the_known_ones() -> None:
     with pytest.raises(
         ProfileError,
         match=r"unknown profile 'hevy'\. Did you mean 'heavy'\? Known profiles: light, medium, heavy, spike, "
-        r"endurance, capacity",
+        r"endurance, steady, capacity",
     ):
         shipped.get("hevy")
 

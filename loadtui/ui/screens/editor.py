@@ -114,7 +114,7 @@ class FormInput(Input):
 
 
 class StageRow(Horizontal):
-    """One stage: duration, users, spawn rate, and a button that removes the row."""
+    """One stage: duration, users, spawn rate, its target rate (optional), and a button that removes the row."""
 
     def __init__(self, stage: Stage | None = None) -> None:
         super().__init__(classes="form-row stage-row")
@@ -125,11 +125,21 @@ class StageRow(Horizontal):
         yield FormInput(stage.duration if stage else "", placeholder="30s", classes="stage-duration")
         yield FormInput(str(stage.users) if stage else "", placeholder="users", classes="stage-users")
         yield FormInput(number_text(stage.spawn_rate) if stage else "", placeholder="rate/s", classes="stage-rate")
+        yield FormInput(
+            number_text(stage.rate) if stage and stage.rate is not None else "",
+            placeholder="runs/s",
+            classes="stage-target-rate",
+        )
         yield Button("✗ remove", classes="remove-row")
 
     def value(self) -> dict[str, Any]:
         out = {}
-        for key, css in (("duration", ".stage-duration"), ("users", ".stage-users"), ("spawn_rate", ".stage-rate")):
+        for key, css in (
+            ("duration", ".stage-duration"),
+            ("users", ".stage-users"),
+            ("spawn_rate", ".stage-rate"),
+            ("rate", ".stage-target-rate"),
+        ):
             text = self.query_one(css, Input).value
             if text.strip():
                 out[key] = literal(text)
@@ -189,7 +199,7 @@ class Checked:
 RAMP_FIELDS = (("start", "start"), ("step", "step"), ("every", "every 30s"), ("max", "max"), ("settle", "settle"))
 """The ramp's inputs (``#ramp-KEY``) and their placeholders."""
 
-FIELD_KEYS = ("name", "description", "users", "spawn_rate", "run_time", "tags", "exclude_tags")
+FIELD_KEYS = ("name", "description", "users", "spawn_rate", "rate", "run_time", "tags", "exclude_tags")
 """The one-line fields (each has an input ``#field-KEY`` and a message line ``#error-KEY``)."""
 
 
@@ -256,6 +266,12 @@ class ProfileEditor(Screen[str | None]):
             yield from self._field(
                 "spawn_rate", "spawn rate", number_text(start.spawn_rate), "users started per second"
             )
+            yield from self._field(
+                "rate",
+                "target rate",
+                number_text(start.rate) if start.rate is not None else "",
+                "task runs/s, all users; empty: not paced",
+            )
             yield from self._field("run_time", "run time", start.run_time or "", "30s, 5m, 1h30m; empty: until stopped")
             yield from self._field("tags", "tags", ", ".join(start.tags), "comma-separated; empty: every task")
             yield from self._field("exclude_tags", "exclude tags", ", ".join(start.exclude_tags), "comma-separated")
@@ -278,7 +294,8 @@ class ProfileEditor(Screen[str | None]):
             yield Static(classes="field-error", id="error-weights")
 
             yield Static(
-                Text("Stages", style="bold") + Text("  duration, users, spawn rate", style="dim"),
+                Text("Stages", style="bold")
+                + Text("  duration, users, spawn rate, target rate (task runs/s)", style="dim"),
                 classes="form-section",
             )
             with Vertical(id="stage-rows"):
@@ -414,6 +431,7 @@ class ProfileEditor(Screen[str | None]):
             "description": self.text_of("description"),
             "users": literal(self.text_of("users")),
             "spawn_rate": literal(self.text_of("spawn_rate")),
+            "rate": literal(self.text_of("rate")) if self.text_of("rate").strip() else None,
             "run_time": literal(run_time) if run_time.strip() else None,
             "tags": split_list(self.text_of("tags")),
             "exclude_tags": split_list(self.text_of("exclude_tags")),
@@ -439,8 +457,8 @@ class ProfileEditor(Screen[str | None]):
         base = Profile(name=name if "name" not in errors else "new")
         values: dict[str, Any] = {}
         for key, value in self.form_values().items():
-            if key in ("run_time", "ramp") and value is None:
-                values[key] = None  # resolve() skips None: "no limit" / "no ramp" is set directly
+            if key in ("run_time", "rate", "ramp") and value is None:
+                values[key] = None  # resolve() skips None: "no limit", "no rate", "no ramp" are set directly
                 continue
             if key == "stages" and not value:
                 values[key] = ()
@@ -452,8 +470,9 @@ class ProfileEditor(Screen[str | None]):
         if errors:
             return Checked(None, errors)
         profile = replace(self.start, name=name, **values)
+        where = Where(Path("form"), "")
         try:
-            profile_fields.check_profile(Where(Path("form"), ""), f"profiles.{name}", profile)
+            profile_fields.check_ramp(profile, lambda key, message: where.error(f"profiles.{name}", key, message))
         except ProfileError as exc:
             return Checked(None, {"ramp": str(exc).removeprefix("form: ")})
         check_weights = getattr(self.locustfile, "check_weights", None)

@@ -12,6 +12,7 @@ from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from loadtui.engine import summary as summary_mod
 from loadtui.engine.snapshot import Snapshot
 from loadtui.engine.thresholds import STATE_SYMBOLS, limit_text
 
@@ -74,7 +75,12 @@ def ended_text(result: Any, snapshot: Snapshot | None) -> Text:
     if verdict in VERDICTS:
         word, style = VERDICTS[verdict]
         text.append(f"  {word}  ", style=f"{style} reverse")
-        text.append(f"  {VERDICT_MEANING[verdict]}\n\n", style="bold")
+        summary = getattr(result, "summary", None) or {}
+        meaning = VERDICT_MEANING[verdict] if summary.get("thresholds") or verdict != "warn" else "a warning"
+        text.append(f"  {meaning}\n", style="bold")
+        if summary.get("verdict_note"):
+            text.append(f"  ! {summary['verdict_note']}\n", style="bold yellow")
+        text.append("\n")
     text.append("■ RUN ENDED", style="bold")
     capacity = snapshot.capacity if snapshot is not None else None
     if reason == "completed" and capacity is not None and capacity.done and capacity.outcome != "interrupted":
@@ -148,6 +154,15 @@ def ended_text(result: Any, snapshot: Snapshot | None) -> Text:
         field("avg RPS", fmt_rate(totals.avg_rps))
         field("p50/p95/p99", f"{fmt_ms(totals.p50_ms)} / {fmt_ms(totals.p95_ms)} / {fmt_ms(totals.p99_ms)} ms")
         field("max users", fmt_int(max(snapshot.history.users, default=snapshot.users)))
+        rate = (getattr(result, "summary", None) or {}).get("rate")
+        if rate:
+            held = bool(rate.get("held"))
+            # The mark and the words say it without colour: ✓ held, ✗ NOT HELD.
+            field(
+                "target rate",
+                ("✓ " if held else "✗ ") + summary_mod.rate_text(rate).removeprefix("rate: "),
+                "bold green" if held else "bold red",
+            )
         text.append("\n")
     error = getattr(result, "error", None)
     folder = getattr(result, "folder", None)

@@ -38,6 +38,15 @@ def _figure(line: Text, text: str, result: Result | None, style: str = "") -> No
     line.append(result.symbol, style=STATE_STYLES.get(result.state, ""))
 
 
+def _rate_style(snapshot: Snapshot) -> str:
+    rate = snapshot.rate
+    if rate is None or not rate.active:
+        return "dim"
+    if rate.holding_now:
+        return "bold green"
+    return "bold red" if rate.capped else "bold yellow"
+
+
 def status_text(snapshot: Snapshot) -> Text:
     label, style = STATE_LABELS.get(snapshot.state, (snapshot.state.upper(), "bold"))
     line1 = Text(no_wrap=True, overflow="ellipsis")
@@ -50,6 +59,10 @@ def status_text(snapshot: Snapshot) -> Text:
     line1.append(snapshot.profile, style="bold")
     line1.append("  users ", style="dim")
     line1.append(f"{snapshot.users}/{snapshot.target_users}", style="bold")
+    if snapshot.rate is not None:
+        # Next to the users it sets: ✓ holding, ✗ short at the cap, … still adding users.
+        line1.append("  ")
+        line1.append(snapshot.rate.describe(), style=_rate_style(snapshot))
     line1.append("  elapsed ", style="dim")
     line1.append(fmt_clock(snapshot.elapsed_s), style="bold")
     if snapshot.run_time_s is not None:
