@@ -1,4 +1,9 @@
-"""The live view of a run. Receives snapshots; a key that acts on the run posts what it asks for to the app."""
+"""The live view of a run. Receives snapshots; a key that acts on the run posts what it asks for to the app.
+
+Enter on an endpoint shows it up close in a panel of this screen, in place of the overview and
+the tabs (:meth:`DashboardScreen.open_endpoint`), not on a screen of its own: a switch of screens
+restyles every node of the screen shown, and this one has thousands of table cells.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from loadtui.engine.snapshot import Snapshot
 
 from ..messages import (
+    EndpointClosed,
     ExportAsked,
     ResetAsked,
     SaveProfileAsked,
@@ -27,6 +34,7 @@ from ..messages import (
     SwitchPickerAsked,
     UsersChangeAsked,
 )
+from ..widgets.endpoint_detail import EndpointDetailPanel
 from ..widgets.endpoint_table import EndpointTable
 from ..widgets.exceptions_view import ExceptionsView
 from ..widgets.failures_table import FailuresTable
@@ -83,12 +91,21 @@ LIVE_ONLY = frozenset({"switch_profile", "open_picker", "change_users", "stop_ru
 ENDED = ("stopping", "stopped")
 """Snapshot states of a run that has ended or is ending."""
 
+LEAVE_UP_CLOSE = frozenset({"show_panel"})
+"""The dashboard's actions that still work while an endpoint is up close: the panel keys (E, f,
+c, x, t, w, l, h) name a panel of the dashboard, so they close the endpoint's view and go there.
+The others (the run's keys, the sort, the / filter, Enter) are off, as they were when the view
+was a screen of its own, and the footer shows the view's Escape, not the dashboard's keys."""
+
 
 class DashboardScreen(Screen[None]):
     """Layout: status, then trends | latency chart | host, then tabs of tables, then the footer.
 
     Breakpoints collapse it: below 110 columns the chart gives way to the p95 sparkline; below
     32 lines the overview shrinks to one line per trend and the host panel scrolls.
+
+    With an endpoint up close, its panel takes the place of the overview and the tabs; the
+    status line stays.
     """
 
     BINDINGS = [
@@ -139,8 +156,11 @@ class DashboardScreen(Screen[None]):
         Binding("h", "show_panel('host')", "Host panel", show=False, id="show-host"),
     ]
 
-    offers_profile_switch = True
-    """The command palette lists a "Switch to profile" entry per profile here."""
+    @property
+    def offers_profile_switch(self) -> bool:
+        """The command palette lists a "Switch to profile" entry per profile here (not while an
+        endpoint is up close, where the 1-9 keys are off too)."""
+        return not self.endpoint_open
 
     snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
     """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots.
@@ -151,6 +171,15 @@ class DashboardScreen(Screen[None]):
 
     _ended = False
     """Whether the bindings were last checked against an ended run's snapshot."""
+
+    endpoint_open = False
+    """An endpoint is up close: its panel is shown in place of the overview and the tabs."""
+
+    _focus_before: Widget | None = None
+    """What had the focus when the endpoint's panel opened: it gets it back on Escape."""
+
+    _draw_when_laid_out = False
+    """The panels the endpoint's panel hid are shown again: drawn at the next layout."""
 
     def __init__(self, *, baseline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -179,6 +208,8 @@ class DashboardScreen(Screen[None]):
                 yield WorkerEvents(id="worker-events")
             with TabPane("Logs", id="tab-logs"):
                 yield LogsView(id="logs")
+        # Composed with the dashboard, hidden (app.tcss), reused for every endpoint opened.
+        yield EndpointDetailPanel(live=True, id="endpoint-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -189,15 +220,22 @@ class DashboardScreen(Screen[None]):
         # Shown once a snapshot has thresholds / workers: most runs have neither.
         tabs.hide_tab("tab-thresholds")
         tabs.hide_tab("tab-workers")
+        self.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
     def on_screen_resume(self) -> None:
-        # Back from a screen that hid this one (an endpoint's view): its snapshots came in unshown.
+        # Back from a screen that hid this one (help, past runs).
+        self.show_latest()
+
+    def show_latest(self) -> None:
+        """Every panel shown drawn from the latest snapshot (what came in while they were hidden)."""
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.endpoint_open and action not in LEAVE_UP_CLOSE:
+            return False  # hidden and off: the endpoint's panel is up (LEAVE_UP_CLOSE)
         if action in LIVE_ONLY and self.snapshot is not None and self.snapshot.state in ENDED:
             return None  # shown, disabled: the run has ended (the ended view's n starts another)
         return True
@@ -222,6 +260,11 @@ class DashboardScreen(Screen[None]):
         # One batch: the screen repaints once for all panels, not once per widget.
         with self.app.batch_update():
             self.query_one(StatusLine).update_snapshot(snapshot)
+            if self.endpoint_open:
+                # The panels it hides are drawn when it closes (a hidden table that changes lays
+                # the screen out again, see _show_tab_panel).
+                self.query_one(EndpointDetailPanel).follow(snapshot)
+                return
             self.query_one(TrendsPanel).update_snapshot(snapshot)
             self.query_one(HostPanel).update_snapshot(snapshot.host_sample, snapshot.watched)
             if self.query_one(LatencyChart).display:
@@ -275,9 +318,69 @@ class DashboardScreen(Screen[None]):
         The snapshot becomes the screen's latest, which a tab shown later is filled from, without
         its watcher redrawing the other panels."""
         self.set_reactive(DashboardScreen.snapshot, snapshot)
-        if self.is_mounted:
+        if self.is_mounted and not self.endpoint_open:
             with contextlib.suppress(NoMatches):  # the screen is being torn down
                 self.query_one(EndpointTable).update_snapshot(snapshot)
+
+    # --- one endpoint up close --------------------------------------------------------------------
+
+    def open_endpoint(self, method: str, name: str) -> None:
+        """``(method, name)`` up close, in place of the overview and the tabs: the app calls this
+        on ``EndpointOpened`` and then hands over a snapshot with its detail, which draws it.
+
+        A change of what is displayed, not a mount nor a switch of screens (which restyles every
+        node of the screen it shows: bench/RESULTS.md, "endpoint view as a panel")."""
+        if self.endpoint_open:
+            return
+        panel = self.query_one(EndpointDetailPanel)
+        self.endpoint_open = True
+        self._focus_before = self.focused
+        panel.show_endpoint(method, name)
+        with self.app.batch_update():
+            self.query_one("#overview").display = False
+            self.query_one("#panels").display = False
+            panel.display = True
+            panel.body.scroll_home(animate=False, immediate=True)
+            self.set_focus(panel.body, scroll_visible=False)
+        self.refresh_bindings()
+
+    def close_endpoint(self, focus: Widget | None = None) -> None:
+        """The overview and the tabs again, drawn from the latest snapshot once they are laid
+        out, the focus on ``focus`` or where it was (the endpoints table, its cursor on the same
+        row); the app is told, so snapshots stop carrying the endpoint's detail."""
+        if not self.endpoint_open:
+            return
+        self.endpoint_open = False
+        before = self._focus_before
+        self._focus_before = None
+        if focus is None:
+            attached = before is not None and before.is_attached and before.screen is self
+            focus = before if attached else self.query_one(EndpointTable).table
+        with self.app.batch_update():
+            self.query_one(EndpointDetailPanel).display = False
+            self.query_one("#overview").display = True
+            self.query_one("#panels").display = True
+            # Now, not deferred as Widget.focus() is: a focused table keeps its cursor on the
+            # same row when the snapshot updates it. (A focus inside a tab also makes the
+            # TabbedContent show that tab.)
+            self.set_focus(focus, scroll_visible=False)
+        self.refresh_bindings()
+        self.post_message(EndpointClosed())
+        # Drawn after the layout that puts them back on the screen: until then a widget there
+        # has no size (the chart would be drawn with every point: one per column needs its
+        # width). So the frame after Escape shows them as they were, the next one as they are.
+        self._draw_when_laid_out = True
+
+    def _laid_out(self, _screen: Screen[Any]) -> None:
+        if self._draw_when_laid_out:
+            self._draw_when_laid_out = False
+            if not self.endpoint_open:  # not opened again meanwhile
+                self.show_latest()
+
+    @on(EndpointDetailPanel.Closed)
+    def _endpoint_panel_closed(self, event: EndpointDetailPanel.Closed) -> None:
+        event.stop()
+        self.close_endpoint()
 
     def _show_optional_tab(self, tabs: TabbedContent, panel: str, shown: bool) -> None:
         tab = tabs.get_tab(f"tab-{panel}")
@@ -318,16 +421,16 @@ class DashboardScreen(Screen[None]):
         self.query_one(EndpointTable).reverse_sort()
 
     def action_show_panel(self, panel: str) -> None:
-        if panel == "host":
-            self.query_one(HostPanel).focus()
-            return
         tabs = self.query_one(TabbedContent)
-        if not tabs.get_tab(f"tab-{panel}").display:
+        if panel != "host" and not tabs.get_tab(f"tab-{panel}").display:
             why = {"thresholds": "this profile has no thresholds", "workers": "this run has no workers"}
             self.notify(f"No {panel} panel: {why.get(panel, 'nothing to show')}", severity="warning", timeout=3)
             return
-        tabs.active = f"tab-{panel}"
-        self.query_one(f"#{panel}").focus()
+        target = self.query_one(HostPanel) if panel == "host" else self.query_one(f"#{panel}")
+        if panel != "host":
+            tabs.active = f"tab-{panel}"
+        self.close_endpoint(focus=target)  # an endpoint up close: its view closes first
+        target.focus()
 
     def action_filter(self) -> None:
         """``/``: the endpoints tab, with the filter input focused."""
