@@ -268,10 +268,9 @@ class LoadTuiApp(App[Any]):
         """Enter on an endpoint: its view in the dashboard, and snapshots with its detail while
         the view is open."""
         dashboard = self.screen
-        if not isinstance(dashboard, DashboardScreen) or dashboard.endpoint_open:
+        if not isinstance(dashboard, DashboardScreen) or not dashboard.open_endpoint(message.method, message.name):
             return  # a second Enter that came before the view was shown, or the dashboard is gone
         self.endpoint_view = replace(self.endpoint_view, focus=(message.method, message.name))
-        dashboard.open_endpoint(message.method, message.name)
         snapshot = self.runs.snapshot(self.endpoint_view)
         if snapshot is not None:
             self.show_snapshot(snapshot)  # draws the view, from the detail asked for just now

@@ -224,3 +224,26 @@ async def test_escape_shows_the_dashboard_as_it_was_and_the_ended_view_takes_ove
         assert not dashboard.endpoint_open and app.endpoint_view.focus is None
         await pilot.press("escape")  # the ended view's Escape: the dashboard, not the endpoint's view
         assert app.screen is dashboard and dashboard.focused is table and not panel.display
+
+
+async def test_the_run_ending_as_the_app_exits_with_the_view_open() -> None:
+    """The last snapshot of a run can be handled while the app tears the dashboard down (bench
+    case 7 met it): closing the view then finds no widgets, and says so to no one."""
+    from appdata import FakeSession, planner
+
+    from loadtui.ui.screens.ended import EndedScreen
+
+    app = LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=FakeSession)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(pilot, lambda: len(dashboard.query_one("#endpoints", KeyedTable).row_keys) > 3)
+        await pilot.press("enter")
+        assert dashboard.endpoint_open
+        await dashboard.remove_children()  # what the app's exit does to it
+        assert app.session is not None
+        app.session.stop("time")
+        app.refresh_snapshot()
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen))
+        assert not dashboard.endpoint_open and app.endpoint_view.focus is None
+        assert not dashboard.open_endpoint("GET", "/")  # nothing to open it in

@@ -324,25 +324,31 @@ class DashboardScreen(Screen[None]):
 
     # --- one endpoint up close --------------------------------------------------------------------
 
-    def open_endpoint(self, method: str, name: str) -> None:
+    def open_endpoint(self, method: str, name: str) -> bool:
         """``(method, name)`` up close, in place of the overview and the tabs: the app calls this
         on ``EndpointOpened`` and then hands over a snapshot with its detail, which draws it.
+        False when it is open already or the screen is being torn down.
 
         A change of what is displayed, not a mount nor a switch of screens (which restyles every
         node of the screen it shows: bench/RESULTS.md, "endpoint view as a panel")."""
         if self.endpoint_open:
-            return
-        panel = self.query_one(EndpointDetailPanel)
+            return False
+        try:
+            panel = self.query_one(EndpointDetailPanel)
+            overview, panels, body = self.query_one("#overview"), self.query_one("#panels"), panel.body
+        except NoMatches:
+            return False
         self.endpoint_open = True
         self._focus_before = self.focused
         panel.show_endpoint(method, name)
         with self.app.batch_update():
-            self.query_one("#overview").display = False
-            self.query_one("#panels").display = False
+            overview.display = False
+            panels.display = False
             panel.display = True
-            panel.body.scroll_home(animate=False, immediate=True)
-            self.set_focus(panel.body, scroll_visible=False)
+            body.scroll_home(animate=False, immediate=True)
+            self.set_focus(body, scroll_visible=False)
         self.refresh_bindings()
+        return True
 
     def close_endpoint(self, focus: Widget | None = None) -> None:
         """The overview and the tabs again, drawn from the latest snapshot once they are laid
@@ -353,9 +359,18 @@ class DashboardScreen(Screen[None]):
         self.endpoint_open = False
         before = self._focus_before
         self._focus_before = None
-        if focus is None:
-            attached = before is not None and before.is_attached and before.screen is self
-            focus = before if attached else self.query_one(EndpointTable).table
+        self.post_message(EndpointClosed())
+        with contextlib.suppress(NoMatches):  # the run ended as the app exits: no widgets left
+            self._show_dashboard_again(focus or before)
+        self.refresh_bindings()
+        # Drawn after the layout that puts them back on the screen: until then a widget there
+        # has no size (the chart would be drawn with every point: one per column needs its
+        # width). So the frame after Escape shows them as they were, the next one as they are.
+        self._draw_when_laid_out = True
+
+    def _show_dashboard_again(self, focus: Widget | None) -> None:
+        if focus is None or not focus.is_attached or focus.screen is not self:
+            focus = self.query_one(EndpointTable).table
         with self.app.batch_update():
             self.query_one(EndpointDetailPanel).display = False
             self.query_one("#overview").display = True
@@ -364,12 +379,6 @@ class DashboardScreen(Screen[None]):
             # same row when the snapshot updates it. (A focus inside a tab also makes the
             # TabbedContent show that tab.)
             self.set_focus(focus, scroll_visible=False)
-        self.refresh_bindings()
-        self.post_message(EndpointClosed())
-        # Drawn after the layout that puts them back on the screen: until then a widget there
-        # has no size (the chart would be drawn with every point: one per column needs its
-        # width). So the frame after Escape shows them as they were, the next one as they are.
-        self._draw_when_laid_out = True
 
     def _laid_out(self, _screen: Screen[Any]) -> None:
         if self._draw_when_laid_out:
