@@ -255,8 +255,10 @@ class LoadTuiApp(App[Any]):
 
         Only the table: the other panels keep the tick's figures, so the frame that answers the
         key redraws one widget, not the whole dashboard (bench/RESULTS.md: 45 ms -> 15 ms)."""
-        self.endpoint_view = message.view
-        snapshot = self.runs.snapshot(message.view)
+        # The table's view has no focus of its own: a sort key pressed just before Enter can
+        # arrive after the view opened, and must not take the open endpoint's detail away.
+        self.endpoint_view = replace(message.view, focus=self.endpoint_view.focus)
+        snapshot = self.runs.snapshot(self.endpoint_view)
         if snapshot is None:
             return
         self.last_snapshot = snapshot

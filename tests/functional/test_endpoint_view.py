@@ -11,6 +11,7 @@ import json
 import math
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,12 @@ import pytest
 from loadtui.engine import endpoint_detail, latency_histogram, profile_loading, runs
 from loadtui.engine.endpoint_history import ROW_PERCENTILES
 from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.messages import EndpointViewChanged
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.endpoint import EndpointScreen
 from loadtui.ui.screens.reports import ReportsScreen, RunScreen
 from loadtui.ui.widgets.endpoint_detail import EndpointDetailPanel
+from loadtui.ui.widgets.endpoint_table import EndpointTable
 from loadtui.ui.widgets.host_panel import HostPanel
 from loadtui.ui.widgets.keyed_table import KeyedTable
 from loadtui.ui.widgets.latency_histogram import LatencyHistogram
@@ -217,6 +220,12 @@ async def test_escape_shows_the_dashboard_as_it_was_and_the_ended_view_takes_ove
 
         await pilot.press("enter")
         assert dashboard.endpoint_open and app.endpoint_view.focus == panel.key
+        # A sort key pressed just before Enter, its view change handled after the view opened:
+        # the open endpoint keeps its detail (the table's view knows no focus).
+        table_view = dashboard.query_one(EndpointTable).view
+        app.post_message(EndpointViewChanged(replace(table_view, sort_by="current_rps")))
+        await until(pilot, lambda: app.endpoint_view.sort_by == "current_rps")
+        assert app.endpoint_view.focus == panel.key
         assert app.session is not None
         app.session.stop("time")  # the run ends by itself (its run time): the next tick finds it
         app.refresh_snapshot()
