@@ -317,8 +317,9 @@ LoadTuiApp.on_endpoint_view_changed = on_endpoint_view_changed
 
 # With an endpoint's view open (LOADTUI_BENCH_ENDPOINT=1) the key is Enter then Escape in turn:
 # the view opened with its snapshot in it, then the dashboard shown again, with its snapshot
-# drawn. The view is a panel of the dashboard (close_endpoint draws the dashboard again); until
-# 2026-12-04 it was a screen of its own, and on_screen_resume was timed instead.
+# drawn. The view is a panel of the dashboard: on Escape the dashboard draws its panels from the
+# latest snapshot (show_latest), and the frame after that is the one timed. Until 2026-12-04 the
+# view was a screen of its own, and the frame after on_screen_resume was timed.
 ENDPOINT_VIEW = os.environ.get("LOADTUI_BENCH_ENDPOINT") == "1"
 if ENDPOINT_VIEW:
     from loadtui.ui.screens.dashboard import DashboardScreen
@@ -327,11 +328,11 @@ if ENDPOINT_VIEW:
         show_opened(self, message)
         shown("key")
     LoadTuiApp.on_endpoint_opened = on_endpoint_opened
-    closed = DashboardScreen.close_endpoint
-    def close_endpoint(self):
-        closed(self)
+    show_latest = DashboardScreen.show_latest
+    def shown_again(self):
+        show_latest(self)
         shown("key")
-    DashboardScreen.close_endpoint = close_endpoint
+    DashboardScreen.show_latest = shown_again
 
 async def main():
     global peak

@@ -178,9 +178,6 @@ class DashboardScreen(Screen[None]):
     _focus_before: Widget | None = None
     """What had the focus when the endpoint's panel opened: it gets it back on Escape."""
 
-    _draw_when_laid_out = False
-    """The panels the endpoint's panel hid are shown again: drawn at the next layout."""
-
     def __init__(self, *, baseline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.baseline = baseline
@@ -220,7 +217,6 @@ class DashboardScreen(Screen[None]):
         # Shown once a snapshot has thresholds / workers: most runs have neither.
         tabs.hide_tab("tab-thresholds")
         tabs.hide_tab("tab-workers")
-        self.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
@@ -351,9 +347,14 @@ class DashboardScreen(Screen[None]):
         return True
 
     def close_endpoint(self, focus: Widget | None = None) -> None:
-        """The overview and the tabs again, drawn from the latest snapshot once they are laid
-        out, the focus on ``focus`` or where it was (the endpoints table, its cursor on the same
-        row); the app is told, so snapshots stop carrying the endpoint's detail."""
+        """The overview and the tabs again, drawn from the latest snapshot, the focus on ``focus``
+        or where it was (the endpoints table, its cursor on the same row); the app is told, so
+        snapshots stop carrying the endpoint's detail.
+
+        Drawn at once, in the frame that shows them, although they are not laid out yet (a
+        widget has no size until then: the charts go by the width they last had). Drawn after
+        that layout instead, Escape took two frames: median 130 ms against 50 (one in-app run
+        of ten Escapes each, 3000 names)."""
         if not self.endpoint_open:
             return
         self.endpoint_open = False
@@ -362,11 +363,8 @@ class DashboardScreen(Screen[None]):
         self.post_message(EndpointClosed())
         with contextlib.suppress(NoMatches):  # the run ended as the app exits: no widgets left
             self._show_dashboard_again(focus or before)
+            self.show_latest()
         self.refresh_bindings()
-        # Drawn after the layout that puts them back on the screen: until then a widget there
-        # has no size (the chart would be drawn with every point: one per column needs its
-        # width). So the frame after Escape shows them as they were, the next one as they are.
-        self._draw_when_laid_out = True
 
     def _show_dashboard_again(self, focus: Widget | None) -> None:
         if focus is None or not focus.is_attached or focus.screen is not self:
@@ -379,12 +377,6 @@ class DashboardScreen(Screen[None]):
             # same row when the snapshot updates it. (A focus inside a tab also makes the
             # TabbedContent show that tab.)
             self.set_focus(focus, scroll_visible=False)
-
-    def _laid_out(self, _screen: Screen[Any]) -> None:
-        if self._draw_when_laid_out:
-            self._draw_when_laid_out = False
-            if not self.endpoint_open:  # not opened again meanwhile
-                self.show_latest()
 
     @on(EndpointDetailPanel.Closed)
     def _endpoint_panel_closed(self, event: EndpointDetailPanel.Closed) -> None:
