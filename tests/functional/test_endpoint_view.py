@@ -27,6 +27,7 @@ from loadtui.ui.widgets.endpoint_detail import EndpointDetailPanel
 from loadtui.ui.widgets.endpoint_table import EndpointTable
 from loadtui.ui.widgets.host_panel import HostPanel
 from loadtui.ui.widgets.keyed_table import KeyedTable
+from loadtui.ui.widgets.keys_footer import KeysFooter
 from loadtui.ui.widgets.latency_histogram import LatencyHistogram
 from tests.conftest import FaultyServer
 from tests.helpers import LOCUSTFILES, planner_for, run_loadtui, screen_lines, until, write_profiles
@@ -210,13 +211,20 @@ async def test_escape_shows_the_dashboard_as_it_was_and_the_ended_view_takes_ove
         await until(pilot, lambda: not app.refresh_in_flight)
         await pilot.pause()
         before = screen_lines(app)
+        footer = dashboard.query_one("#footer", KeysFooter)
+        keys = list(footer.query("FooterKey"))
+        await pilot.press("h", "E")  # the focus moves, the keys shown stay: the footer is not recomposed
+        assert dashboard.focused is table and list(footer.query("FooterKey")) == keys
         await pilot.press("enter")
         panel = dashboard.query_one(EndpointDetailPanel)
         assert dashboard.endpoint_open and panel.key is not None and panel.key[1] in table.row_keys[2]
         assert screen_lines(app)[2].startswith(f" {panel.key[0]} {panel.key[1]} ")  # under the status line
+        assert not footer.display and dashboard.query_one("#endpoint-footer").display
+        await until(pilot, lambda: "Back" in screen_lines(app)[-1])
         await pilot.press("escape")
         await until(pilot, lambda: screen_lines(app) == before)
         assert dashboard.focused is table and table.cursor_row == 2
+        assert list(footer.query("FooterKey")) == keys  # hidden meanwhile: as it was, not recomposed twice
 
         await pilot.press("enter")
         assert dashboard.endpoint_open and app.endpoint_view.focus == panel.key

@@ -20,7 +20,7 @@ from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from loadtui.engine.snapshot import Snapshot
 
@@ -39,6 +39,7 @@ from ..widgets.endpoint_table import EndpointTable
 from ..widgets.exceptions_view import ExceptionsView
 from ..widgets.failures_table import FailuresTable
 from ..widgets.host_panel import HostPanel
+from ..widgets.keys_footer import KeysFooter
 from ..widgets.latency_chart import LatencyChart
 from ..widgets.logs_view import LogsView, logs_tab_label
 from ..widgets.status_codes_table import StatusCodesTable, status_codes_tab_label
@@ -205,9 +206,11 @@ class DashboardScreen(Screen[None]):
                 yield WorkerEvents(id="worker-events")
             with TabPane("Logs", id="tab-logs"):
                 yield LogsView(id="logs")
-        # Composed with the dashboard, hidden (app.tcss), reused for every endpoint opened.
+        # Composed with the dashboard, hidden (app.tcss), reused for every endpoint opened; with
+        # a footer of its own, so neither footer is recomposed when the view opens or closes.
         yield EndpointDetailPanel(live=True, id="endpoint-panel")
-        yield Footer()
+        yield KeysFooter(id="footer")
+        yield KeysFooter(id="endpoint-footer")
 
     def on_mount(self) -> None:
         self.query_one("#trends").border_title = "Trends"
@@ -331,19 +334,21 @@ class DashboardScreen(Screen[None]):
             return False
         try:
             panel = self.query_one(EndpointDetailPanel)
-            overview, panels, body = self.query_one("#overview"), self.query_one("#panels"), panel.body
+            body = panel.body
+            hidden = [self.query_one(selector) for selector in ("#overview", "#panels", "#footer")]
+            shown = [panel, self.query_one("#endpoint-footer")]
         except NoMatches:
             return False
         self.endpoint_open = True
         self._focus_before = self.focused
         panel.show_endpoint(method, name)
         with self.app.batch_update():
-            overview.display = False
-            panels.display = False
-            panel.display = True
+            for widget in hidden:
+                widget.display = False
+            for widget in shown:
+                widget.display = True
             body.scroll_home(animate=False, immediate=True)
-            self.set_focus(body, scroll_visible=False)
-        self.refresh_bindings()
+            self._focus_and_rebind(body)
         return True
 
     def close_endpoint(self, focus: Widget | None = None) -> None:
@@ -364,19 +369,30 @@ class DashboardScreen(Screen[None]):
         with contextlib.suppress(NoMatches):  # the run ended as the app exits: no widgets left
             self._show_dashboard_again(focus or before)
             self.show_latest()
-        self.refresh_bindings()
 
     def _show_dashboard_again(self, focus: Widget | None) -> None:
         if focus is None or not focus.is_attached or focus.screen is not self:
             focus = self.query_one(EndpointTable).table
         with self.app.batch_update():
-            self.query_one(EndpointDetailPanel).display = False
-            self.query_one("#overview").display = True
-            self.query_one("#panels").display = True
+            for selector in ("#endpoint-panel", "#endpoint-footer"):
+                self.query_one(selector).display = False
+            for selector in ("#overview", "#panels", "#footer"):
+                self.query_one(selector).display = True
             # Now, not deferred as Widget.focus() is: a focused table keeps its cursor on the
             # same row when the snapshot updates it. (A focus inside a tab also makes the
             # TabbedContent show that tab.)
-            self.set_focus(focus, scroll_visible=False)
+            self._focus_and_rebind(focus)
+
+    def _focus_and_rebind(self, widget: Widget) -> None:
+        """The focus on ``widget`` and the bindings checked again (the footer follows them).
+
+        Once: a change of focus refreshes the bindings itself, and each refresh the footer
+        follows may recompose it (widgets/keys_footer.py: 80 ms for the dashboard's keys in a
+        profile of bench case 7); refreshed twice, Enter and Escape recomposed it twice each."""
+        if self.focused is widget:
+            self.refresh_bindings()
+        else:
+            self.set_focus(widget, scroll_visible=False)
 
     @on(EndpointDetailPanel.Closed)
     def _endpoint_panel_closed(self, event: EndpointDetailPanel.Closed) -> None:
