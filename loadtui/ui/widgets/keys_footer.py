@@ -4,8 +4,9 @@ Textual's Footer recomposes on every refresh of the screen's bindings, which eve
 focus makes, whether the keys it shows changed or not; each new key restyles itself as it
 mounts (its ``compact`` is set twice). For the dashboard's keys that was 80 ms a time in a
 profile of bench case 7 (3000 names, cProfile's own cost included), and most of what opening
-and closing an endpoint's view took: Enter's median went from about 300 ms to 60 with this
-footer and a panel of its own for the view (the dashboard's footer is hidden, not recomposed).
+and closing an endpoint's view took: Enter's median went from 320 ms to 116 ms with this footer
+and a footer of its own for the view (the dashboard's is hidden, not recomposed; bench/RESULTS.md,
+"endpoint view as a panel").
 """
 
 from __future__ import annotations
