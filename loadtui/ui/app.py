@@ -33,6 +33,7 @@ from loadtui.engine.snapshot import Snapshot
 from . import heap, signals
 from .commands import LoadTuiCommands
 from .messages import (
+    EndpointClosed,
     EndpointOpened,
     EndpointViewChanged,
     ExportAsked,
@@ -50,10 +51,10 @@ from .profile_saving import save_profiles
 from .run_controller import RunController, RunRefused, SessionFactory, report_unwritten
 from .screens.dashboard import DashboardScreen
 from .screens.ended import EndedScreen
-from .screens.endpoint import EndpointScreen
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
 from .widgets.dialogs import ConfirmDialog, PromptDialog, UnwrittenBeforeNewRunDialog, UnwrittenReportDialog
+from .widgets.endpoint_detail import EndpointDetailPanel
 from .widgets.endpoint_table import FilterInput
 
 if TYPE_CHECKING:
@@ -254,8 +255,10 @@ class LoadTuiApp(App[Any]):
 
         Only the table: the other panels keep the tick's figures, so the frame that answers the
         key redraws one widget, not the whole dashboard (bench/RESULTS.md: 45 ms -> 15 ms)."""
-        self.endpoint_view = message.view
-        snapshot = self.runs.snapshot(message.view)
+        # The table's view has no focus of its own: a sort key pressed just before Enter can
+        # arrive after the view opened, and must not take the open endpoint's detail away.
+        self.endpoint_view = replace(message.view, focus=self.endpoint_view.focus)
+        snapshot = self.runs.snapshot(self.endpoint_view)
         if snapshot is None:
             return
         self.last_snapshot = snapshot
@@ -264,32 +267,32 @@ class LoadTuiApp(App[Any]):
                 screen.show_endpoints(snapshot)
 
     def on_endpoint_opened(self, message: EndpointOpened) -> None:
-        """Enter on an endpoint: its view, and snapshots with its detail while the view is open."""
-        if isinstance(self.screen, EndpointScreen):
-            return  # a second Enter that came before the view was shown
+        """Enter on an endpoint: its view in the dashboard, and snapshots with its detail while
+        the view is open."""
+        dashboard = self.screen
+        if not isinstance(dashboard, DashboardScreen) or not dashboard.open_endpoint(message.method, message.name):
+            return  # a second Enter that came before the view was shown, or the dashboard is gone
         self.endpoint_view = replace(self.endpoint_view, focus=(message.method, message.name))
-        self.push_screen(EndpointScreen(message.method, message.name), self._endpoint_closed)
         snapshot = self.runs.snapshot(self.endpoint_view)
         if snapshot is not None:
-            self.show_snapshot(snapshot)
+            self.show_snapshot(snapshot)  # draws the view, from the detail asked for just now
 
-    def _endpoint_closed(self, _result: object = None) -> None:
+    def on_endpoint_closed(self, _message: EndpointClosed) -> None:
+        self._endpoint_closed()
+
+    def _endpoint_closed(self) -> None:
         self.endpoint_view = replace(self.endpoint_view, focus=None)
+
+    def _endpoint_up_close(self) -> bool:
+        return any(isinstance(s, DashboardScreen) and s.endpoint_open for s in self.screen_stack)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.last_snapshot = snapshot
-        top = self.screen_stack[-1] if self.screen_stack else None  # none: the app is closing
-        if self.endpoint_view.focus is not None and not any(isinstance(s, EndpointScreen) for s in self.screen_stack):
-            self._endpoint_closed()  # closed without Escape (the run ended and the ended view took over)
+        if self.endpoint_view.focus is not None and not self._endpoint_up_close():
+            self._endpoint_closed()  # closed, and its EndpointClosed not handled yet
         for screen in self.screen_stack:
-            if isinstance(screen, EndpointScreen) and screen.live:
+            if isinstance(screen, DashboardScreen):
                 screen.snapshot = snapshot
-            elif isinstance(screen, DashboardScreen):
-                if isinstance(top, EndpointScreen):
-                    # Hidden under the endpoint's view: kept current, drawn when it is shown again.
-                    screen.set_reactive(DashboardScreen.snapshot, snapshot)
-                else:
-                    screen.snapshot = snapshot
         if snapshot.message and snapshot.message != self._last_message:
             self._last_message = snapshot.message
             # Messages the app triggered itself were already notified by the action.
@@ -442,6 +445,11 @@ class LoadTuiApp(App[Any]):
         if any(isinstance(screen, DashboardScreen) for screen in self.screen_stack):
             while not isinstance(self.screen, DashboardScreen):
                 self.pop_screen()
+            dashboard = self.screen
+            if isinstance(dashboard, DashboardScreen):
+                # An endpoint up close is closed too: Esc on the ended view shows the dashboard.
+                dashboard.close_endpoint()
+                self._endpoint_closed()
 
     # --- reports: export, and disk problems --------------------------------------------------------
 
@@ -630,7 +638,7 @@ class LoadTuiApp(App[Any]):
             ("Dashboard", list(DashboardScreen.BINDINGS)),
             ("Profile picker", list(PickerScreen.BINDINGS)),
             ("Endpoint filter (/)", list(FilterInput.BINDINGS)),
-            ("One endpoint up close (Enter on the endpoints table)", list(EndpointScreen.BINDINGS)),
+            ("One endpoint up close (Enter on the endpoints table)", list(EndpointDetailPanel.BINDINGS)),
             ("Run ended", list(EndedScreen.BINDINGS)),
             ("Past runs (R)", list(ReportsScreen.BINDINGS)),
             ("Profile editor (n, c, E in the picker)", list(ProfileEditor.BINDINGS)),

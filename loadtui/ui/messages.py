@@ -44,10 +44,14 @@ class EndpointViewChanged(Message):
 
 @dataclass
 class EndpointOpened(Message):
-    """Enter on a row of the endpoints table: that endpoint's view, over the dashboard."""
+    """Enter on a row of the endpoints table: that endpoint's view, in the dashboard's place."""
 
     method: str
     name: str
+
+
+class EndpointClosed(Message):
+    """Escape on the endpoint's view (or another panel's key): snapshots stop carrying its detail."""
 
 
 @dataclass

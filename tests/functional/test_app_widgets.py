@@ -29,6 +29,7 @@ from loadtui.ui.screens.ended import EndedScreen
 from loadtui.ui.screens.help import HelpScreen, bindings_table
 from loadtui.ui.screens.picker import PickerScreen
 from loadtui.ui.widgets.dialogs import ConfirmDialog
+from loadtui.ui.widgets.endpoint_detail import EndpointDetailPanel
 from loadtui.ui.widgets.endpoint_table import EndpointTable
 from loadtui.ui.widgets.host_panel import HostPanel, HostReadout
 from loadtui.ui.widgets.keyed_table import KeyedTable
@@ -356,6 +357,7 @@ class TestKeys:
                 if binding.id and binding.id.startswith("switch-profile-") and binding.id != "switch-profile-1":
                     continue  # 2..9 share the "1-9" line
                 assert binding.id in text
+            assert "One endpoint up close" in text and "endpoint-back" in text  # the panel's Escape
             await pilot.press("escape")
             assert isinstance(app.screen, DashboardScreen)
 
@@ -369,7 +371,7 @@ class TestKeys:
             await until(pilot, lambda: app.session.target == 20)
 
     def test_every_binding_has_a_description_and_an_id(self) -> None:
-        for owner in (LoadTuiApp, DashboardScreen, PickerScreen, EndedScreen, HelpScreen):
+        for owner in (LoadTuiApp, DashboardScreen, PickerScreen, EndedScreen, HelpScreen, EndpointDetailPanel):
             for binding in owner.BINDINGS:
                 assert binding.description, binding
                 assert binding.id, binding

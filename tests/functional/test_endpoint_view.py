@@ -11,6 +11,7 @@ import json
 import math
 import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,15 @@ import pytest
 from loadtui.engine import endpoint_detail, latency_histogram, profile_loading, runs
 from loadtui.engine.endpoint_history import ROW_PERCENTILES
 from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.messages import EndpointViewChanged
 from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.endpoint import EndpointScreen
 from loadtui.ui.screens.reports import ReportsScreen, RunScreen
+from loadtui.ui.widgets.endpoint_detail import EndpointDetailPanel
+from loadtui.ui.widgets.endpoint_table import EndpointTable
+from loadtui.ui.widgets.host_panel import HostPanel
 from loadtui.ui.widgets.keyed_table import KeyedTable
+from loadtui.ui.widgets.keys_footer import KeysFooter
 from loadtui.ui.widgets.latency_histogram import LatencyHistogram
 from tests.conftest import FaultyServer
 from tests.helpers import LOCUSTFILES, planner_for, run_loadtui, screen_lines, until, write_profiles
@@ -54,9 +60,18 @@ async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path
         await until(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count >= 5)
         assert app.last_snapshot.endpoint_detail is None  # nothing focused: nothing built
         await cursor_to(pilot, app, "/status/503")
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        table = dashboard.query_one("#endpoints", KeyedTable)
+        row = table.cursor_row
         await pilot.press("enter")
-        assert isinstance(app.screen, EndpointScreen)
-        screen = app.screen
+        # A panel of the dashboard in place of its overview and tabs, not a screen of its own.
+        assert app.screen is dashboard and dashboard.endpoint_open
+        screen = dashboard.query_one(EndpointDetailPanel)
+        assert screen.display and screen.key == ("GET", "/status/503")
+        assert not dashboard.query_one("#overview").display and not dashboard.query_one("#panels").display
+        assert dashboard.focused is not None and screen in dashboard.focused.ancestors_with_self
+        assert app.endpoint_view.focus == ("GET", "/status/503")
 
         def detail() -> endpoint_detail.EndpointDetail:
             assert app.last_snapshot is not None and app.last_snapshot.endpoint_detail is not None
@@ -78,16 +93,37 @@ async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path
         assert "GET /status/503" in text and "Latency distribution" in text and "Status codes" in text
         assert "p99.99" in text and "503" in text
         assert screen.query_one(LatencyHistogram).histogram
+        footer = screen_lines(app)[-1]
+        assert "Back" in footer and not {"Sort", "Filter", "Stop"} & set(footer.split())  # the dashboard's are off
+
+        # The dashboard's sort, filter, stop and users keys are off while the endpoint is up close.
+        await pilot.press("o", "slash", "s", "plus")
+        taken = app.last_snapshot.taken_at
+        await until(pilot, lambda: app.last_snapshot.taken_at > taken)  # a tick after the keys
+        assert dashboard.endpoint_open and app.screen is dashboard  # no "Stop the run?" dialog
+        assert table.sort_columns == ("name", "method") and app.last_snapshot.target_users == 3
+        assert not dashboard.query_one("#filter").has_class("-shown")
 
         await pilot.press("escape")
-        assert isinstance(app.screen, DashboardScreen)
+        assert app.screen is dashboard and not dashboard.endpoint_open and not screen.display
+        assert dashboard.query_one("#overview").display and dashboard.query_one("#panels").display
+        assert dashboard.focused is table and table.cursor_row == row  # back where Enter was pressed
         assert app.endpoint_view.focus is None
         await until(pilot, lambda: app.last_snapshot.endpoint_detail is None)
+        await until(pilot, lambda: {"Sort", "Stop"} <= set(screen_lines(app)[-1].split()))  # the keys are back
 
         await pilot.press("h", "enter")  # the host panel focused: the screen's Enter opens the same row
-        assert isinstance(app.screen, EndpointScreen) and app.screen.key == ("GET", "/status/503")
-        await pilot.press("escape", *["enter", "escape"] * 5)  # quicker than the view is drawn: no harm
-        assert isinstance(app.screen, DashboardScreen)
+        assert dashboard.endpoint_open and screen.key == ("GET", "/status/503")
+        await until(pilot, lambda: screen.detail is not None and screen.detail.row is not None)
+        await pilot.press("escape")
+        assert isinstance(dashboard.focused, HostPanel)  # the focus goes back where it was
+        await pilot.press("E", "enter", "f")  # a panel's key closes the view and shows that panel
+        assert not dashboard.endpoint_open and dashboard.query_one("TabbedContent").active == "tab-failures"
+        assert dashboard.focused is dashboard.query_one("#failures")
+        await until(pilot, lambda: app.endpoint_view.focus is None)
+        await pilot.press("E", *["enter", "escape"] * 6)  # quicker than the view is drawn: no harm
+        await until(pilot, lambda: app.endpoint_view.focus is None and not dashboard.endpoint_open)
+        assert app.screen is dashboard and dashboard.focused is table
         await pilot.press("q")
 
 
@@ -144,11 +180,87 @@ async def test_past_run_endpoint_opens_from_the_report(saved_run: Path) -> None:
         while not table.row_keys[table.cursor_row].endswith("\x00/status/503"):
             await pilot.press("down")
         await pilot.press("enter")
-        assert isinstance(app.screen, EndpointScreen) and not app.screen.live
+        assert isinstance(app.screen, EndpointScreen) and app.screen.key == ("GET", "/status/503")
+        assert not app.screen.query_one(EndpointDetailPanel).live
         await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "GET /status/503" in text and "req/s avg" in text and "p99.99" in text
+        assert "Back" in screen_lines(app)[-1]
         codes = app.screen.query_one("#endpoint-codes", KeyedTable)
         assert codes.row_keys == ["503"]
         await pilot.press("escape")
         assert isinstance(app.screen, RunScreen)
+
+
+async def test_escape_shows_the_dashboard_as_it_was_and_the_ended_view_takes_over() -> None:
+    """Hand-made snapshots (the same every tick): the dashboard after Escape is drawn cell for
+    cell as before Enter; a run that ends while the view is open closes it under the ended view."""
+    from appdata import FakeSession, planner
+
+    from loadtui.ui.screens.ended import EndedScreen
+
+    app = LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=FakeSession)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        table = dashboard.query_one("#endpoints", KeyedTable)
+        await until(pilot, lambda: len(table.row_keys) > 3)
+        await pilot.press("down", "down")
+        # A second tick: the chart's first drawing came before its size was known (more points).
+        app.refresh_snapshot()
+        await until(pilot, lambda: not app.refresh_in_flight)
+        await pilot.pause()
+        before = screen_lines(app)
+        footer = dashboard.query_one("#footer", KeysFooter)
+        keys = list(footer.query("FooterKey"))
+        await pilot.press("h", "E")  # the focus moves, the keys shown stay: the footer is not recomposed
+        assert dashboard.focused is table and list(footer.query("FooterKey")) == keys
+        await pilot.press("enter")
+        panel = dashboard.query_one(EndpointDetailPanel)
+        assert dashboard.endpoint_open and panel.key is not None and panel.key[1] in table.row_keys[2]
+        assert screen_lines(app)[2].startswith(f" {panel.key[0]} {panel.key[1]} ")  # under the status line
+        assert not footer.display and dashboard.query_one("#endpoint-footer").display
+        await until(pilot, lambda: "Back" in screen_lines(app)[-1])
+        await pilot.press("escape")
+        await until(pilot, lambda: screen_lines(app) == before)
+        assert dashboard.focused is table and table.cursor_row == 2
+        assert list(footer.query("FooterKey")) == keys  # hidden meanwhile: as it was, not recomposed twice
+
+        await pilot.press("enter")
+        assert dashboard.endpoint_open and app.endpoint_view.focus == panel.key
+        # A sort key pressed just before Enter, its view change handled after the view opened:
+        # the open endpoint keeps its detail (the table's view knows no focus).
+        table_view = dashboard.query_one(EndpointTable).view
+        app.post_message(EndpointViewChanged(replace(table_view, sort_by="current_rps")))
+        await until(pilot, lambda: app.endpoint_view.sort_by == "current_rps")
+        assert app.endpoint_view.focus == panel.key
+        assert app.session is not None
+        app.session.stop("time")  # the run ends by itself (its run time): the next tick finds it
+        app.refresh_snapshot()
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen))
+        assert not dashboard.endpoint_open and app.endpoint_view.focus is None
+        await pilot.press("escape")  # the ended view's Escape: the dashboard, not the endpoint's view
+        assert app.screen is dashboard and dashboard.focused is table and not panel.display
+
+
+async def test_the_run_ending_as_the_app_exits_with_the_view_open() -> None:
+    """The last snapshot of a run can be handled while the app tears the dashboard down (bench
+    case 7 met it): closing the view then finds no widgets, and says so to no one."""
+    from appdata import FakeSession, planner
+
+    from loadtui.ui.screens.ended import EndedScreen
+
+    app = LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=FakeSession)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(pilot, lambda: len(dashboard.query_one("#endpoints", KeyedTable).row_keys) > 3)
+        await pilot.press("enter")
+        assert dashboard.endpoint_open
+        await dashboard.remove_children()  # what the app's exit does to it
+        assert app.session is not None
+        app.session.stop("time")
+        app.refresh_snapshot()
+        await until(pilot, lambda: isinstance(app.screen, EndedScreen))
+        assert not dashboard.endpoint_open and app.endpoint_view.focus is None
+        assert not dashboard.open_endpoint("GET", "/")  # nothing to open it in

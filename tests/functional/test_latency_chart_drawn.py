@@ -85,3 +85,25 @@ async def test_samples_from_before_the_start_are_not_drawn() -> None:
             lines = ["".join(char for char, _ in line) for line in cells(chart)]
             axis = lines[lines.index(next(line for line in lines if "elapsed s" in line)) - 1]  # the tick labels
             assert "0" in axis and "-" not in axis, axis
+
+
+async def test_a_hidden_chart_keeps_one_point_a_column() -> None:
+    """Hidden (as the dashboard's endpoint panel is between two Enters), a chart has no size until
+    it is laid out again: it is drawn at the width it last had, not with every point."""
+    from loadtui.ui.widgets.latency_chart import TimeChart
+
+    class One(App[None]):
+        CSS = "TimeChart { width: 40; height: 12; }"
+
+        def compose(self) -> ComposeResult:
+            yield TimeChart()
+
+    times = [float(t) for t in range(600)]
+    series = (("p95", [float(t % 7) for t in times]),)
+    async with One().run_test(size=(60, 20)) as pilot:
+        chart = pilot.app.query_one(TimeChart)
+        assert len(chart.draw("Latency", times, series, 0.0)) == 40
+        chart.display = False
+        await pilot.pause()
+        assert chart.size.width == 0  # off the screen: Textual knows no size for it
+        assert len(chart.draw("Latency", times, series, 0.0)) == 40

@@ -26,6 +26,7 @@ from appdata import (
 )
 
 from loadtui.ui.app import LoadTuiApp
+from loadtui.ui.screens.dashboard import DashboardScreen
 from loadtui.ui.screens.ended import EndedScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -139,11 +140,13 @@ class TestEnded:
 class TestEndpointView:
     @pytest.mark.parametrize("size", SIZES)
     def test_enter_on_the_first_row(self, snap_compare, size: tuple[int, int]) -> None:
-        """Enter as the dashboard opens: the first endpoint's charts, percentiles, distribution, codes."""
+        """Enter as the dashboard opens: the first endpoint's charts, percentiles, distribution,
+        codes, in the dashboard's place below its status line."""
 
         async def run_before(pilot: Pilot) -> None:
             await pilot.press("enter")
             await pilot.pause()
+            assert isinstance(pilot.app.screen, DashboardScreen) and pilot.app.screen.endpoint_open
 
         assert snap_compare(make_app(), run_before=run_before, terminal_size=size)
 
@@ -153,5 +156,6 @@ class TestEndpointView:
         async def run_before(pilot: Pilot) -> None:
             await pilot.press(*["down"] * 7, "enter")
             await pilot.pause()
+            assert isinstance(pilot.app.screen, DashboardScreen) and pilot.app.screen.endpoint_open
 
         assert snap_compare(make_app(), run_before=run_before, terminal_size=(120, 40))

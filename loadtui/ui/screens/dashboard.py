@@ -1,4 +1,9 @@
-"""The live view of a run. Receives snapshots; a key that acts on the run posts what it asks for to the app."""
+"""The live view of a run. Receives snapshots; a key that acts on the run posts what it asks for to the app.
+
+Enter on an endpoint shows it up close in a panel of this screen, in place of the overview and
+the tabs (:meth:`DashboardScreen.open_endpoint`), not on a screen of its own: a switch of screens
+restyles every node of the screen shown, and this one has thousands of table cells.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Static, TabbedContent, TabPane
 
 from loadtui.engine.snapshot import Snapshot
 
 from ..messages import (
+    EndpointClosed,
     ExportAsked,
     ResetAsked,
     SaveProfileAsked,
@@ -28,10 +35,12 @@ from ..messages import (
     UsersChangeAsked,
 )
 from ..widgets.capacity_panel import CapacityLine, CapacityTable, capacity_tab_label
+from ..widgets.endpoint_detail import EndpointDetailPanel
 from ..widgets.endpoint_table import EndpointTable
 from ..widgets.exceptions_view import ExceptionsView
 from ..widgets.failures_table import FailuresTable
 from ..widgets.host_panel import HostPanel
+from ..widgets.keys_footer import KeysFooter
 from ..widgets.latency_chart import LatencyChart
 from ..widgets.logs_view import LogsView, logs_tab_label
 from ..widgets.status_codes_table import StatusCodesTable, status_codes_tab_label
@@ -84,12 +93,21 @@ LIVE_ONLY = frozenset({"switch_profile", "open_picker", "change_users", "stop_ru
 ENDED = ("stopping", "stopped")
 """Snapshot states of a run that has ended or is ending."""
 
+LEAVE_UP_CLOSE = frozenset({"show_panel"})
+"""The dashboard's actions that still work while an endpoint is up close: the panel keys (E, f,
+c, x, t, w, l, h) name a panel of the dashboard, so they close the endpoint's view and go there.
+The others (the run's keys, the sort, the / filter, Enter) are off, as they were when the view
+was a screen of its own, and the footer shows the view's Escape, not the dashboard's keys."""
+
 
 class DashboardScreen(Screen[None]):
     """Layout: status, then trends | latency chart | host, then tabs of tables, then the footer.
 
     Breakpoints collapse it: below 110 columns the chart gives way to the p95 sparkline; below
     32 lines the overview shrinks to one line per trend and the host panel scrolls.
+
+    With an endpoint up close, its panel takes the place of the overview and the tabs; the
+    status line stays.
     """
 
     BINDINGS = [
@@ -148,8 +166,11 @@ class DashboardScreen(Screen[None]):
         Binding("h", "show_panel('host')", "Host panel", show=False, id="show-host"),
     ]
 
-    offers_profile_switch = True
-    """The command palette lists a "Switch to profile" entry per profile here."""
+    @property
+    def offers_profile_switch(self) -> bool:
+        """The command palette lists a "Switch to profile" entry per profile here (not while an
+        endpoint is up close, where the 1-9 keys are off too)."""
+        return not self.endpoint_open
 
     snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
     """Set by the app for each SnapshotReady; ``always_update`` skips comparing two big snapshots.
@@ -160,6 +181,12 @@ class DashboardScreen(Screen[None]):
 
     _ended = False
     """Whether the bindings were last checked against an ended run's snapshot."""
+
+    endpoint_open = False
+    """An endpoint is up close: its panel is shown in place of the overview and the tabs."""
+
+    _focus_before: Widget | None = None
+    """What had the focus when the endpoint's panel opened: it gets it back on Escape."""
 
     def __init__(self, *, baseline: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -191,7 +218,11 @@ class DashboardScreen(Screen[None]):
                 yield WorkerEvents(id="worker-events")
             with TabPane("Logs", id="tab-logs"):
                 yield LogsView(id="logs")
-        yield Footer()
+        # Composed with the dashboard, hidden (app.tcss), reused for every endpoint opened; with
+        # a footer of its own, so neither footer is recomposed when the view opens or closes.
+        yield EndpointDetailPanel(live=True, id="endpoint-panel")
+        yield KeysFooter(id="footer")
+        yield KeysFooter(id="endpoint-footer")
 
     def on_mount(self) -> None:
         self.query_one("#trends").border_title = "Trends"
@@ -206,11 +237,17 @@ class DashboardScreen(Screen[None]):
             self.watch_snapshot(self.snapshot)
 
     def on_screen_resume(self) -> None:
-        # Back from a screen that hid this one (an endpoint's view): its snapshots came in unshown.
+        # Back from a screen that hid this one (help, past runs).
+        self.show_latest()
+
+    def show_latest(self) -> None:
+        """Every panel shown drawn from the latest snapshot (what came in while they were hidden)."""
         if self.snapshot is not None:
             self.watch_snapshot(self.snapshot)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.endpoint_open and action not in LEAVE_UP_CLOSE:
+            return False  # hidden and off: the endpoint's panel is up (LEAVE_UP_CLOSE)
         if action in LIVE_ONLY and self.snapshot is not None and self.snapshot.state in ENDED:
             return None  # shown, disabled: the run has ended (the ended view's n starts another)
         return True
@@ -235,6 +272,11 @@ class DashboardScreen(Screen[None]):
         # One batch: the screen repaints once for all panels, not once per widget.
         with self.app.batch_update():
             self.query_one(StatusLine).update_snapshot(snapshot)
+            if self.endpoint_open:
+                # The panels it hides are drawn when it closes (a hidden table that changes lays
+                # the screen out again, see _show_tab_panel).
+                self.query_one(EndpointDetailPanel).follow(snapshot)
+                return
             self.query_one(TrendsPanel).update_snapshot(snapshot)
             self.query_one(HostPanel).update_snapshot(snapshot.host_sample, snapshot.watched)
             if self.query_one(LatencyChart).display:
@@ -294,9 +336,87 @@ class DashboardScreen(Screen[None]):
         The snapshot becomes the screen's latest, which a tab shown later is filled from, without
         its watcher redrawing the other panels."""
         self.set_reactive(DashboardScreen.snapshot, snapshot)
-        if self.is_mounted:
+        if self.is_mounted and not self.endpoint_open:
             with contextlib.suppress(NoMatches):  # the screen is being torn down
                 self.query_one(EndpointTable).update_snapshot(snapshot)
+
+    # --- one endpoint up close --------------------------------------------------------------------
+
+    def open_endpoint(self, method: str, name: str) -> bool:
+        """``(method, name)`` up close, in place of the overview and the tabs: the app calls this
+        on ``EndpointOpened`` and then hands over a snapshot with its detail, which draws it.
+        False when it is open already or the screen is being torn down.
+
+        A change of what is displayed, not a mount nor a switch of screens (which restyles every
+        node of the screen it shows: bench/RESULTS.md, "endpoint view as a panel")."""
+        if self.endpoint_open:
+            return False
+        try:
+            panel = self.query_one(EndpointDetailPanel)
+            body = panel.body
+            hidden = [self.query_one(selector) for selector in ("#overview", "#panels", "#footer")]
+            shown = [panel, self.query_one("#endpoint-footer")]
+        except NoMatches:
+            return False
+        self.endpoint_open = True
+        self._focus_before = self.focused
+        panel.show_endpoint(method, name)
+        with self.app.batch_update():
+            for widget in hidden:
+                widget.display = False
+            for widget in shown:
+                widget.display = True
+            body.scroll_home(animate=False, immediate=True)
+            self._focus_and_rebind(body)
+        return True
+
+    def close_endpoint(self, focus: Widget | None = None) -> None:
+        """The overview and the tabs again, drawn from the latest snapshot, the focus on ``focus``
+        or where it was (the endpoints table, its cursor on the same row); the app is told, so
+        snapshots stop carrying the endpoint's detail.
+
+        Drawn at once, in the frame that shows them, although they are not laid out yet (a
+        widget has no size until then: the charts go by the width they last had). Drawn after
+        that layout instead, Escape took two frames: median 130 ms against 50 (one in-app run
+        of ten Escapes each, 3000 names)."""
+        if not self.endpoint_open:
+            return
+        self.endpoint_open = False
+        before = self._focus_before
+        self._focus_before = None
+        self.post_message(EndpointClosed())
+        with contextlib.suppress(NoMatches):  # the run ended as the app exits: no widgets left
+            self._show_dashboard_again(focus or before)
+            self.show_latest()
+
+    def _show_dashboard_again(self, focus: Widget | None) -> None:
+        if focus is None or not focus.is_attached or focus.screen is not self:
+            focus = self.query_one(EndpointTable).table
+        with self.app.batch_update():
+            for selector in ("#endpoint-panel", "#endpoint-footer"):
+                self.query_one(selector).display = False
+            for selector in ("#overview", "#panels", "#footer"):
+                self.query_one(selector).display = True
+            # Now, not deferred as Widget.focus() is: a focused table keeps its cursor on the
+            # same row when the snapshot updates it. (A focus inside a tab also makes the
+            # TabbedContent show that tab.)
+            self._focus_and_rebind(focus)
+
+    def _focus_and_rebind(self, widget: Widget) -> None:
+        """The focus on ``widget`` and the bindings checked again (the footer follows them).
+
+        Once: a change of focus refreshes the bindings itself, and each refresh the footer
+        follows may recompose it (widgets/keys_footer.py: 80 ms for the dashboard's keys in a
+        profile of bench case 7); refreshed twice, Enter and Escape recomposed it twice each."""
+        if self.focused is widget:
+            self.refresh_bindings()
+        else:
+            self.set_focus(widget, scroll_visible=False)
+
+    @on(EndpointDetailPanel.Closed)
+    def _endpoint_panel_closed(self, event: EndpointDetailPanel.Closed) -> None:
+        event.stop()
+        self.close_endpoint()
 
     def _show_optional_tab(self, tabs: TabbedContent, panel: str, shown: bool) -> None:
         tab = tabs.get_tab(f"tab-{panel}")
@@ -337,11 +457,8 @@ class DashboardScreen(Screen[None]):
         self.query_one(EndpointTable).reverse_sort()
 
     def action_show_panel(self, panel: str) -> None:
-        if panel == "host":
-            self.query_one(HostPanel).focus()
-            return
         tabs = self.query_one(TabbedContent)
-        if not tabs.get_tab(f"tab-{panel}").display:
+        if panel != "host" and not tabs.get_tab(f"tab-{panel}").display:
             why = {
                 "thresholds": "this profile has no thresholds",
                 "workers": "this run has no workers",
@@ -349,8 +466,11 @@ class DashboardScreen(Screen[None]):
             }
             self.notify(f"No {panel} panel: {why.get(panel, 'nothing to show')}", severity="warning", timeout=3)
             return
-        tabs.active = f"tab-{panel}"
-        self.query_one(f"#{panel}").focus()
+        target = self.query_one(HostPanel) if panel == "host" else self.query_one(f"#{panel}")
+        if panel != "host":
+            tabs.active = f"tab-{panel}"
+        self.close_endpoint(focus=target)  # an endpoint up close: its view closes first
+        target.focus()
 
     def action_filter(self) -> None:
         """``/``: the endpoints tab, with the filter input focused."""

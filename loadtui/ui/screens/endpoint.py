@@ -1,193 +1,44 @@
-"""One endpoint up close: Enter on a row of the endpoints table (live), or of a past run's.
+"""A past run's endpoint up close: Enter on a row of a past run's endpoints (``R``, Enter on the run).
 
-Its RPS and failures/s and its percentiles over time, its latency distribution, its percentile
-table to p99.99, its status codes and its failures. Live, it follows the snapshots the app sends
-(the app asks the session for this endpoint's detail while the screen is open); from a saved run
-it shows what :func:`loadtui.engine.runs.read_endpoint` read back. Escape goes back.
+The drawing is :class:`~..widgets.endpoint_detail.EndpointDetailPanel`'s, the same panel the
+dashboard shows live; here it shows what :func:`loadtui.engine.runs.read_endpoint` read back from
+the run's folder. Escape goes back to the run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-
-from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
-from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
-from loadtui.engine.snapshot import EndpointDetail, Snapshot
+from loadtui.engine.snapshot import EndpointDetail
 
-from ..formatting import fmt_bytes, fmt_int, fmt_ms, fmt_pct, fmt_rate
-from ..widgets.cells import Num
-from ..widgets.keyed_table import KeyedTable, row_key
-from ..widgets.latency_chart import TimeChart
-from ..widgets.latency_histogram import LatencyHistogram
-from ..widgets.status_codes_table import status_style
-
-PERCENTILE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (("pct", "Pctl", 6), ("ms", "ms", 8))
-CODE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
-    ("status", "Status", 18),
-    ("count", "Count", 9),
-    ("share", "Share", 7),
-)
-FAILURE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (("occurrences", "Count", 8), ("error", "Error", 20))
-
-
-def percentile_label(percent: float) -> str:
-    """``p50``, ``p99.9``, ``max`` (Locust's 100%)."""
-    return "max" if percent >= 1.0 else f"p{100 * percent:g}"
-
-
-def title_text(detail: EndpointDetail, live: bool) -> Text:
-    """``GET /items  1,234 reqs  12 fails (0.97%)  45.2 req/s ...``, the figures of the whole run."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(detail.label, style="bold")
-    row = detail.row
-    if row is None:
-        text.append("  no requests yet" if live else "  not in this report", style="dim")
-        return text
-    bad = "bold red" if row.failures else ""
-    text.append(f"  {fmt_int(row.requests)} reqs  ")
-    text.append(f"{fmt_int(row.failures)} fails ({fmt_pct(row.fail_ratio)})", style=bad)
-    if live:
-        text.append(f"  {fmt_rate(row.current_rps)} req/s now  {fmt_rate(row.current_fail_per_s)} fail/s")
-    else:
-        text.append(f"  {fmt_rate(row.current_rps)} req/s avg")
-    text.append(f"  avg {fmt_ms(row.avg_ms)} ms  min {fmt_ms(row.min_ms)}  max {fmt_ms(row.max_ms)}", style="dim")
-    if row.avg_size_bytes and not math.isnan(row.avg_size_bytes):
-        text.append(f"  {fmt_bytes(row.avg_size_bytes)} avg size", style="dim")
-    return text
+from ..widgets.endpoint_detail import EndpointDetailPanel
 
 
 class EndpointScreen(Screen[None]):
-    """Layout: a title line, the two charts, then the percentiles beside the distribution, the
-    status codes and the failures (which scroll, below 32 lines)."""
+    """The panel and the footer; dismissed when the panel is closed (Escape)."""
 
-    BINDINGS = [Binding("escape", "back", "Back", id="endpoint-back")]
-
-    snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
-    """Set by the app for each snapshot while the screen is open (live only)."""
-
-    def __init__(
-        self,
-        method: str,
-        name: str,
-        *,
-        detail: EndpointDetail | None = None,
-        started_at: float | None = None,
-    ) -> None:
+    def __init__(self, detail: EndpointDetail, *, started_at: float | None = None) -> None:
         super().__init__()
-        self.key = (method, name)
-        self.live = detail is None
-        """Follows the run's snapshots; else shows ``detail``, read from a saved run."""
-        self.detail = detail or EndpointDetail(method, name)
+        self.detail = detail
         self.started_at = started_at
         """Epoch seconds of the run's start: past an hour the time axis reads as clock time."""
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.detail.key
+
     def compose(self) -> ComposeResult:
-        yield Static(id="endpoint-title")
-        with Horizontal(id="endpoint-charts"):
-            yield TimeChart(id="endpoint-rps")
-            yield TimeChart(id="endpoint-latency")
-        with VerticalScroll(id="endpoint-body"), Horizontal(id="endpoint-main"):
-            table = KeyedTable(PERCENTILE_COLUMNS, id="endpoint-percentiles", cursor_type="none")
-            table.can_focus = False
-            yield table
-            with Vertical(id="endpoint-side"):
-                yield LatencyHistogram(id="endpoint-histogram")
-                yield KeyedTable(CODE_COLUMNS, id="endpoint-codes", cursor_type="row", zebra_stripes=True)
-                failures = KeyedTable(FAILURE_COLUMNS, id="endpoint-failures", cursor_type="row", zebra_stripes=True)
-                failures.sort_columns = ("occurrences",)
-                failures.sort_reverse = True
-                failures.fill_column = "error"  # a longer one is cut: the Failures tab has it whole
-                yield failures
-                yield Static(id="endpoint-note")
+        yield EndpointDetailPanel(live=False, id="endpoint-panel")
         yield Footer()
 
     def on_mount(self) -> None:
-        with contextlib.suppress(NoMatches):  # Escape pressed before its widgets were mounted
-            self.query_one("#endpoint-percentiles").border_title = "Percentiles"
-            self.query_one("#endpoint-histogram").border_title = "Latency distribution"
-            self.query_one("#endpoint-codes").border_title = "Status codes"
-            self.query_one("#endpoint-failures").border_title = "Failures"
-            self.query_one("#endpoint-body").focus()
-            self._show(self.detail, start=0.0)
-            if self.snapshot is not None:
-                self._follow(self.snapshot)
+        panel = self.query_one(EndpointDetailPanel)
+        panel.show_endpoint(*self.key, detail=self.detail, started_at=self.started_at)
+        self.set_focus(panel.body, scroll_visible=False)
 
-    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
-        # The first snapshot can come before the screen has composed its widgets: on_mount shows it.
-        if snapshot is not None and self.is_mounted:
-            self._follow(snapshot)
-
-    def _follow(self, snapshot: Snapshot) -> None:
-        detail = snapshot.endpoint_detail
-        if detail is None or detail.key != self.key:
-            return  # taken before this screen asked for its endpoint
-        self.started_at = snapshot.started_at
-        times = detail.series.time
-        start = snapshot.started_at or (times[0] if times else 0.0)
-        with contextlib.suppress(NoMatches):  # a tick that lands while the screen is torn down
-            self._show(detail, start=start)
-
-    def _show(self, detail: EndpointDetail, *, start: float) -> None:
-        self.detail = detail
-        with self.app.batch_update():
-            self.query_one("#endpoint-title", Static).update(title_text(detail, self.live))
-            series = detail.series
-            self.query_one("#endpoint-rps", TimeChart).draw(
-                "Requests/s, failures/s",
-                series.time,
-                (("req/s", series.rps), ("fail/s", series.fail_per_s)),
-                start,
-                started_at=self.started_at,
-                from_zero=True,
-            )
-            self.query_one("#endpoint-latency", TimeChart).draw(
-                "Latency (ms)", series.time, series.latency, start, started_at=self.started_at, from_zero=True
-            )
-            self.query_one("#endpoint-percentiles", KeyedTable).sync(
-                {
-                    percentile_label(p): {
-                        "pct": Text(percentile_label(p)),
-                        "ms": Num(0.0 if math.isnan(ms) else ms, fmt_ms(ms)),
-                    }
-                    for p, ms in detail.percentiles
-                }
-            )
-            self.query_one(LatencyHistogram).show(detail.histogram, detail.percentiles)
-            total = sum(count for _, count in detail.status_codes) or 1
-            codes = self.query_one("#endpoint-codes", KeyedTable)
-            codes.display = bool(detail.status_codes)
-            codes.sync(
-                {
-                    status: {
-                        "status": Text(status, style=status_style(status)),
-                        "count": Num(count, fmt_int(count)),
-                        "share": Num(count / total, fmt_pct(count / total)),
-                    }
-                    for status, count in detail.status_codes
-                }
-            )
-            failures = self.query_one("#endpoint-failures", KeyedTable)
-            failures.display = bool(detail.failures)  # "0 fails" is in the title line
-            failures.sync(
-                {
-                    row_key(failure.error): {
-                        "occurrences": Num(failure.occurrences, fmt_int(failure.occurrences)),
-                        "error": Text(failure.error.replace("\n", " "), no_wrap=True, overflow="ellipsis"),
-                    }
-                    for failure in detail.failures
-                }
-            )
-            note = self.query_one("#endpoint-note", Static)
-            note.display = bool(detail.note)
-            note.update(Text(f"! {detail.note}", style="dim") if detail.note else "")
-
-    def action_back(self) -> None:
+    @on(EndpointDetailPanel.Closed)
+    def _panel_closed(self) -> None:
         self.dismiss(None)

@@ -421,7 +421,7 @@ class RunScreen(Screen[None]):
             return
         method, name = key_parts(key)
         detail = runs_mod.read_endpoint(self.run, method, name)
-        self.app.push_screen(EndpointScreen(method, name, detail=detail, started_at=self.run.started_epoch))
+        self.app.push_screen(EndpointScreen(detail, started_at=self.run.started_epoch))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -110,6 +110,9 @@ class TimeChart(PlotextPlot):
 
     ALLOW_SELECT = False  # a picture: Runs draws no selection offsets
 
+    _columns = 0
+    """The width it was last drawn at while on the screen (see :meth:`draw`)."""
+
     def render(self) -> RenderResult:
         # PlotextPlot.render, drawn as Runs in place of a Text.from_ansi that Textual converts to
         # Content: 18.9 -> 8.5 ms for a 62x16 chart, plotext's build included (A/B in one run);
@@ -144,9 +147,10 @@ class TimeChart(PlotextPlot):
             plt.plot([0.0], [0.0], marker=" ")
             self.refresh()
             return []
-        xs, ys = per_column(
-            [t - start for t in times[first:]], [values[first:] for _, values in series], self.size.width
-        )
+        # Hidden (the dashboard's endpoint panel between two Enters) a widget has no size until
+        # it is laid out again: the width it last had stands in, not 0, which is every point.
+        self._columns = self.size.width or self._columns
+        xs, ys = per_column([t - start for t in times[first:]], [values[first:] for _, values in series], self._columns)
         top = 0.0
         for (label, _), (marker, color), values in zip(series, LOOKS, ys, strict=False):
             drawn = [v for v in values if not math.isnan(v)]
