@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from locust.shape import LoadTestShape
 from locust.stats import calculate_response_time_percentile, diff_response_time_dicts
@@ -87,7 +87,7 @@ def overshoot(result: Result) -> float:
     """How far past its fail limit a result is, as a ratio (what picks the limiting threshold)."""
     observed = result.observed or 0.0
     fail = result.limit.fail
-    if result.metric in thresholds_mod.LOWER_METRICS:
+    if result.metric in (*thresholds_mod.LOWER_METRICS, "rate"):
         return fail / observed if observed > 0 else float("inf")
     return observed / fail if fail > 0 else float("inf")
 
@@ -125,25 +125,60 @@ class Window:
         return overall, results
 
 
-class CapacitySearch:
-    """One ramp to the limit, ticked by the session each second with Locust's stats."""
+HOLD_TOLERANCE = 0.05
+"""A step of a ramp of the rate fails when more than this share of the task runs it asked for did
+not happen (as :data:`.pacing.HOLD_TOLERANCE` judges a whole run's rate)."""
 
-    def __init__(self, ramp: Ramp, limits: Thresholds, spawn_rate: float, *, now: float, elapsed_s: float) -> None:
+
+class RateControl(Protocol):
+    """What a ramp of the rate needs of the pacer that holds it (:class:`.pacing.RatePacer`)."""
+
+    asked: float
+    """Task runs asked for so far."""
+    runs: int
+    """Task runs made so far."""
+    users: int
+
+    def set_rate(self, rate: float) -> None: ...
+
+
+class CapacitySearch:
+    """One ramp to the limit, ticked by the session each second with Locust's stats.
+
+    A ramp of users changes them through :attr:`shape`; a ramp of the rate through ``pacer``
+    (started by the session at the first step's rate), which adds users as the rate needs them:
+    its steps are judged from their start (plus ``settle``), and a step whose rate was not held
+    (the pacer at its cap, or the load generator short) fails as a threshold would."""
+
+    def __init__(
+        self,
+        ramp: Ramp,
+        limits: Thresholds,
+        spawn_rate: float,
+        *,
+        now: float,
+        elapsed_s: float,
+        pacer: RateControl | None = None,
+    ) -> None:
+        if ramp.of_rate and pacer is None:
+            raise ValueError("a ramp of the rate needs the pacer that holds it")
         self.ramp = ramp
         self.limits = step_limits(limits)
         self.steps: list[CapacityStep] = []
         self.outcome = "searching"
         self.detail = ""
-        self.shape = RampShape(self, spawn_rate)
+        self.pacer = pacer if ramp.of_rate else None
+        self.shape = None if ramp.of_rate else RampShape(self, spawn_rate)
         self._window: Window | None = None
         self._ready_at: float | None = None
+        self._runs_mark = (0.0, 0)
         self._begin_step(0, now, elapsed_s)
 
     # --- what the shape and the session read ---------------------------------------------------
 
     @property
     def users(self) -> int:
-        """The users the current step asks for."""
+        """The users the current step asks for (a ramp of users)."""
         return self.steps[-1].users
 
     @property
@@ -165,11 +200,18 @@ class CapacitySearch:
     # --- the steps -------------------------------------------------------------------------------
 
     def _begin_step(self, index: int, now: float, elapsed_s: float) -> None:
-        users = self.ramp.users_at(index)
-        self.steps.append(CapacityStep(number=index + 1, users=users, started_s=elapsed_s, state="starting"))
+        level = self.ramp.level_at(index)
         self._step_began = now
         self._ready_at = None
         self._window = None
+        if self.pacer is None:
+            self.steps.append(CapacityStep(number=index + 1, users=int(level), started_s=elapsed_s, state="starting"))
+            return
+        if index:
+            self.pacer.set_rate(level)  # the first step's rate is the one the pacer starts with
+        self._ready_at = now  # no users to wait for: the pacer adds them as the rate needs them
+        step = CapacityStep(number=index + 1, users=self.pacer.users, started_s=elapsed_s, state="settling", rate=level)
+        self.steps.append(step)
 
     def _update(self, **changes: object) -> None:
         self.steps[-1] = replace(self.steps[-1], **changes)  # type: ignore[arg-type]
@@ -191,6 +233,8 @@ class CapacitySearch:
                     )  # fmt: skip
         if self._window is None and self._ready_at is not None and now - self._ready_at >= self.ramp.settle_s:
             self._window = Window(stats, self.limits, now)
+            if self.pacer is not None:
+                self._runs_mark = (self.pacer.asked, self.pacer.runs)
             self._update(state="judging", users_running=min(user_count, step.users))
             return
         window = self._window
@@ -198,6 +242,11 @@ class CapacitySearch:
             return
         figures, results = window.judge(stats, now)
         seconds = now - window.opened_at
+        changes: dict[str, object] = {}
+        if self.pacer is not None:
+            held, achieved = self._rate_held(step, seconds)
+            results = (*results, held) if held is not None else results
+            changes = {"achieved": achieved, "users": max(step.users, self.pacer.users)}
         self._update(
             window_s=seconds,
             requests=figures.requests,
@@ -205,13 +254,25 @@ class CapacitySearch:
             rps=figures.rps,
             p95_ms=figures.p95_ms,
             p99_ms=figures.p99_ms,
-            users_running=min(self.steps[-1].users_running or user_count, user_count),
+            users_running=user_count if self.pacer is not None else min(step.users_running or user_count, user_count),
             results=results,
+            **changes,
         )
         # At least half of what a step can judge, even when its users took long to start.
         least = (every - self.ramp.settle_s) / 2
         if now - self._step_began >= every and seconds >= least:
             self._close(results, now, elapsed_s)
+
+    def _rate_held(self, step: CapacityStep, seconds: float) -> tuple[Result | None, float]:
+        """(a failing result when the window's task runs fell short of its rate, the runs a second made)."""
+        assert self.pacer is not None and step.rate is not None
+        asked = self.pacer.asked - self._runs_mark[0]
+        runs = self.pacer.runs - self._runs_mark[1]
+        achieved = runs / seconds if seconds > 0 else 0.0
+        if asked <= 0 or (asked - runs) / asked <= HOLD_TOLERANCE:
+            return None, achieved
+        limit = thresholds_mod.Limit(fail=step.rate)
+        return Result("rate", "overall", limit, achieved, thresholds_mod.FAIL), achieved
 
     def _close(self, results: tuple[Result, ...], now: float, elapsed_s: float) -> None:
         failing = [r for r in results if r.state == thresholds_mod.FAIL]
@@ -220,18 +281,17 @@ class CapacitySearch:
         limited_by = max(failing, key=overshoot) if failing else None
         self._update(state=verdict, limited_by=limited_by)
         logger.info(
-            "Ramp step %d: %d users, %.1f req/s, p95 %.0f ms, p99 %.0f ms, %d of %d failed: %s%s",
-            step.number, step.users, step.rps, step.p95_ms, step.p99_ms, step.failures, step.requests, verdict,
+            "Ramp step %d: %s, %.1f req/s, p95 %.0f ms, p99 %.0f ms, %d of %d failed: %s%s",
+            step.number, step.load, step.rps, step.p95_ms, step.p99_ms, step.failures, step.requests, verdict,
             f" ({thresholds_mod.limit_text(limited_by)})" if limited_by else "",
         )  # fmt: skip
+        level = step.rate if step.rate is not None else step.users
         if limited_by is not None:
             self.outcome = "limit found" if len(self.steps) > 1 else "no step passed"
-            self.detail = (
-                f"limited by {thresholds_mod.limit_text(limited_by)} at {step.users} users (step {step.number})"
-            )
-        elif step.users >= self.ramp.max:
+            self.detail = f"limited by {thresholds_mod.limit_text(limited_by)} at {step.load} (step {step.number})"
+        elif level >= self.ramp.max:
             self.outcome = "max reached"
-            self.detail = f"every step passed up to the ramp's max of {self.ramp.max} users"
+            self.detail = f"every step passed up to the ramp's max of {self.ramp.amount(self.ramp.max)}"
         else:
             self._begin_step(len(self.steps), now, elapsed_s)
 

@@ -180,10 +180,10 @@ class Planner:
                     f"{type(shape).__name__} (a LoadTestShape) decides the load: {', '.join(given)} will be ignored, "
                     "as Locust ignores them (docs.locust.io/en/stable/custom-load-shape.html#use-common-options)"
                 )
-        if profile.ramp is not None and first and cl.given("num_users"):
+        if profile.ramp is not None and not profile.ramp.of_rate and first and cl.given("num_users"):
             notes.append(
                 f"-u/--users: profile {profile.name} ramps to the limit, its ramp sets the users "
-                f"({profile.ramp.start} up to {profile.ramp.max}): ignored"
+                f"({profile.ramp.describe()}): ignored"
             )
         distribution = self._distribution(cl, profile, first=first, notes=notes)
         if distribution is not None:  # as `locust --processes N` sets them in its master

@@ -23,7 +23,17 @@ from . import thresholds as thresholds_mod
 from .compare import CompareError, parse_tolerance
 from .durations import format_duration, parse_duration
 from .profile_lines import Where
-from .profiles import PROFILE_KEYS, RAMP_KEYS, STAGE_KEYS, STAGE_KEYS_NEEDED, Profile, ProfileError, Ramp, Stage
+from .profiles import (
+    PROFILE_KEYS,
+    RAMP_KEYS,
+    RAMP_OF,
+    STAGE_KEYS,
+    STAGE_KEYS_NEEDED,
+    Profile,
+    ProfileError,
+    Ramp,
+    Stage,
+)
 from .thresholds import Thresholds
 
 
@@ -213,8 +223,21 @@ def _ramp(key: Key, value: Any) -> Ramp:
         if name not in value:
             raise key.error(f'missing {name!r} (a ramp is {{ start = 2, step = 4, every = "30s", max = 500 }})')
 
-    def count(name: str) -> int:
+    of = value.get("of", "users")
+    if of not in RAMP_OF:
+        raise key.error(f'of: expected "users" (the default) or "rate" (task runs a second), got {_describe(of)}')
+
+    def count(name: str) -> float:
         found = value[name]
+        if of == "rate":
+            if (
+                isinstance(found, bool)
+                or not isinstance(found, int | float)
+                or not found > 0
+                or not math.isfinite(found)
+            ):
+                raise key.error(f"{name}: expected a positive number of task runs a second, got {_describe(found)}")
+            return float(found)
         if isinstance(found, bool) or not isinstance(found, int) or found <= 0:
             raise key.error(f"{name}: expected a positive number of users, got {_describe(found)}")
         return found
@@ -230,7 +253,7 @@ def _ramp(key: Key, value: Any) -> Ramp:
     start, step, most = count("start"), count("step"), count("max")
     every = duration("every")
     if most < start:
-        raise key.error(f"max ({most}) is below start ({start}): the users step up from start to max")
+        raise key.error(f"max ({most:g}) is below start ({start:g}): the {of} step up from start to max")
     settle = None
     if "settle" in value:
         settle = duration("settle")
@@ -238,7 +261,7 @@ def _ramp(key: Key, value: Any) -> Ramp:
             raise key.error(
                 f"settle ({settle}) must be shorter than every ({every}): nothing of a step would be judged"
             )
-    return Ramp(start=start, step=step, every=every, max=most, settle=settle)
+    return Ramp(start=start, step=step, every=every, max=most, settle=settle, of=of)
 
 
 def check_ramp(profile: Profile, error: Callable[[str, str], ProfileError]) -> None:
@@ -251,6 +274,16 @@ def check_ramp(profile: Profile, error: Callable[[str, str], ProfileError]) -> N
     table = f"profiles.{profile.name}"
     if profile.stages:
         raise error("ramp", "a profile has stages or a ramp, not both (both say how the users change)")
+    if profile.rate is not None:
+        if ramp.of_rate:
+            raise error(
+                "ramp", f"a ramp of the rate sets the rate from {ramp.start:g}/s up: leave rate = N out of [{table}]"
+            )
+        raise error(
+            "ramp",
+            f"rate = {profile.rate:g} and a ramp of users both set the users: a ramp of the rate is"
+            ' ramp = { of = "rate", start = 20, step = 20, every = "30s", max = 400 }',
+        )
     judged = [m for m in profile.thresholds.overall if m not in thresholds_mod.WATCH_METRICS]
     if not judged and not profile.thresholds.endpoints:
         raise error(
@@ -258,7 +291,7 @@ def check_ramp(profile: Profile, error: Callable[[str, str], ProfileError]) -> N
             f"a ramp ends at the first step that fails the thresholds, and [{table}] has none to judge a step by: "
             f"add a [{table}.thresholds] table (e.g. p95_ms = 500 and fail_ratio = 0.01)",
         )
-    starting = ramp.step / profile.spawn_rate
+    starting = 0.0 if ramp.of_rate else ramp.step / profile.spawn_rate  # a rate's users come as it needs them
     if starting + ramp.settle_s >= ramp.every_s:
         raise error(
             "ramp",

@@ -7,6 +7,7 @@ Reading the file is :mod:`.profile_loading`, checking its values :mod:`.profile_
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -17,6 +18,11 @@ from typing import Any
 from . import durations
 from . import thresholds as thresholds_mod
 from .thresholds import Thresholds
+
+
+def _num(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
 
 PACKAGED_DIR = Path(__file__).resolve().parent.parent / "defaults"
 """Where the copy of profiles.toml and the demo locustfile installed with loadtui live."""
@@ -48,7 +54,9 @@ PROFILE_KEYS = (
 DEFAULTS_ONLY_KEYS = ("report_dir",)
 STAGE_KEYS = ("duration", "users", "spawn_rate", "rate")
 STAGE_KEYS_NEEDED = ("duration", "users", "spawn_rate")
-RAMP_KEYS = ("start", "step", "every", "max", "settle")
+RAMP_KEYS = ("of", "start", "step", "every", "max", "settle")
+RAMP_OF = ("users", "rate")
+"""What a ramp steps: the users (closed model), or the target rate (task runs a second, open model)."""
 MERGING_KEYS = ("weights", "thresholds")
 """Keys whose value in a profile adds to what [defaults] gives instead of replacing it."""
 
@@ -97,15 +105,22 @@ class Stage:
 class Ramp:
     """Ramp to the limit: ``start`` users, ``step`` more every ``every``, up to ``max``; each step is
     judged on its own window against the profile's thresholds and the run ends at the first that
-    fails (see :mod:`loadtui.engine.capacity`)."""
+    fails (see :mod:`loadtui.engine.capacity`). With ``of = "rate"`` the steps are of the target
+    rate (task runs a second), the profile's ``users`` the most users it may use."""
 
-    start: int
-    step: int
+    start: float
+    step: float
     every: str
     """As written (``"30s"``)."""
-    max: int
+    max: float
     settle: str | None = None
     """Not judged after a step's users are all running (their first requests); None: a fifth of ``every``."""
+    of: str = "users"
+    """``users`` or ``rate`` (:data:`RAMP_OF`)."""
+
+    @property
+    def of_rate(self) -> bool:
+        return self.of == "rate"
 
     @property
     def every_s(self) -> float:
@@ -117,14 +132,24 @@ class Ramp:
 
     @property
     def step_count(self) -> int:
-        return 1 + -(-(self.max - self.start) // self.step)
+        return 1 + math.ceil((self.max - self.start) / self.step - 1e-9)
 
-    def users_at(self, index: int) -> int:
-        """The users of step ``index`` (0 is the first)."""
+    def level_at(self, index: int) -> float:
+        """The users (or the rate) of step ``index`` (0 is the first)."""
         return min(self.start + index * self.step, self.max)
 
+    def amount(self, level: float) -> str:
+        """``12 users`` or ``40/s``: a level of this ramp in its unit."""
+        return f"{level:g}/s" if self.of_rate else f"{level:g} users"
+
+    def describe(self) -> str:
+        """``10 users, +10 every 20s up to 300 users`` (or the same in task runs a second)."""
+        step = f"+{self.step:g}/s" if self.of_rate else f"+{self.step:g}"
+        return f"{self.amount(self.start)}, {step} every {self.every} up to {self.amount(self.max)}"
+
     def to_toml(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"start": self.start, "step": self.step, "every": self.every, "max": self.max}
+        out: dict[str, Any] = {} if self.of == "users" else {"of": self.of}
+        out.update(start=_num(self.start), step=_num(self.step), every=self.every, max=_num(self.max))
         if self.settle is not None:
             out["settle"] = self.settle
         return out
@@ -208,8 +233,8 @@ class Profile:
 
     @property
     def peak_users(self) -> int:
-        if self.ramp is not None:
-            return self.ramp.max
+        if self.ramp is not None and not self.ramp.of_rate:
+            return int(self.ramp.max)
         return max([self.users, *(stage.users for stage in self.stages)])
 
 

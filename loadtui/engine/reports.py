@@ -452,24 +452,29 @@ def capacity_section(capacity: Mapping[str, Any] | None) -> str:
     if not capacity:
         return ""
     esc = html.escape
+    rates = capacity.get("of") == "rate"
     rows = "".join(
-        f"<tr><td>{step['step']}</td><td>{step['users']}</td><td>{step['rps']:,.1f}</td><td>{step['p95_ms']:,.0f}</td>"
+        f"<tr><td>{step['step']}</td>"
+        + (f"<td>{step['rate']:g}/s</td>" if rates else "")
+        + f"<td>{step['users']}</td><td>{step['rps']:,.1f}</td><td>{step['p95_ms']:,.0f}</td>"
         f"<td>{step['p99_ms']:,.0f}</td><td>{100 * step['fail_ratio']:.2f}%</td><td>{esc(step['state'])}</td>"
         f"<td>{esc(limit_text(Result.from_dict(step['limited_by'])) if step['limited_by'] else '')}"
         "</td></tr>"
         for step in capacity["steps"]
     )
     found = (
-        f"<b>{capacity['users']} users</b>, {capacity['rps']:,.1f} req/s, p95 {capacity['p95_ms']:,.0f} ms, "
+        f"<b>{esc(summary_mod.capacity_load(capacity))}</b>, {capacity['rps']:,.1f} req/s, "
+        f"p95 {capacity['p95_ms']:,.0f} ms, "
         f"p99 {capacity['p99_ms']:,.0f} ms, {100 * capacity['fail_ratio']:.2f}% failed (step {capacity['step']})"
         if capacity.get("users") is not None
         else "<b>none</b>: no step passed"
     )
     outcome = esc(capacity["outcome"]) + (f": {esc(capacity['detail'])}" if capacity["detail"] else "")
+    rate_head = "<th>rate asked</th>" if rates else ""
     return f"""<h3>Capacity (ramp to the limit)</h3>
       <p>Capacity: {found}. {outcome}.</p>
-      <table><tr><th>step</th><th>users</th><th>req/s</th><th>p95 ms</th><th>p99 ms</th><th>failed</th>
-      <th>verdict</th><th>limited by</th></tr>{rows}</table>"""
+      <table><tr><th>step</th>{rate_head}<th>users</th><th>req/s</th><th>p95 ms</th><th>p99 ms</th>
+      <th>failed</th><th>verdict</th><th>limited by</th></tr>{rows}</table>"""
 
 
 def _rate_section(rate: Mapping[str, Any] | None) -> str:

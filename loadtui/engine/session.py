@@ -339,19 +339,28 @@ class LoadSession:
     def _begin_load(self) -> None:
         assert self.control is not None
         self._load_started = True
-        self.control.start_load(self.profile, self._start_capacity(self.profile))
+        self.control.start_load(*self._start_capacity(self.profile))
         self._arm_deadline(self.profile)
 
-    def _start_capacity(self, profile: Profile) -> RampShape | None:
-        """A new ramp to the limit for ``profile`` if it has one (the one running gives way)."""
+    def _start_capacity(self, profile: Profile) -> tuple[Profile, RampShape | None]:
+        """A new ramp to the limit for ``profile`` if it has one (the one running gives way), and
+        what to start the load with: the ramp's shape (a ramp of users) or the first step's rate."""
         if self.capacity is not None:
             self.capacity.interrupt(f"switched to {profile.name}")
-        if profile.ramp is None:
-            return None
+        ramp = profile.ramp
+        if ramp is None:
+            return profile, None
         self.capacity = CapacitySearch(
-            profile.ramp, profile.thresholds, profile.spawn_rate, now=time.monotonic(), elapsed_s=self.elapsed_s
+            ramp,
+            profile.thresholds,
+            profile.spawn_rate,
+            now=time.monotonic(),
+            elapsed_s=self.elapsed_s,
+            pacer=self.pacer if ramp.of_rate else None,
         )
-        return self.capacity.shape
+        if ramp.of_rate:
+            return dataclasses.replace(profile, rate=ramp.start), None
+        return profile, self.capacity.shape
 
     @property
     def _ramping(self) -> bool:
@@ -588,7 +597,7 @@ class LoadSession:
         if (profile.tags, profile.exclude_tags) != (previous.tags, previous.exclude_tags):
             notice = control.apply_tags(profile, fallback=previous)
         control.apply_weights(profile)
-        control.start_load(profile, self._start_capacity(profile))
+        control.start_load(*self._start_capacity(profile))
         self._arm_deadline(profile)
         self._switches.append(
             ProfileSwitch(
@@ -617,7 +626,7 @@ class LoadSession:
             load = f"{profile.users} users at {profile.spawn_rate:g}/s"
         if profile.ramp is not None:
             ramp = profile.ramp
-            load = f"a ramp to the limit from {ramp.start} users, +{ramp.step} every {ramp.every} up to {ramp.max}"
+            load = f"a ramp to the limit: {ramp.describe()}"
         self.message = f"Switched {previous.name} -> {profile.name}: {load}{until}" + (f". {notice}" if notice else "")
         return self.message
 
@@ -642,7 +651,7 @@ class LoadSession:
         if self.pacer.active:
             users, rate = self.pacer.cap, self.pacer.target  # the rate's most users, not those it uses now
         return dataclasses.replace(
-            self.profile, name=name, users=users, rate=rate, weights=self.classes.weights(), stages=()
+            self.profile, name=name, users=users, rate=rate, weights=self.classes.weights(), stages=(), ramp=None
         )
 
     def record_output(self, text: str, *, stderr: bool = False) -> None:
@@ -708,8 +717,11 @@ class LoadSession:
         assert search is not None and self.env is not None
         if search.done:
             return
-        if self.env.shape_class is not search.shape:
+        if search.shape is not None and self.env.shape_class is not search.shape:
             search.interrupt("the users were changed by hand (+/- keys)")
+            return
+        if search.pacer is not None and not self.pacer.active:
+            search.interrupt("the rate is no longer paced")
             return
         search.tick(runner.stats, runner.user_count, time.monotonic(), self.elapsed_s)
         self.thresholds.results = search.results

@@ -356,10 +356,20 @@ class CapacityStep:
     """Every threshold judged on the window (so far, while judging)."""
     limited_by: ThresholdResult | None = None
     """The failing threshold that gave the step its fail (the one furthest past its limit)."""
+    rate: float | None = None
+    """A ramp of the rate: the task runs a second the step asked for (``users`` is then the most
+    users the pacer ran in it)."""
+    achieved: float = 0.0
+    """A ramp of the rate: the task runs a second made in the window."""
 
     @property
     def fail_ratio(self) -> float:
         return self.failures / self.requests if self.requests else 0.0
+
+    @property
+    def load(self) -> str:
+        """``8 users``, or ``40/s (8 users)`` for a ramp of the rate."""
+        return f"{self.users} users" if self.rate is None else f"{self.rate:g}/s ({self.users} users)"
 
     @property
     def judged(self) -> bool:
@@ -380,6 +390,8 @@ class CapacityStep:
             "fail_ratio": round(self.fail_ratio, 6),
             "users_running": self.users_running,
         }
+        if self.rate is not None:
+            out.update(rate=self.rate, achieved=round(self.achieved, 3))
         out["limited_by"] = self.limited_by.to_dict() if self.limited_by is not None else None
         return out
 
@@ -430,11 +442,11 @@ class Capacity:
         found = self.found
         if self.outcome == "searching":
             step = self.steps[-1] if self.steps else None
-            return "searching" if step is None else f"searching: step {step.number}, {step.users} users, {step.state}"
+            return "searching" if step is None else f"searching: step {step.number}, {step.load}, {step.state}"
         what = (
             "no step passed"
             if found is None
-            else f"{found.users} users, {found.rps:,.1f} req/s, p95 {found.p95_ms:,.0f} ms, p99 {found.p99_ms:,.0f} ms"
+            else f"{found.load}, {found.rps:,.1f} req/s, p95 {found.p95_ms:,.0f} ms, p99 {found.p99_ms:,.0f} ms"
         )
         return f"capacity {what}" + (f"; {self.detail}" if self.detail else "")
 
@@ -445,7 +457,9 @@ class Capacity:
         out: dict[str, Any] = {
             "outcome": self.outcome,
             "detail": self.detail,
+            "of": self.ramp.get("of", "users"),
             "users": found.users if found else None,
+            "rate": found.rate if found else None,
             "rps": round(found.rps, 3) if found else None,
             "p95_ms": round(found.p95_ms, 3) if found else None,
             "p99_ms": round(found.p99_ms, 3) if found else None,
@@ -458,7 +472,12 @@ class Capacity:
             "steps": [step.to_dict() for step in self.steps],
         }
         if failed is not None and failed.limited_by is not None:
-            out["limited_by"] = {**failed.limited_by.to_dict(), "users": failed.users, "step": failed.number}
+            out["limited_by"] = {
+                **failed.limited_by.to_dict(),
+                "users": failed.users,
+                "rate": failed.rate,
+                "step": failed.number,
+            }
         return out
 
 

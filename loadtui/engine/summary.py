@@ -265,13 +265,20 @@ def codes_text(codes: Mapping[str, int]) -> str:
     return ", ".join(f"{status}: {count:,}" for status, count in sorted(codes.items(), key=lambda item: -item[1]))
 
 
+def capacity_load(capacity: Mapping[str, Any]) -> str:
+    """``8 users``, or ``70/s (8 users)`` for a ramp of the rate: the capacity's load."""
+    if capacity.get("of") == "rate" and capacity.get("rate") is not None:
+        return f"{capacity['rate']:g}/s ({capacity['users']} users)"
+    return f"{capacity['users']} users"
+
+
 def capacity_text(capacity: Mapping[str, Any] | None) -> list[str]:
     """The ramp to the limit: the capacity line, then a line per step."""
     if not capacity:
         return []
     if capacity.get("users") is not None:
         found = (
-            f"{capacity['users']} users, {capacity['rps']:,.1f} req/s, p95 {capacity['p95_ms']:,.0f} ms,"
+            f"{capacity_load(capacity)}, {capacity['rps']:,.1f} req/s, p95 {capacity['p95_ms']:,.0f} ms,"
             f" p99 {capacity['p99_ms']:,.0f} ms, {100 * capacity['fail_ratio']:.2f}% failed (step {capacity['step']})"
         )
     else:
@@ -281,11 +288,13 @@ def capacity_text(capacity: Mapping[str, Any] | None) -> list[str]:
         f"Capacity: {found}",
         f"  {capacity['outcome']}" + (f": {capacity['detail']}" if capacity["detail"] else ""),
     ]
-    lines.append("  step  users      req/s     p95 ms     p99 ms  failed   verdict")
+    rates = capacity.get("of") == "rate"
+    lines.append("  step " + (" rate/s" if rates else "") + " users      req/s     p95 ms     p99 ms  failed   verdict")
     for step in capacity["steps"]:
         limited = step.get("limited_by")
+        rate = f" {step['rate']:>6g}" if rates else ""
         lines.append(
-            f"  {step['step']:>4}  {step['users']:>5}  {step['rps']:>9,.1f}"
+            f"  {step['step']:>4}{rate}  {step['users']:>5}  {step['rps']:>9,.1f}"
             f"  {step['p95_ms']:>9,.0f}  {step['p99_ms']:>9,.0f}"
             f"  {100 * step['fail_ratio']:>5.2f}%  {step['state']:<7}"
             + (f"  {thresholds_mod.limit_text(thresholds_mod.Result.from_dict(limited))}" if limited else "")

@@ -295,6 +295,8 @@ def limit_text(result: Result) -> str:
     """``p95_ms of GET /work: 152 ms > 100 ms`` (or ``no request answered``)."""
     if result.metric == "requests":
         return "no request answered in the step's window"
+    if result.metric == "rate":
+        return f"rate not held: {result.observed or 0.0:,.1f} task runs/s of {result.limit.fail:g}/s asked"
     scope = "" if result.scope == "overall" else f" of {result.scope}"
     op = "<" if result.metric in LOWER_METRICS else ">"
     observed = format_value(result.metric, result.observed)

@@ -193,3 +193,38 @@ def test_users_given_on_the_command_line_are_noted_as_ignored(tmp_path: Path) ->
     plan = plan_of(profile_loading.load(path), "capacity", "-u", "50")
     assert any(note.startswith("-u/--users: profile capacity ramps to the limit") for note in plan.notes), plan.notes
     assert plan.options.num_users == 20  # what hooks read: the most users the ramp may reach
+
+
+def test_a_ramp_of_the_rate_finds_the_rate_the_target_takes(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    """``of = "rate"``: the steps are of task runs a second (the open model), the users the pacer's
+    (at most ``users``). The target takes 80 a second: the last step that held is within 20% of it,
+    and the step that failed did so on its latency or on the rate it could not hold."""
+    body = """[profiles.rates]
+users = 30
+spawn_rate = 30
+ramp = { of = "rate", start = 40, step = 10, every = "4s", max = 200, settle = "1s" }
+workers = 0
+[profiles.rates.thresholds]
+p95_ms = 150
+fail_ratio = 0.01
+"""
+    write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "capacity.py", host=capacity_server.url)
+    done = run_loadtui("--headless", "-p", "rates", "-t", "90s", cwd=tmp_path, timeout=150)
+    folder = next((tmp_path / "reports").iterdir())
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    capacity = summary["capacity"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (capacity["of"], capacity["outcome"]) == ("rate", "limit found"), capacity
+    true_rps = capacity_server.capacity_rps
+    assert 0.8 * true_rps <= capacity["rate"] <= 1.2 * true_rps, capacity
+    steps = capacity["steps"]
+    assert [s["rate"] for s in steps] == [40.0 + 10 * i for i in range(len(steps))]
+    for step in steps[:-1]:  # a step that passed made its rate
+        assert step["achieved"] == pytest.approx(step["rate"], rel=0.05), step
+        assert step["rps"] == pytest.approx(step["rate"], rel=0.05), step  # one request a task run
+        assert 1 <= step["users"] <= 30
+    assert capacity["limited_by"]["metric"] in ("p95_ms", "rate"), capacity["limited_by"]
+    assert capacity["limited_by"]["rate"] == steps[-1]["rate"]
+    text = (folder / "summary.txt").read_text(encoding="utf-8")
+    assert f"Capacity: {capacity['rate']:g}/s ({capacity['users']} users)" in text
+    assert "rate asked" in (folder / "report.html").read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ def test_a_ramp_reads_as_steps_of_users() -> None:
         '[profiles.cap]\nspawn_rate = 10\nramp = { start = 2, step = 4, every = "30s", max = 20 }\n' + THRESHOLDS
     ).get("cap")
     assert found.ramp == Ramp(start=2, step=4, every="30s", max=20)
-    assert [found.ramp.users_at(i) for i in range(found.ramp.step_count)] == [2, 6, 10, 14, 18, 20]
+    assert [found.ramp.level_at(i) for i in range(found.ramp.step_count)] == [2, 6, 10, 14, 18, 20]
     assert found.ramp.settle_s == 6.0
     assert found.peak_users == 20
 
@@ -87,3 +87,40 @@ def test_a_ramp_saves_inline_and_reads_back_the_same(tmp_path: Path) -> None:
     saved = save(profiles, put=replace(profiles.get("cap"), ramp=ramp))
     assert saved.get("cap").ramp == ramp
     assert 'ramp = { start = 2, step = 4, every = "30s", max = 20, settle = "5s" }' in path.read_text(encoding="utf-8")
+
+
+def test_a_ramp_of_the_rate_steps_task_runs_a_second() -> None:
+    found = load(
+        '[profiles.cap]\nusers = 40\nramp = { of = "rate", start = 20, step = 12.5, every = "30s", max = 80 }\n'
+        + THRESHOLDS
+    ).get("cap")
+    ramp = found.ramp
+    assert ramp is not None and ramp.of_rate
+    assert [ramp.level_at(i) for i in range(ramp.step_count)] == [20, 32.5, 45, 57.5, 70, 80]
+    assert ramp.describe() == "20/s, +12.5/s every 30s up to 80/s"
+    assert ramp.to_toml() == {"of": "rate", "start": 20, "step": 12.5, "every": "30s", "max": 80}
+    assert found.peak_users == 40  # the users are the pacer's, at most the profile's
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('ramp = { of = "rps", start = 2, step = 1, every = "30s", max = 9 }', 'ramp: of: expected "users"'),
+        (
+            'ramp = { of = "rate", start = 0, step = 1, every = "30s", max = 9 }',
+            "start: expected a positive number of task",
+        ),
+        (
+            'rate = 20\nramp = { of = "rate", start = 20, step = 10, every = "30s", max = 90 }',
+            "a ramp of the rate sets the rate from 20/s up: leave rate = N out of [profiles.cap]",
+        ),
+        (
+            'rate = 20\nramp = { start = 2, step = 2, every = "30s", max = 20 }',
+            'rate = 20 and a ramp of users both set the users: a ramp of the rate is ramp = { of = "rate"',
+        ),
+    ],
+)
+def test_a_bad_ramp_of_the_rate_is_refused(body: str, message: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        load(f"[profiles.cap]\nusers = 30\n{body}\n" + THRESHOLDS)
+    assert "[profiles.cap] ramp: " in str(caught.value) and message in str(caught.value), str(caught.value)

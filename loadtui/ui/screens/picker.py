@@ -25,7 +25,7 @@ from .editor import ProfileEditor, unique_name
 def profile_summary(profile: Profile) -> str:
     load = f"{len(profile.stages)} stages to {profile.peak_users}" if profile.stages else f"{profile.users} users"
     if profile.ramp is not None:
-        load = f"ramp to {profile.ramp.max}"
+        load = f"ramp to {profile.ramp.amount(profile.ramp.max)}"
     return f"{load}, {profile.run_time or 'no limit'}"
 
 
@@ -176,7 +176,8 @@ class PickerScreen(Screen[str | None]):
 
         ramp = profile.ramp
         if ramp is not None:
-            field("ramp", f"{ramp.start}, +{ramp.step}/{ramp.every}, to {ramp.max} users")
+            step = f"+{ramp.step:g}/s" if ramp.of_rate else f"+{ramp.step:g}"
+            field("ramp", f"{ramp.start:g}, {step}/{ramp.every}, to {ramp.amount(ramp.max)}")
             field("", "ends at a failing step")
         else:
             field("users", str(profile.users))

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
+from textual.widgets.data_table import ColumnKey
 
 from loadtui.engine.snapshot import Capacity, CapacityStep, Snapshot
 from loadtui.engine.thresholds import limit_text
@@ -21,12 +22,12 @@ from .keyed_table import KeyedTable
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("step", "Step", 5),
-    ("users", "Users", 7),
-    ("rps", "Req/s", 9),
+    ("users", "Users", 10),
+    ("rps", "Req/s", 8),
     ("p95", "p95 ms", 8),
     ("p99", "p99 ms", 8),
     ("failed", "Failed", 7),
-    ("state", "State", 11),
+    ("state", "State", 10),
     ("limit", "Limited by", 30),
 )
 """The limiting threshold last: at 80 columns it is what gets cut."""
@@ -47,9 +48,11 @@ def step_cells(step: CapacityStep) -> dict[str, Any]:
     users = (
         f"{step.users_running}/{step.users}" if measured and step.users_running < step.users else fmt_int(step.users)
     )
+    if step.rate is not None:  # a ramp of the rate: its target, with the users the pacer took
+        users = f"{step.rate:g}/s {step.users}u"
     return {
         "step": Num(step.number, str(step.number)),
-        "users": Num(step.users, users),
+        "users": Num(step.rate if step.rate is not None else step.users, users),
         "rps": Num(step.rps, fmt_rate(step.rps) if measured else "-"),
         "p95": Num(step.p95_ms, fmt_ms(step.p95_ms) if measured and step.requests else "-"),
         "p99": Num(step.p99_ms, fmt_ms(step.p99_ms) if measured and step.requests else "-"),
@@ -71,13 +74,13 @@ def capacity_text(capacity: Capacity) -> Text:
         text.append(f"{head}: none", style="bold red" if capacity.done else "dim")
     else:
         style = "bold green" if capacity.done and capacity.outcome != "interrupted" else "bold"
-        text.append(f"{head}: {found.users} users, {fmt_rate(found.rps)} req/s", style=style)
+        text.append(f"{head}: {found.load}, {fmt_rate(found.rps)} req/s", style=style)
         text.append(f", p95 {fmt_ms(found.p95_ms)} ms (step {found.number})")
     if capacity.done:
         text.append(f" · {capacity.outcome}" + (f": {capacity.detail}" if capacity.detail else ""), style="dim")
     elif capacity.steps:
         step = capacity.steps[-1]
-        text.append(f" · step {step.number}: {step.users} users, {step.state}", style="dim")
+        text.append(f" · step {step.number}: {step.load}, {step.state}", style="dim")
     return text
 
 
@@ -89,7 +92,9 @@ def capacity_tab_label(snapshot: Snapshot) -> str:
     if not capacity.done:
         return f"Capacity (step {len(capacity.steps)})"
     found = capacity.found
-    return f"Capacity ✓ {found.users} users" if found is not None else "Capacity ✗ none"
+    if found is None:
+        return "Capacity ✗ none"
+    return f"Capacity ✓ {found.rate:g}/s" if found.rate is not None else f"Capacity ✓ {found.users} users"
 
 
 class CapacityLine(Static):
@@ -107,5 +112,11 @@ class CapacityTable(KeyedTable):
         self.fill_column = "limit"
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        steps = snapshot.capacity.steps if snapshot.capacity is not None else ()
+        capacity = snapshot.capacity
+        steps = capacity.steps if capacity is not None else ()
+        label = "Rate, users" if capacity is not None and capacity.ramp.get("of") == "rate" else "Users"
+        column = self.columns.get(ColumnKey("users"))
+        if column is not None and column.label.plain != label:
+            column.label = Text(label)
+            self.refresh()
         self.sync({str(step.number): step_cells(step) for step in steps})
