@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Select, Static
 from textual.widgets._footer import FooterKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
@@ -231,6 +231,24 @@ class TestKeys:
         assert after.profiles["light"].ramp == profiles.Ramp(start=2, step=4, every="20s", max=40)
         assert 'ramp = { start = 2, step = 4, every = "20s", max = 40 }' in toml_path.read_text()
         unchanged(before, after, "medium", "heavy", "spike")
+
+    async def test_E_adds_a_ramp_of_the_rate(self, toml_path: Path) -> None:
+        app = make_app(toml_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("E")  # light
+            await settle(pilot)
+            form = editor(app)
+            form.query_one("#ramp-of", Select).value = "rate"
+            for selector, text in (("#ramp-start", "20"), ("#ramp-step", "12.5"), ("#ramp-every", "30s")):
+                await fill(pilot, selector, text)
+            await fill(pilot, "#ramp-max", "100")
+            await fill(pilot, "#fail-p95_ms", "500")
+            assert form.checked.valid, form.checked.errors
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        saved = profile_loading.load(toml_path).profiles["light"].ramp
+        assert saved == profiles.Ramp(start=20, step=12.5, every="30s", max=100, of="rate")
+        assert 'ramp = { of = "rate", start = 20, step = 12.5, every = "30s", max = 100 }' in toml_path.read_text()
 
     async def test_D_deletes_after_y_and_keeps_it_after_n(self, toml_path: Path) -> None:
         before = profile_loading.load(toml_path)

@@ -306,15 +306,24 @@ class ProfileEditor(Screen[str | None]):
 
             yield Static(
                 Text("Ramp to the limit", style="bold")
-                + Text("  start, step, every, max users, settle: stops at the first step that fails", style="dim"),
+                + Text(
+                    "  of users or rate, start, step, every, max, settle: ends at the first failing step", style="dim"
+                ),
                 classes="form-section",
             )
             ramp = start.ramp
             with Horizontal(classes="form-row ramp-row"):
+                yield Select(
+                    [("users", "users"), ("rate", "rate")],
+                    value="users" if ramp is None else ramp.of,
+                    allow_blank=False,
+                    id="ramp-of",
+                    compact=True,
+                )
                 for key, placeholder in RAMP_FIELDS:
-                    value = "" if ramp is None else getattr(ramp, key)
+                    value = None if ramp is None else getattr(ramp, key)
                     yield FormInput(
-                        "" if value is None else str(value),
+                        value if isinstance(value, str) else number_text(value),
                         placeholder=placeholder,
                         id=f"ramp-{key}",
                         classes="ramp-input",
@@ -400,7 +409,10 @@ class ProfileEditor(Screen[str | None]):
         texts = {key: self.query_one(f"#ramp-{key}", Input).value for key, _ in RAMP_FIELDS}
         if not any(text.strip() for text in texts.values()):
             return None
-        return {key: literal(text) for key, text in texts.items() if text.strip()}
+        of = str(self.query_one("#ramp-of", Select).value)
+        return ({"of": of} if of != "users" else {}) | {
+            key: literal(text) for key, text in texts.items() if text.strip()
+        }
 
     def thresholds_value(self) -> dict[str, Any]:
         table: dict[str, Any] = {}
