@@ -14,7 +14,8 @@ import json
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from quiet_http import QuietHandler, QuietServer  # beside this script (run by path)
 
 LOCK = threading.Lock()
 COUNTS = {"work": 0}
@@ -23,20 +24,7 @@ LATENCY_S = 0.05
 SETTINGS: dict[str, float] = {}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(QuietHandler):
     def do_GET(self) -> None:
         if self.path == "/work":
             with SLOTS:
@@ -52,12 +40,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"not found")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
+class Server(QuietServer):
     request_queue_size = 256
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass
 
 
 def main() -> int:

@@ -21,28 +21,16 @@ import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from quiet_http import QuietHandler, QuietServer  # beside this script (run by path)
 
 LOCK = threading.Lock()
 COUNTS = {"ok": 0, "error": 0, "huge": 0, "hang": 0}
 CHUNK = b"x" * (1 << 20)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart (delayed ACK)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(QuietHandler):
     def _count(self, what: str) -> None:
         with LOCK:
             COUNTS[what] = COUNTS.get(what, 0) + 1
@@ -84,16 +72,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"not found")
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client gone mid-answer (its run ended) is no news here
-
-
 def main() -> int:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    server = Server(("127.0.0.1", port), Handler)
+    server = QuietServer(("127.0.0.1", port), Handler)
     print(f"http://127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()
     return 0
