@@ -95,7 +95,7 @@ def ended_text(result: Any, snapshot: Snapshot | None) -> Text:
         text.append("\n")
         for step in capacity.steps:
             label, style = STEP_STATES.get(step.state, (step.state, ""))
-            text.append(f"  {step.number:>3}  {step.load:>15}  {fmt_rate(step.rps):>9} req/s")
+            text.append(f"  {step.number:>3}  {step.load:<16} {fmt_rate(step.rps):>8} req/s")
             text.append(f"  p95 {fmt_ms(step.p95_ms):>6} ms  {fmt_pct(step.fail_ratio):>6} failed  ")
             text.append(f"{label:<11}", style=style)
             text.append(f" {limit_text(step.limited_by)}" if step.limited_by else "", style="dim")
