@@ -228,3 +228,29 @@ fail_ratio = 0.01
     text = (folder / "summary.txt").read_text(encoding="utf-8")
     assert f"Capacity: {capacity['rate']:g}/s ({capacity['users']} users)" in text
     assert "rate asked" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_live_switch_to_a_ramp_of_the_rate_paces_its_steps(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    from loadtui.engine import profile_loading
+
+    body = RAMP.format(max=20, workers=0, p95=1000) + (
+        "\n[profiles.rates]\nusers = 20\nspawn_rate = 20\n"
+        'ramp = { of = "rate", start = 20, step = 10, every = "3s", max = 60, settle = "1s" }\n'
+        "[profiles.rates.thresholds]\np95_ms = 1000\n"
+    )
+    path = write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "capacity.py", host=capacity_server.url)
+    profiles = profile_loading.load(path)
+    session = session_for(profiles, "plain")
+    session.start()
+    try:
+        wait_for(lambda: session.snapshot().totals.requests > 20)
+        session.switch_profile(profile_for(profiles, "rates"))
+        wait_for(lambda: (c := session.snapshot().capacity) is not None and sum(s.judged for s in c.steps) >= 2, 30)
+        snap = session.snapshot()
+        assert snap.rate is not None and snap.rate.active  # the pacer holds the steps' rates
+        first, second = snap.capacity.steps[:2]
+        assert (first.rate, second.rate) == (20.0, 30.0)
+        assert first.state == "pass" and first.achieved == pytest.approx(20.0, rel=0.05)
+    finally:
+        result = session.stop()
+    assert result.summary["capacity"]["of"] == "rate"
