@@ -39,6 +39,17 @@ def pytest_configure(config: pytest.Config) -> None:
         _worker_hub_timer.append(timer)
 
 
+def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """A test that hung past pytest-timeout: every greenlet's stack, not only the threads'.
+
+    pytest-timeout dumps the OS threads, where the main greenlet is only ever seen waiting in the
+    asyncio selector; what it waits for is in some other greenlet (Locust's, the session's)."""
+    if call.excinfo is not None and "Timeout" in str(call.excinfo.value):
+        import gevent.util
+
+        gevent.util.print_run_info(file=sys.stderr)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: two workers a core, at most 8. The suite waits more than it computes (real
     runs for seconds, subprocesses starting): on 2 idle cores its 425 tests took 3m29 with 2
