@@ -264,3 +264,35 @@ async def test_the_run_ending_as_the_app_exits_with_the_view_open() -> None:
         await until(pilot, lambda: isinstance(app.screen, EndedScreen))
         assert not dashboard.endpoint_open and app.endpoint_view.focus is None
         assert not dashboard.open_endpoint("GET", "/")  # nothing to open it in
+
+
+async def test_the_panel_keys_scroll_its_body_from_the_title_line() -> None:
+    """The focus goes to the panel's title line (a leaf: the body's restyle on focus was most of
+    Enter's cost); the arrows, PgUp/PgDn, Home and End still scroll the body, at 80x24 where it
+    scrolls."""
+    from appdata import FakeSession, planner
+
+    app = LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=FakeSession)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(pilot, lambda: len(dashboard.query_one("#endpoints", KeyedTable).row_keys) > 3)
+        await pilot.press("enter")
+        panel = dashboard.query_one(EndpointDetailPanel)
+        body = panel.body
+        await until(pilot, lambda: body.max_scroll_y > 2)
+        assert dashboard.focused is panel.focus_target
+        await pilot.press("down")
+        await until(pilot, lambda: body.scroll_y == 1)
+        await pilot.press("up")
+        await until(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("end")
+        await until(pilot, lambda: body.scroll_y == body.max_scroll_y)
+        await pilot.press("home")
+        await until(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("pagedown")
+        await until(pilot, lambda: body.scroll_y > 1)
+        await pilot.press("pageup")
+        await until(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("escape")
+        assert not dashboard.endpoint_open

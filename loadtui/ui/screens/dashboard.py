@@ -353,7 +353,7 @@ class DashboardScreen(Screen[None]):
             return False
         try:
             panel = self.query_one(EndpointDetailPanel)
-            body = panel.body
+            body, target = panel.body, panel.focus_target
             hidden = [self.query_one(selector) for selector in ("#overview", "#panels", "#footer")]
             shown = [panel, self.query_one("#endpoint-footer")]
         except NoMatches:
@@ -367,7 +367,7 @@ class DashboardScreen(Screen[None]):
             for widget in shown:
                 widget.display = True
             body.scroll_home(animate=False, immediate=True)
-            self._focus_and_rebind(body)
+            self._focus_and_rebind(target)
             self._lay_out_in_next_frame()
         return True
 
