@@ -72,6 +72,11 @@ async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path
         assert not dashboard.query_one("#overview").display and not dashboard.query_one("#panels").display
         assert dashboard.focused is not None and screen in dashboard.focused.ancestors_with_self
         assert app.endpoint_view.focus == ("GET", "/status/503")
+        # Drawn at once from the detail alone (Session.endpoint_detail) in the latest snapshot.
+        opened = app.last_snapshot
+        assert opened is not None and opened.endpoint_detail is not None
+        assert opened.endpoint_detail.key == screen.key and opened.endpoint_detail.row is not None
+        assert screen.detail is opened.endpoint_detail
 
         def detail() -> endpoint_detail.EndpointDetail:
             assert app.last_snapshot is not None and app.last_snapshot.endpoint_detail is not None
