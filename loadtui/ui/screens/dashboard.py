@@ -412,8 +412,8 @@ class DashboardScreen(Screen[None]):
         idle, by a message to the screen; the widgets redrawn meanwhile got the screen's frame
         first, drawn on the old layout (the panel still there after Escape), and the layout came
         a frame later (about 35 ms, bench case 7c, 3000 names). The screen's own layout flag is
-        the one its frame reads."""
-        self.refresh(layout=True)
+        the one its frame reads. No repaint: that would redraw the whole screen, every widget."""
+        self.refresh(layout=True, repaint=False)
 
     def _focus_and_rebind(self, widget: Widget) -> None:
         """The focus on ``widget`` and the bindings checked again (the footer follows them).
