@@ -25,7 +25,8 @@ machine falls on all of them alike; the table reports medians:
 7. the dashboard with 3000 names as in 4, A/B against the code before "See inside an endpoint"
    (``--before``, a commit run from a ``git archive`` of it): this code, and this code with the
    first endpoint's view open (the key then is Enter and Escape in turn), with the growth of
-   peak RSS.
+   peak RSS; with ``--view-before REV``, also REV with the view open (7d), for Enter and Escape A/B.
+   Enter and Escape are timed to the first frame that shows the panel or the dashboard.
 
 ``--only 6`` runs only the cases named (a comma-separated list of 1-7).
 
@@ -277,7 +278,7 @@ def compositor_refresh(self):
     drawn(self)
     now = time.perf_counter()
     for what, (started, shown, *cpu) in list(waiting.items()):
-        if shown:
+        if shown and (what != "key" or on_screen(self, pressed[0])):
             (updates if what == "tick" else keys).append(1000 * (now - started))
             if what == "key":
                 by_key.setdefault(pressed[0], []).append(1000 * (now - started))
@@ -285,6 +286,20 @@ def compositor_refresh(self):
                 update_cpu.append(1000 * (time.thread_time() - cpu[0]))
             del waiting[what]
 Screen._compositor_refresh = compositor_refresh
+
+# Enter and Escape are done when the frame shows the endpoint's panel or the dashboard (the
+# widget in the middle of the table's place), not at the first frame after their handlers: until
+# 2026-12-04 Escape's was a frame drawn before the layout that shows the dashboard, so the screen
+# still showed the panel, and that layout fell in the next Enter's time.
+def on_screen(screen, key):
+    if key not in ("enter", "escape"):
+        return True
+    try:
+        widget, _ = screen.get_widget_at(5, 25)
+    except Exception:
+        return False
+    in_panel = any(node.id == "endpoint-panel" for node in widget.ancestors_with_self)
+    return in_panel if key == "enter" else not in_panel
 
 def shown(what):
     if what in waiting:
@@ -318,8 +333,9 @@ LoadTuiApp.on_endpoint_view_changed = on_endpoint_view_changed
 # With an endpoint's view open (LOADTUI_BENCH_ENDPOINT=1) the key is Enter then Escape in turn:
 # the view opened with its snapshot in it, then the dashboard shown again, with its snapshot
 # drawn. The view is a panel of the dashboard: on Escape the dashboard draws its panels from the
-# latest snapshot (show_latest), and the frame after that is the one timed. Until 2026-12-04 the
-# view was a screen of its own, and the frame after on_screen_resume was timed.
+# latest snapshot (show_latest), and the first frame after that which shows the dashboard is the
+# one timed (on_screen). Until 2026-12-04 the view was a screen of its own, and the frame after
+# on_screen_resume was timed.
 ENDPOINT_VIEW = os.environ.get("LOADTUI_BENCH_ENDPOINT") == "1"
 if ENDPOINT_VIEW:
     from loadtui.ui.screens.dashboard import DashboardScreen
@@ -583,17 +599,21 @@ def checkout(rev: str) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def endpoint_rows(url: str, s: int, reps: int, before: str) -> list[tuple[str, str, str, str]]:
-    """3000 names on the dashboard: this code, this code with an endpoint's view open, and ``before``."""
-    with checkout(before) as old:
-        runs = rotate(
-            {
-                "before": lambda: dashboard_names_in_app(url, s, code=old),
-                "now": lambda: dashboard_names_in_app(url, s),
-                "view": lambda: dashboard_names_in_app(url, s, endpoint_view=True),
-            },
-            reps,
-        )
+def endpoint_rows(
+    url: str, s: int, reps: int, before: str, view_before: str | None = None
+) -> list[tuple[str, str, str, str]]:
+    """3000 names on the dashboard: this code, this code with an endpoint's view open, and ``before``;
+    with ``view_before``, also that commit with an endpoint's view open (7d: Enter and Escape A/B)."""
+    with checkout(before) as old, contextlib.ExitStack() as stack:
+        cases = {
+            "before": lambda: dashboard_names_in_app(url, s, code=old),
+            "now": lambda: dashboard_names_in_app(url, s),
+            "view": lambda: dashboard_names_in_app(url, s, endpoint_view=True),
+        }
+        if view_before is not None:
+            older = stack.enter_context(checkout(view_before))
+            cases["view_before"] = lambda: dashboard_names_in_app(url, s, code=older, endpoint_view=True)
+        runs = rotate(cases, reps)
 
     def figures(name: str) -> str:
         found = runs[name]
@@ -603,14 +623,14 @@ def endpoint_rows(url: str, s: int, reps: int, before: str) -> list[tuple[str, s
             f"peak RSS {median(found, 'peak_rss_mb'):.0f} MB"
         )
 
-    def key_figures(key: str, label: str) -> str:
-        view = runs["view"]
+    def key_figures(key: str, label: str, name: str = "view") -> str:
+        view = runs[name]
         return f"{label} p95 {median(view, f'{key}_p95_ms'):.0f} ms (median {median(view, f'{key}_median_ms'):.0f})"
 
     base = median(runs["before"], "rps")
     grew = median(runs["now"], "peak_rss_mb") - median(runs["before"], "peak_rss_mb")
     grew_view = median(runs["view"], "peak_rss_mb") - median(runs["before"], "peak_rss_mb")
-    return [
+    rows = [
         (
             f"7. dashboard, 3000 names, at {before} (before the endpoint view)",
             f"{base:,.0f}",
@@ -631,6 +651,17 @@ def endpoint_rows(url: str, s: int, reps: int, before: str) -> list[tuple[str, s
             f"{key_figures('escape', 'Escape')}",
         ),
     ]
+    if view_before is not None:
+        rows.append(
+            (
+                f"7d. at {view_before}, with an endpoint's view open (key: Enter / Escape)",
+                f"{median(runs['view_before'], 'rps'):,.0f}",
+                f"{median(runs['view_before'], 'rps') / base:.2f}",
+                f"{figures('view_before')}; {key_figures('enter', 'Enter', 'view_before')}, "
+                f"{key_figures('escape', 'Escape', 'view_before')}",
+            )
+        )
+    return rows
 
 
 def main() -> int:
@@ -639,6 +670,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--only", default="1,2,3,4,5,6,7", help="the cases to run, e.g. 6 or 1,2")
     parser.add_argument("--before", default=BEFORE_ENDPOINT_VIEW, help="case 7's earlier commit")
+    parser.add_argument(
+        "--view-before", default=None, help="case 7d: this commit with an endpoint's view open too (Enter/Escape A/B)"
+    )
     parser.add_argument("--write", action="store_true", help="also write bench/RESULTS.md")
     args = parser.parse_args()
     only = {part.strip() for part in args.only.split(",")}
@@ -669,7 +703,7 @@ def main() -> int:
         if "6" in only:
             rows += checkpoint_rows(url, s, args.reps)
         if "7" in only:
-            rows += endpoint_rows(url, s, args.reps, args.before)
+            rows += endpoint_rows(url, s, args.reps, args.before, args.view_before)
     header = ("case", "req/s (median)", "ratio", "notes")
     table = [
         "| " + " | ".join(header) + " |",

@@ -242,6 +242,11 @@ class AttachedSession:
     def live(self) -> bool:
         return self._stats.get("state") in ("spawning", "running") and self.result is None
 
+    def endpoint_detail(self, key: tuple[str, str]) -> EndpointDetail | None:
+        stats = self._stats
+        rows = [_row(entry) for entry in (stats.get("stats") or [])[:-1]]
+        return _detail(key, rows, tuple(_failure(e) for e in (stats.get("errors") or [])))
+
     def snapshot(self, view: EndpointView | None = None, limit: int | None = None) -> Snapshot:
         stats = self._stats
         view = view or EndpointView()

@@ -46,7 +46,7 @@ from .profiles import Profile
 from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
 from .session_contract import END_REASONS, RunResult, SessionError
-from .snapshot import STATUS_ROWS, Baseline, ProfileSwitch, Snapshot, Totals
+from .snapshot import STATUS_ROWS, Baseline, EndpointDetail, ProfileSwitch, Snapshot, Totals
 from .status_codes import StatusCodes
 from .target_health import TargetHealth
 from .threshold_monitor import ThresholdMonitor
@@ -815,12 +815,16 @@ class LoadSession:
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
             capacity=self.capacity.state() if self.capacity is not None else None,
             rate=self.pacer.state(),
-            endpoint_detail=None
-            if view.focus is None
-            else endpoint_detail.live_detail(
-                stats, view.focus, self.history.endpoints, self.status_codes.counts.get(view.focus, {})
-            ),
+            endpoint_detail=None if view.focus is None else self.endpoint_detail(view.focus),
             **base,
+        )
+
+    def endpoint_detail(self, key: tuple[str, str]) -> EndpointDetail | None:
+        runner = self.runner
+        if runner is None:
+            return None
+        return endpoint_detail.live_detail(
+            runner.stats, key, self.history.endpoints, self.status_codes.counts.get(key, {})
         )
 
     def _verdict(self) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from .endpoint_selection import EndpointView
 from .profiles import Profile
-from .snapshot import Snapshot
+from .snapshot import EndpointDetail, Snapshot
 
 END_REASONS = ("completed", "stopped", "quit", "interrupted", "terminated", "hangup", "error", "aborted")
 """``aborted``: a failing threshold held for the profile's ``abort_on_fail`` duration."""
@@ -53,6 +53,11 @@ class Session(Protocol):
 
     def snapshot(self, view: EndpointView | None = None, limit: int | None = None) -> Snapshot:
         """An immutable view of now; ``limit`` endpoint rows at most, picked by ``view``."""
+
+    def endpoint_detail(self, key: tuple[str, str]) -> EndpointDetail | None:
+        """(method, name) up close now, alone: what a snapshot whose view focuses it carries,
+        without the rest of a snapshot (None before the run has started). Enter draws from it:
+        the rest is on the screen already, and with 3000 names it is most of a snapshot's cost."""
 
     def switch_profile(self, profile: Profile) -> str:
         """Applies another profile's load to the running test; returns what it did, for the user."""

@@ -18,7 +18,7 @@ from loadtui.engine.endpoint_selection import EndpointView
 from loadtui.engine.profiles import Profile, ProfileSet
 from loadtui.engine.run_plan import RunPlan
 from loadtui.engine.session_contract import RunResult, Session, SessionError
-from loadtui.engine.snapshot import Snapshot
+from loadtui.engine.snapshot import EndpointDetail, Snapshot
 
 if TYPE_CHECKING:
     from loadtui.engine.planning import Planner
@@ -90,6 +90,9 @@ class RunController:
         if self.session is None:
             return None
         return self.session.snapshot(view, ENDPOINT_LIMIT)
+
+    def endpoint_detail(self, key: tuple[str, str]) -> EndpointDetail | None:
+        return None if self.session is None else self.session.endpoint_detail(key)
 
     def profile_names(self) -> list[str]:
         profiles = self.profiles

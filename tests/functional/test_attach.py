@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from loadtui.engine.attach import AttachedSession, auth_from_env
+from loadtui.engine.endpoint_selection import EndpointView
 from loadtui.engine.reports import FILES
 from loadtui.engine.session import SessionError
 from tests.helpers import LOCUSTFILES, run_loadtui
@@ -67,6 +68,11 @@ def test_attach_watch_drive_stop_and_save(tmp_path: Path, locust_web: str) -> No
     assert snap.state == "running" and snap.users == 4 and snap.host == locust_web
     assert {row.name for row in snap.endpoints} >= {"/anything/reader/read", "/status/503"}
     assert snap.failures and snap.failures[0].name == "/status/503"
+    # The detail alone (what Enter draws from) is the one a snapshot focused on it carries.
+    key = ("GET", "/status/503")
+    detail = session.endpoint_detail(key)
+    assert detail is not None and detail.row is not None and detail.failures and detail.note
+    assert session.snapshot(EndpointView(focus=key)).endpoint_detail == detail
     assert session.change_users(+2) == 6
     wait_for(lambda: httpx.get(f"{locust_web}/stats/requests").json()["user_count"] == 6)
     at_six = session.snapshot().totals.requests

@@ -72,6 +72,11 @@ async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path
         assert not dashboard.query_one("#overview").display and not dashboard.query_one("#panels").display
         assert dashboard.focused is not None and screen in dashboard.focused.ancestors_with_self
         assert app.endpoint_view.focus == ("GET", "/status/503")
+        # Drawn at once from the detail alone (Session.endpoint_detail) in the latest snapshot.
+        opened = app.last_snapshot
+        assert opened is not None and opened.endpoint_detail is not None
+        assert opened.endpoint_detail.key == screen.key and opened.endpoint_detail.row is not None
+        assert screen.detail is opened.endpoint_detail
 
         def detail() -> endpoint_detail.EndpointDetail:
             assert app.last_snapshot is not None and app.last_snapshot.endpoint_detail is not None
@@ -264,3 +269,83 @@ async def test_the_run_ending_as_the_app_exits_with_the_view_open() -> None:
         await until(pilot, lambda: isinstance(app.screen, EndedScreen))
         assert not dashboard.endpoint_open and app.endpoint_view.focus is None
         assert not dashboard.open_endpoint("GET", "/")  # nothing to open it in
+
+
+async def test_the_panel_keys_scroll_its_body_from_the_title_line() -> None:
+    """The focus goes to the panel's title line (a leaf: the body's restyle on focus was most of
+    Enter's cost); the arrows, PgUp/PgDn, Home and End still scroll the body, at 80x24 where it
+    scrolls."""
+    from appdata import FakeSession, planner
+
+    app = LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=FakeSession)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(pilot, lambda: len(dashboard.query_one("#endpoints", KeyedTable).row_keys) > 3)
+        await pilot.press("enter")
+        panel = dashboard.query_one(EndpointDetailPanel)
+        body = panel.body
+        await until(pilot, lambda: body.max_scroll_y > 2)
+        assert dashboard.focused is panel.focus_target
+        await pilot.press("down")
+        await until(pilot, lambda: body.scroll_y == 1)
+        await pilot.press("up")
+        await until(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("end")
+        await until(pilot, lambda: body.scroll_y == body.max_scroll_y)
+        await pilot.press("home")
+        await until(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("pagedown")
+        await until(pilot, lambda: body.scroll_y > 1)
+        await pilot.press("pageup")
+        await until(pilot, lambda: body.scroll_y == 0)
+        await pilot.press("escape")
+        assert not dashboard.endpoint_open
+
+
+async def test_the_first_frame_after_enter_or_escape_shows_all_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first frame drawn after Enter is the panel whole, and after Escape the dashboard whole,
+    as the screen reads once settled: not a frame on the old layout with the new one a frame
+    later (Escape's first frame still showed the panel, until 2026-12-04)."""
+    from appdata import FakeSession, planner
+    from textual.screen import Screen
+    from textual.widget import Widget
+
+    frames: list[list[str]] = []  # the frames drawn since the panel was last opened or closed
+    drawn = Screen._compositor_refresh
+    opened, closed = DashboardScreen.open_endpoint, DashboardScreen.close_endpoint
+
+    def compositor_refresh(self: Screen[object]) -> None:
+        drawn(self)
+        frames.append(screen_lines(self.app))
+
+    def open_endpoint(self: DashboardScreen, method: str, name: str) -> bool:
+        frames.clear()
+        return opened(self, method, name)
+
+    def close_endpoint(self: DashboardScreen, focus: Widget | None = None) -> None:
+        frames.clear()
+        closed(self, focus)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", compositor_refresh)
+    monkeypatch.setattr(DashboardScreen, "open_endpoint", open_endpoint)
+    monkeypatch.setattr(DashboardScreen, "close_endpoint", close_endpoint)
+    app = LoadTuiApp(planner(), profile="light", refresh=3600, session_factory=FakeSession)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        await until(pilot, lambda: len(dashboard.query_one("#endpoints", KeyedTable).row_keys) > 3)
+        app.refresh_snapshot()  # a second tick: the chart's first drawing came before its size was known
+        await until(pilot, lambda: not app.refresh_in_flight)
+        await pilot.pause()
+        dashboard_lines = screen_lines(app)
+        # Once open and closed first: opened the first time, the failures table is drawn at the
+        # width it has before its first layout (its Error column fills the rest), then refitted.
+        await pilot.press("enter", "escape")
+        for key, settled_open in (("enter", True), ("escape", False), ("enter", True), ("escape", False)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert dashboard.endpoint_open is settled_open and frames
+            assert frames[0] == screen_lines(app), f"{key}: its first frame is not what it settles on"
+            if not settled_open:
+                assert frames[0] == dashboard_lines

@@ -346,6 +346,9 @@ class FakeSession:
             endpoint_detail=None if view.focus is None else endpoint_detail(base, view.focus),
         )
 
+    def endpoint_detail(self, key: tuple[str, str]) -> EndpointDetail | None:
+        return endpoint_detail(self.next_snapshot or make_snapshot(), key)
+
     def switch_profile(self, profile: Profile) -> str:
         previous = self.profile.name
         self._profile = profile

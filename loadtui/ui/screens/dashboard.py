@@ -353,7 +353,7 @@ class DashboardScreen(Screen[None]):
             return False
         try:
             panel = self.query_one(EndpointDetailPanel)
-            body = panel.body
+            body, target = panel.body, panel.focus_target
             hidden = [self.query_one(selector) for selector in ("#overview", "#panels", "#footer")]
             shown = [panel, self.query_one("#endpoint-footer")]
         except NoMatches:
@@ -367,7 +367,8 @@ class DashboardScreen(Screen[None]):
             for widget in shown:
                 widget.display = True
             body.scroll_home(animate=False, immediate=True)
-            self._focus_and_rebind(body)
+            self._focus_and_rebind(target)
+            self._lay_out_in_next_frame()
         return True
 
     def close_endpoint(self, focus: Widget | None = None) -> None:
@@ -375,10 +376,11 @@ class DashboardScreen(Screen[None]):
         or where it was (the endpoints table, its cursor on the same row); the app is told, so
         snapshots stop carrying the endpoint's detail.
 
-        Drawn at once, in the frame that shows them, although they are not laid out yet (a
-        widget has no size until then: the charts go by the width they last had). Drawn after
-        that layout instead, Escape took two frames: median 130 ms against 50 (one in-app run
-        of ten Escapes each, 3000 names)."""
+        Drawn at once, before they are laid out (a widget has no size until then: the charts go
+        by the width they last had), and laid out in the frame that shows them. Drawn after that
+        layout instead, Escape took two frames: median 130 ms against 50 (one in-app run of ten
+        Escapes each, 3000 names; that 50 was timed to a frame which, it turned out, still
+        showed the panel: see :meth:`_lay_out_in_next_frame`)."""
         if not self.endpoint_open:
             return
         self.endpoint_open = False
@@ -401,6 +403,17 @@ class DashboardScreen(Screen[None]):
             # same row when the snapshot updates it. (A focus inside a tab also makes the
             # TabbedContent show that tab.)
             self._focus_and_rebind(focus)
+            self._lay_out_in_next_frame()
+
+    def _lay_out_in_next_frame(self) -> None:
+        """The next frame lays the screen out, so it shows what the display changes asked for.
+
+        A widget whose ``display`` changes asks for a layout only when its own queue is next
+        idle, by a message to the screen; the widgets redrawn meanwhile got the screen's frame
+        first, drawn on the old layout (the panel still there after Escape), and the layout came
+        a frame later (about 35 ms, bench case 7c, 3000 names). The screen's own layout flag is
+        the one its frame reads. No repaint: that would redraw the whole screen, every widget."""
+        self.refresh(layout=True, repaint=False)
 
     def _focus_and_rebind(self, widget: Widget) -> None:
         """The focus on ``widget`` and the bindings checked again (the footer follows them).

@@ -37,7 +37,7 @@ class EndpointScreen(Screen[None]):
     def on_mount(self) -> None:
         panel = self.query_one(EndpointDetailPanel)
         panel.show_endpoint(*self.key, detail=self.detail, started_at=self.started_at)
-        self.set_focus(panel.body, scroll_visible=False)
+        self.set_focus(panel.focus_target, scroll_visible=False)
 
     @on(EndpointDetailPanel.Closed)
     def _panel_closed(self) -> None:
