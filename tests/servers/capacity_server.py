@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from quiet_http import QuietHandler, QuietServer  # beside this script (run by path)
+from quiet_http import QuietHandler, QuietServer, serve  # beside this script (run by path)
 
 LOCK = threading.Lock()
 COUNTS = {"work": 0}
@@ -52,10 +52,7 @@ def main() -> int:
     SLOTS = threading.Semaphore(workers)
     LATENCY_S = latency_ms / 1000
     SETTINGS.update(workers=workers, latency_ms=latency_ms, capacity_rps=workers * 1000 / latency_ms)
-    server = Server(("127.0.0.1", port), Handler)
-    print(f"http://127.0.0.1:{server.server_port}", flush=True)
-    server.serve_forever()
-    return 0
+    return serve(Handler, port, Server)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
-from quiet_http import QuietHandler, QuietServer  # beside this script (run by path)
+from quiet_http import QuietHandler, serve  # beside this script (run by path)
 
 LOCK = threading.Lock()
 COUNTS = {"ok": 0, "error": 0, "huge": 0, "hang": 0}
@@ -74,10 +74,7 @@ class Handler(QuietHandler):
 
 def main() -> int:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    server = QuietServer(("127.0.0.1", port), Handler)
-    print(f"http://127.0.0.1:{server.server_port}", flush=True)
-    server.serve_forever()
-    return 0
+    return serve(Handler, port)
 
 
 if __name__ == "__main__":

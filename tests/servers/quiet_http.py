@@ -26,3 +26,12 @@ class QuietServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client gone mid-answer (its run ended) is no news here
+
+
+def serve(handler: type[BaseHTTPRequestHandler], port: int, server: type[QuietServer] = QuietServer) -> int:
+    """Serves ``handler`` on loopback ``port`` (0: a free one) until killed, its URL printed first:
+    the line the tests' ServerProcess reads."""
+    running = server(("127.0.0.1", port), handler)
+    print(f"http://127.0.0.1:{running.server_port}", flush=True)
+    running.serve_forever()
+    return 0
