@@ -61,6 +61,18 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause(0.05)
 
 
+async def add_stage(pilot: Pilot, form: ProfileEditor, *values: str) -> None:
+    """ "+ stage" (a button: focused and Enter, as Tab then Enter would), then its fields typed in
+    turn with Tab between them: duration, users, spawn rate, and the stage's rate if given."""
+    form.query_one("#add-stage", Button).focus()
+    await pilot.press("enter")
+    await settle(pilot)
+    for index, value in enumerate(values):  # the new row's duration has focus
+        if index:
+            await pilot.press("tab")
+        await type_text(pilot, value)
+
+
 def footer_save(form: ProfileEditor) -> FooterKey:
     return next(key for key in form.query(FooterKey) if key.action == "save")
 
@@ -146,15 +158,7 @@ class TestKeys:
             assert form.query_one("#field-users", Input).value == "20"
             await type_text(pilot, "afternoon")  # the name field has focus, its text selected
             await fill(pilot, "#field-users", "25")
-            # "+ stage" is a button: focus it and press Enter, as Tab then Enter would.
-            form.query_one("#add-stage", Button).focus()
-            await pilot.press("enter")
-            await settle(pilot)
-            await type_text(pilot, "30s")  # the new row's duration has focus
-            await pilot.press("tab")
-            await type_text(pilot, "5")
-            await pilot.press("tab")
-            await type_text(pilot, "2")
+            await add_stage(pilot, form, "30s", "5", "2")
             await fill(pilot, "#warn-p95_ms", "200")
             await fill(pilot, "#fail-p95_ms", "500")
             await fill(pilot, "#fail-fail_ratio", "0.01")
@@ -181,16 +185,7 @@ class TestKeys:
             form = editor(app)
             assert form.query_one("#field-rate", Input).value == ""
             await fill(pilot, "#field-rate", "25")
-            form.query_one("#add-stage", Button).focus()
-            await pilot.press("enter")
-            await settle(pilot)
-            await type_text(pilot, "30s")
-            await pilot.press("tab")
-            await type_text(pilot, "5")
-            await pilot.press("tab")
-            await type_text(pilot, "2")
-            await pilot.press("tab")
-            await type_text(pilot, "15")  # this stage's own rate
+            await add_stage(pilot, form, "30s", "5", "2", "15")  # the last: this stage's own rate
             assert form.checked.valid, form.checked.errors
             await pilot.press("ctrl+s")
             await settle(pilot)
