@@ -135,17 +135,9 @@ def build(
         summary["history_gaps"] = dict(history_gaps)
     if rate is not None:
         summary["rate"] = dict(rate)
-    summary.update(judge_summary(summary, thresholds))
     if capacity is not None:
         summary["capacity"] = dict(capacity)
-        if capacity.get("verdict"):
-            # A ramp's thresholds judge each step alone: the run's verdict is its capacity step's
-            # (fail when none passed), not the whole run's, which includes the step that failed.
-            summary["thresholds"] = list(capacity.get("thresholds") or [])
-            summary["verdict"] = capacity["verdict"]
-            summary["verdict_scope"] = f"capacity step {capacity['step']}" if capacity.get("step") else "first step"
-            if summary["verdict"] == "pass" and summary.get("verdict_note"):
-                summary["verdict"] = "warn"
+    summary.update(judge_summary(summary, thresholds))
     if baseline:
         summary["comparison"] = compare_with_baseline(summary, baseline, tolerance)
         if summary["comparison"].get("regressed"):
@@ -181,15 +173,28 @@ def judge_summary(summary: Mapping[str, Any], limits: thresholds_mod.Thresholds)
 
     A target rate that was not held (``rate.held`` false) makes the verdict ``warn`` at best, with
     or without thresholds: the run did not put the load asked for on the target. (To fail such a
-    run instead, give it a threshold ``rps_min``.)"""
+    run instead, give it a threshold ``rps_min``.)
+
+    A ramp to the limit that ended by itself is judged on its capacity step (``verdict_scope``):
+    its thresholds judged each step alone, and the whole run includes the step that failed."""
     rate = summary.get("rate") or {}
     rate_note = rate_short_text(rate) if rate and not rate.get("held", True) else ""
-    if not limits:
+    capacity = summary.get("capacity") or {}
+    judged: dict[str, Any]
+    if capacity.get("verdict"):
+        step = capacity.get("step")
+        judged = {
+            "thresholds": list(capacity.get("thresholds") or []),
+            "verdict": capacity["verdict"],  # fail when no step passed
+            "verdict_scope": f"capacity step {step}" if step else "first step",
+        }
+    elif not limits:
         if rate_note:
             return {"thresholds": [], "verdict": "warn", "verdict_note": rate_note}
         return {"thresholds": [], "verdict": None}
-    results = judge(summary, limits)
-    judged: dict[str, Any] = {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
+    else:
+        results = judge(summary, limits)
+        judged = {"thresholds": [r.to_dict() for r in results], "verdict": thresholds_mod.verdict(results)}
     short = float((summary.get("workers_lost") or {}).get("users_short_s") or 0)
     notes = []
     if short > 0:
