@@ -46,7 +46,7 @@ from .profiles import Profile
 from .run_history import HISTORY_POINTS, RunHistory
 from .run_plan import RunPlan
 from .session_contract import END_REASONS, RunResult, SessionError
-from .snapshot import STATUS_ROWS, Baseline, EndpointDetail, ProfileSwitch, Snapshot, Totals
+from .snapshot import STATUS_ROWS, Baseline, Capacity, EndpointDetail, ProfileSwitch, Snapshot, Totals
 from .status_codes import StatusCodes
 from .target_health import TargetHealth
 from .threshold_monitor import ThresholdMonitor
@@ -766,6 +766,7 @@ class LoadSession:
         run_time = None
         if self._deadline_mono is not None:
             run_time = self.elapsed_s + max(0.0, self._deadline_mono - time.monotonic())
+        capacity = self.capacity.state() if self.capacity is not None else None
         base: dict[str, Any] = dict(
             taken_at=time.time(),
             state=self.state(),
@@ -783,7 +784,8 @@ class LoadSession:
             host_sample=self.history.host_sample,
             thresholds=self.thresholds.results,
             watched=self._watched,
-            verdict=self._verdict(),
+            verdict=self._verdict(capacity),
+            capacity=capacity,
             baseline=self._baseline,
             logs=self.log_book.tail(LOG_LINES_SHOWN),
             log_count=self.log_book.count,
@@ -813,7 +815,6 @@ class LoadSession:
             status_codes=self.status_codes.rows(STATUS_ROWS),
             worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
-            capacity=self.capacity.state() if self.capacity is not None else None,
             rate=self.pacer.state(),
             endpoint_detail=None if view.focus is None else self.endpoint_detail(view.focus),
             **base,
@@ -827,11 +828,12 @@ class LoadSession:
             runner.stats, key, self.history.endpoints, self.status_codes.counts.get(key, {})
         )
 
-    def _verdict(self) -> str | None:
-        """The thresholds' verdict, never a pass for a run that had fewer users than asked."""
+    def _verdict(self, capacity: Capacity | None) -> str | None:
+        """The thresholds' verdict (a finished ramp's: its capacity step's), never a pass for a run
+        that had fewer users than asked."""
         verdict = self.thresholds.verdict
-        if self._ramping and self.capacity is not None:
-            verdict = self.capacity.state().verdict or verdict
+        if capacity is not None and capacity.verdict is not None:
+            verdict = capacity.verdict
         if verdict == "pass" and self.supervisor is not None and self.supervisor.short_s > 0:
             return "warn"
         return verdict
