@@ -381,7 +381,16 @@ async def main():
         result = app.session.stop("stopped")
     return result
 
-result = asyncio.run(main())
+# On the app's own loop (loadtui/ui/event_loop.py), as `loadtui` runs it; code from before it
+# had none, and ran on asyncio's default loop.
+try:
+    from loadtui.ui.event_loop import new_event_loop
+except ImportError:
+    new_event_loop = None
+if os.environ.get("LOADTUI_BENCH_DEFAULT_LOOP") == "1":
+    new_event_loop = None
+with asyncio.Runner(loop_factory=new_event_loop) as runner:
+    result = runner.run(main())
 print(json.dumps({"rps": result.summary["totals"]["rps"], "names": len(result.summary["endpoints"]),
                   "updates": updates, "update_cpu": update_cpu, "applied": applied, "keys": keys,
                   "by_key": by_key,

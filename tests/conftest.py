@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from loadtui.engine.demo_target import DemoTarget
+from loadtui.ui import event_loop
 
 _worker_hub_timer: list[object] = []
 """Holds the timer below: a watcher nothing refers to is stopped when it is collected."""
@@ -37,6 +38,11 @@ def pytest_configure(config: pytest.Config) -> None:
         timer = gevent.get_hub().loop.timer(3600.0, 3600.0)
         timer.start(lambda: None)
         _worker_hub_timer.append(timer)
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
+    """Every async test (each Pilot-driven app) runs on the loop `loadtui` runs the app on."""
+    return {"ui-first": event_loop.new_event_loop}
 
 
 def pytest_exception_interact(node: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:

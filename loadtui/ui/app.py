@@ -15,6 +15,7 @@ not go and offers a retry or another directory, and ``q`` asks before quitting w
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,7 +31,7 @@ from loadtui.engine.endpoint_selection import EndpointView
 from loadtui.engine.session_contract import RunResult, Session
 from loadtui.engine.snapshot import Snapshot
 
-from . import heap, signals
+from . import event_loop, heap, signals
 from .commands import LoadTuiCommands
 from .messages import (
     EndpointClosed,
@@ -676,15 +677,22 @@ class Ended:
 def run_app(planner: Planner, *, profile: str | None = None, refresh: float = 1.0) -> Ended:
     """Runs the app in this terminal until it exits."""
     app = LoadTuiApp(planner, profile=profile, refresh=refresh, settle_heap=True, driver_class=_driver())
-    app.run()
+    _run(app)
     return Ended(app.result, app.session)
 
 
 def run_attached(session: Session, *, refresh: float = 1.0) -> RunResult | None:
     """The dashboard over a run that loadtui did not start (``loadtui attach``)."""
     app = LoadTuiApp(None, session=session, refresh=refresh, settle_heap=True, driver_class=_driver())
-    app.run()
+    _run(app)
     return app.result or session.result
+
+
+def _run(app: App[Any]) -> None:
+    """``app.run()`` as ``asyncio.run`` runs it, on a loop that answers keys and draws snapshots
+    before gevent's hub runs (:mod:`.event_loop`)."""
+    with asyncio.Runner(loop_factory=event_loop.new_event_loop) as runner:
+        runner.run(app.run_async())
 
 
 def _driver() -> type[Any] | None:
