@@ -25,7 +25,8 @@ machine falls on all of them alike; the table reports medians:
 7. the dashboard with 3000 names as in 4, A/B against the code before "See inside an endpoint"
    (``--before``, a commit run from a ``git archive`` of it): this code, and this code with the
    first endpoint's view open (the key then is Enter and Escape in turn), with the growth of
-   peak RSS; with ``--view-before REV``, also REV with the view open (7d), for Enter and Escape A/B.
+   peak RSS; 7c again with the users in one worker process, the app's default (7e); with
+   ``--view-before REV``, also REV with the view open (7d), for Enter and Escape A/B.
    Enter and Escape are timed to the first frame that shows the panel or the dashboard.
 
 ``--only 6`` runs only the cases named (a comma-separated list of 1-7).
@@ -618,6 +619,8 @@ def endpoint_rows(
             "before": lambda: dashboard_names_in_app(url, s, code=old),
             "now": lambda: dashboard_names_in_app(url, s),
             "view": lambda: dashboard_names_in_app(url, s, endpoint_view=True),
+            # The app's default: the users in one worker process (the view's figures as in 7c).
+            "view_worker": lambda: dashboard_names_in_app(url, s, 1, endpoint_view=True),
         }
         if view_before is not None:
             older = stack.enter_context(checkout(view_before))
@@ -660,6 +663,15 @@ def endpoint_rows(
             f"{key_figures('escape', 'Escape')}",
         ),
     ]
+    rows.append(
+        (
+            "7e. 7c with the users in one worker process (the app's default)",
+            f"{median(runs['view_worker'], 'rps'):,.0f}",
+            f"{median(runs['view_worker'], 'rps') / base:.2f}",
+            f"{figures('view_worker')}; {key_figures('enter', 'Enter', 'view_worker')}, "
+            f"{key_figures('escape', 'Escape', 'view_worker')}",
+        )
+    )
     if view_before is not None:
         rows.append(
             (

@@ -193,6 +193,21 @@ class TestDataPath:
             assert app.session.snapshot_args["view"].name_filter == "login"
             assert table.row_keys == ["POST\x00/api/v1/login"]
 
+    async def test_a_tick_while_a_key_is_answered_waits_for_the_keys_frame(self) -> None:
+        """A tick that lands between a sort key's new rows and the frame that draws them is taken
+        after that frame, not drawn into it."""
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot, users=3)
+            app.on_endpoint_view_changed(EndpointViewChanged(EndpointView(sort_by="p95_ms")))
+            app.session.next_snapshot = make_snapshot(users=7)
+            app.refresh_snapshot()  # the timer's tick, before the key's frame
+            assert not app.refresh_in_flight
+            assert app.screen.snapshot.users == 3
+            await until(pilot, lambda: app.screen.snapshot.users == 7)
+            assert app.session.snapshot_args["view"].sort_by == "p95_ms"
+            assert app.skipped_refreshes == 0
+
     async def test_refresh_skipped_while_one_is_pending(self) -> None:
         app = make_app()
         async with app.run_test() as pilot:
