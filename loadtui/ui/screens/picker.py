@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from loadtui.engine.profiles import Profile, ProfileSet
+from loadtui.engine.profiles import Profile, ProfileSet, Stage
 
 from ..profile_saving import save_profiles
 from ..run_controller import RunController
@@ -23,10 +23,21 @@ from .editor import ProfileEditor, unique_name
 
 
 def profile_summary(profile: Profile) -> str:
+    """``10 users, 1m``, ``20/s, ≤10 users, 1m``, ``3 stages to 100, 3m``, ``ramp to 300, 16m``
+    (``ramp to 90/s`` for a ramp of the rate): short enough for the list at 80 columns."""
     load = f"{len(profile.stages)} stages to {profile.peak_users}" if profile.stages else f"{profile.users} users"
-    if profile.ramp is not None:
-        load = f"ramp to {profile.ramp.amount(profile.ramp.max)}"
+    if profile.rate is not None and not profile.stages:
+        load = f"{profile.rate:g}/s, ≤{profile.users} users"
+    ramp = profile.ramp
+    if ramp is not None:
+        load = f"ramp to {ramp.max:g}/s" if ramp.of_rate else f"ramp to {ramp.max:g}"
     return f"{load}, {profile.run_time or 'no limit'}"
+
+
+def stage_text(stage: Stage) -> str:
+    """``30s→10u@2/s``, and ``20/s`` after it when the stage holds a target rate."""
+    text = f"{stage.duration}→{stage.users}u@{stage.spawn_rate:g}/s"
+    return f"{text} {stage.rate:g}/s" if stage.rate is not None else text
 
 
 class PickerScreen(Screen[str | None]):
@@ -179,6 +190,9 @@ class PickerScreen(Screen[str | None]):
             step = f"+{ramp.step:g}/s" if ramp.of_rate else f"+{ramp.step:g}"
             field("ramp", f"{ramp.start:g}, {step}/{ramp.every}, to {ramp.amount(ramp.max)}")
             field("", "ends at a failing step")
+        elif profile.rate is not None:
+            field("rate", f"{profile.rate:g} task runs/s")
+            field("users", f"at most {profile.users}")
         else:
             field("users", str(profile.users))
         field("spawn rate", f"{profile.spawn_rate:g}/s")
@@ -187,7 +201,7 @@ class PickerScreen(Screen[str | None]):
         if profile.exclude_tags:
             field("exclude", ", ".join(profile.exclude_tags))
         if profile.stages:
-            stages = "  ".join(f"{s.duration}→{s.users}u@{s.spawn_rate:g}/s" for s in profile.stages)
+            stages = "  ".join(stage_text(stage) for stage in profile.stages)
             field("stages", stages)
         if loaded is not None:
             field("locustfile", self._locustfile_shown(name, loaded))
