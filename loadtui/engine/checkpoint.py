@@ -37,11 +37,12 @@ import gevent
 import gevent.os
 import psutil
 
-from . import reports
+from . import report_writer, reports
 from . import summary as summary_mod
 from .exit_status import exit_text
-from .files import atomic_write
+from .files import Spliced, atomic_write
 from .log_book import FILE_NAME as LOG_FILE
+from .run_plan import Outputs
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -161,9 +162,19 @@ class Checkpoints:
     """
 
     def __init__(
-        self, report_dir: Path, name: str, log_book: LogBook, history: HistoryFile, *, seconds: float = SECONDS
+        self,
+        report_dir: Path,
+        name: str,
+        log_book: LogBook,
+        history: HistoryFile,
+        *,
+        seconds: float = SECONDS,
+        csv_prefix: str | None = None,
     ) -> None:
         self.report_dir = report_dir
+        self.csv_prefix = csv_prefix
+        """``--csv PREFIX``: its files are brought up to date with the folder's, as Locust rewrites
+        them while it runs (the run's end writes them final, :mod:`.report_writer`)."""
         self.name = name
         self.seconds = seconds
         self.folder: Path | None = None
@@ -249,6 +260,14 @@ class Checkpoints:
             atomic_write(folder / STATE_FILE, json.dumps({**state, "stats": serialize_stats(env)}), sync=False)
             _, files = reports.render(env, run, folder, checkpoint=True)
             reports.write_files(folder, files, sync=False)
+            if self.csv_prefix:
+                history = Spliced(folder / "stats_history.csv", _size(folder / "stats_history.csv") or 0, "")
+                wanted = report_writer.output_files(
+                    Outputs(csv_prefix=self.csv_prefix), {**files, "stats_history.csv": history}, env
+                )
+                _, error = report_writer.write_outputs(wanted)
+                if error is not None:
+                    raise OSError(None, error)
 
         try:
             if hasattr(os, "fork"):

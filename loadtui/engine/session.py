@@ -203,6 +203,7 @@ class LoadSession:
             self.log_book,
             self.history.file,
             seconds=plan.checkpoint_seconds,
+            csv_prefix=plan.outputs.csv_prefix,
         )
         self.checkpoints.open()
         self._greenlets.append(gevent.spawn(stats_history, self.runner))

@@ -6,6 +6,7 @@ process is gone. Real subprocesses, real SIGKILL, the bundled demo target or a l
 the test's own; the recovered figures are held against what the server itself counted.
 """
 
+import contextlib
 import csv
 import json
 import shutil
@@ -186,3 +187,40 @@ def test_a_checkpoint_whose_chart_lags_its_stats_is_recovered(tmp_path: Path, ta
     assert done.summary["end_reason"] == "killed"
     html = (copy / "report.html").read_text()
     assert html.count('"current_rps": [') >= 2  # the one point kept, and carried to the last request
+
+
+def test_csv_files_are_brought_up_to_date_while_the_run_goes(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """``--csv PREFIX``: as Locust rewrites its files during a run, loadtui's are written at each
+    checkpoint, then final at the end (equal to the run folder's)."""
+    write_profiles(tmp_path, LONG, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "long", "--checkpoint-interval", "0.5",
+         "--csv", "out/x", "-t", "30s"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    stats = tmp_path / "out" / "x_stats.csv"
+
+    def aggregated() -> dict[str, str] | None:
+        with contextlib.suppress(OSError, IndexError):
+            rows = list(csv.DictReader(stats.open()))
+            if rows[-1]["Name"] == "Aggregated":
+                return rows[-1]
+        return None
+
+    try:
+        wait_for(lambda: (row := aggregated()) is not None and int(row["Request Count"]) > 0)
+        first = int(aggregated()["Request Count"])  # type: ignore[index]
+        wait_for(lambda: int(aggregated()["Request Count"]) > first)  # type: ignore[index]  # rewritten
+        assert proc.poll() is None  # while the run goes
+        history = list(csv.DictReader((tmp_path / "out" / "x_stats_history.csv").open()))
+        assert history and history[-1]["Name"] == "Aggregated"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    folder = run_folder(tmp_path / "reports")
+    summary = json.loads((folder / "summary.json").read_text())
+    assert "incomplete" not in summary, stderr
+    assert int(aggregated()["Request Count"]) == summary["totals"]["requests"]  # type: ignore[index]
+    for name, suffix in (("stats.csv", "_stats.csv"), ("stats_history.csv", "_stats_history.csv")):
+        assert (tmp_path / "out" / f"x{suffix}").read_text() == (folder / name).read_text()
