@@ -142,7 +142,7 @@ class TestWorkers:
             assert rows[0][5].plain == "fresh" and rows[1][5].plain == "late 1"
             assert rows[1][3].text == "95%" and "red" in rows[1][3].style
             header = status_text(app.last_snapshot).plain  # type: ignore[arg-type]
-            assert "workers 2 (1 MISSING)" in header and "⚠ users short 0:04" in header
+            assert "users 10/10  ✗ 1 worker MISSING  ⚠ users short 0:04  " in header and "workers 2  " in header
             assert "1 lost" in str(tabs.get_tab("tab-workers").label)
             events = str(app.screen.query_one("#worker-events").render())
             assert (

@@ -59,6 +59,12 @@ def status_text(snapshot: Snapshot) -> Text:
     line1.append(snapshot.profile, style="bold")
     line1.append("  users ", style="dim")
     line1.append(f"{snapshot.users}/{snapshot.target_users}", style="bold")
+    # Next to the users, before the rest: at 80 columns the line is cut after the elapsed time.
+    missing = sum(1 for w in snapshot.workers if w.missing)
+    if missing:
+        line1.append(f"  ✗ {missing} worker{'s' if missing > 1 else ''} MISSING", style="bold red")
+    if snapshot.users_short_s > 0:
+        line1.append(f"  ⚠ users short {fmt_clock(snapshot.users_short_s)}", style="bold yellow")
     if snapshot.rate is not None:
         # Next to the users it sets: ✓ holding, ✗ short at the cap, … still adding users.
         line1.append("  ")
@@ -70,13 +76,8 @@ def status_text(snapshot: Snapshot) -> Text:
     elif snapshot.live:
         line1.append(" / until stopped", style="dim")
     if snapshot.workers:
-        missing = sum(1 for w in snapshot.workers if w.missing)
         line1.append("  workers ", style="dim")
         line1.append(str(len(snapshot.workers) - missing), style="bold")
-        if missing:
-            line1.append(f" ({missing} MISSING)", style="bold red")
-    if snapshot.users_short_s > 0:
-        line1.append(f"  ⚠ users short {fmt_clock(snapshot.users_short_s)}", style="bold yellow")
     line1.append("  host ", style="dim")
     host = snapshot.host or "-"
     line1.append(f"demo target {host}" if snapshot.demo_target else host)
