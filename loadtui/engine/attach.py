@@ -103,6 +103,7 @@ class AttachedSession:
         self.poll_seconds = poll_seconds
         self._profile = Profile(name="attached", description=f"Locust web UI at {self.url}", host=self.url)
         self.result: RunResult | None = None
+        self.recovered: tuple[str, ...] = ()
         self.message = f"Attaching to {self.url}"
         self.connection = "connecting"
         """``ok``, or what went wrong with the last poll (shown in the header)."""

@@ -82,6 +82,7 @@ class LoadSession:
         self.report_dir = plan.report_dir
         self.tick_seconds = tick_seconds
         self.result: RunResult | None = None
+        self.recovered: tuple[str, ...] = ()
         self.message = ""
         self.host_url = plan.host
         self.distribution = plan.distribution if plan.distribution and plan.distribution.workers_needed else None
@@ -189,7 +190,8 @@ class LoadSession:
                 raise SessionError(f"could not start the bundled demo target: {exc}") from None
         self._watch_logs()
         default_request_timeout(float(getattr(plan.options, "request_timeout", 0) or 0))
-        for line in recovery.recover_all(self.report_dir):  # the report dir's killed runs, before this one
+        self.recovered = tuple(recovery.recover_all(self.report_dir))  # the report dir's killed runs first
+        for line in self.recovered:
             logger.warning(line)
         try:
             self._create_runner()

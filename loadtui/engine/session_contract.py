@@ -44,6 +44,8 @@ class Session(Protocol):
     result: RunResult | None
     """Set once the run has ended (and its report was written, or could not be)."""
     report_dir: Path
+    recovered: tuple[str, ...]
+    """What :meth:`start` said of the report dir's killed runs it finished: a line each (also logged)."""
 
     @property
     def profile(self) -> Profile:

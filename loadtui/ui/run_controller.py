@@ -69,7 +69,8 @@ class RunController:
         session.start()
         self.adopt(session)
         self._first_run = False
-        return Started(session, plan.notes)
+        # The killed runs' reports it finished are said on the screen, not only in the Logs tab.
+        return Started(session, (*plan.notes, *session.recovered))
 
     def adopt(self, session: Session) -> None:
         self.close()

@@ -177,3 +177,25 @@ async def test_picker_starts_the_highlighted_profile(tmp_path: Path) -> None:
 
 def endpoint_rows(app: LoadTuiApp) -> int:
     return app.screen.query_one("#endpoints", KeyedTable).row_count
+
+
+async def test_a_killed_run_s_report_finished_at_the_start_is_said_on_the_screen(tmp_path: Path) -> None:
+    """Not only in the Logs tab: a killed run's folder the start finds (here one killed during its
+    first checkpoint, which cannot be made a report) is a notice over the dashboard."""
+    import json
+    import subprocess
+    import sys
+
+    from loadtui.engine.checkpoint import STATE_FILE, writer_identity
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    folder = tmp_path / "reports" / "20261203-100000-light"
+    folder.mkdir(parents=True)
+    (folder / STATE_FILE).write_text(json.dumps({**writer_identity(), "pid": gone.pid, "written_at": 0}))
+    app = make_app(tmp_path)
+    async with app.run_test() as pilot:
+        started(app)
+        said = [n.message for n in app._notifications]
+        assert any(str(folder) in text and "cannot be made a report" in text for text in said), said
+        await pilot.press("q")

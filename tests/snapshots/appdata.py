@@ -312,6 +312,7 @@ class FakeSession:
         self._profile = plan.profile
         self.report_dir = Path("/srv/shop/reports")
         self.result: RunResult | None = None
+        self.recovered: tuple[str, ...] = ()
         self.started = False
         self.closed = False
         self.target = plan.profile.users
