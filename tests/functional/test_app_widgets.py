@@ -340,6 +340,26 @@ class TestKeys:
             assert table.row_keys[0] == selected
             assert table.selected_key() == selected
 
+    async def test_the_cursor_stays_on_the_first_row_until_a_person_moves_it(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            table = endpoint_table(app)
+            await pilot.press("o")  # requests, biggest first
+            assert app.focused is table and table.cursor_row == 0
+            first, second = table.row_keys[0], table.row_keys[1]
+            # Another endpoint becomes the busiest: it is now the first row, and the cursor is on
+            # it (Enter opens the first row when nobody has moved the cursor).
+            snap = make_snapshot()
+            rows = tuple(
+                replace(r, requests=99_999) if f"{r.method}\x00{r.name}" == second else r for r in snap.endpoints
+            )
+            app.session.next_snapshot = replace(snap, endpoints=rows)
+            app.refresh_snapshot()
+            await pilot.pause()
+            assert table.row_keys[0] == second and table.row_keys[1] == first
+            assert table.cursor_row == 0 and table.selected_key() == second
+
     async def test_panel_letters_and_tab(self) -> None:
         app = make_app()
         async with app.run_test(size=(120, 40)) as pilot:

@@ -43,6 +43,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.color import Color
+from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -147,6 +148,10 @@ class KeyedTable(HookedDataTable):
         self.sort_reverse = False
         self.fill_column: str | None = None
         """A column as wide as the table leaves it (at least its own width); None: none grows."""
+        self.cursor_chosen = False
+        """Whether a person put the cursor on a row (a key or a click): it then follows that row
+        as the rows re-sort; until then it stays on the first row, whichever that is."""
+        self._placing = False
 
     def on_mount(self) -> None:
         for key, label, width in self._column_spec:
@@ -187,13 +192,26 @@ class KeyedTable(HookedDataTable):
         """Re-sorts what is shown (after ``sort_columns`` or ``sort_reverse`` changed)."""
         self._show()
 
+    def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        if not self._placing and old_coordinate != new_coordinate:
+            self.cursor_chosen = True
+
     def _show(self) -> None:
+        self._placing = True
+        try:
+            self._place()
+        finally:
+            self._placing = False
+
+    def _place(self) -> None:
         ordered = list(self._cells.items())
         if self.sort_columns:
             columns = self.sort_columns
             ordered.sort(key=lambda item: tuple(sort_value(item[1][c]) for c in columns), reverse=self.sort_reverse)
-        # The cursor stays on the same row (not the same index) while a person is on the table.
-        selected = self.selected_key() if self.has_focus else None
+        # The cursor stays on the same row (not the same index) while a person is on the table
+        # and has put it there.
+        selected = self.selected_key() if self.has_focus and self.cursor_chosen else None
         shown = self._shown
         if len(ordered) < len(shown) - SHRINK_BY_CLEARING:
             self.clear()
