@@ -160,7 +160,11 @@ class Planner:
         missing = [c for c in user_classes if c not in locustfile.user_classes]
         if missing:
             known = ", ".join(locustfile.user_classes)
-            raise PlanError(f"Unknown User class(es): {', '.join(missing)} ({locustfile.label} defines: {known})")
+            hint = ""
+            profiles = [c for c in missing if c in self.profiles.profiles]
+            if profiles:  # ``loadtui light``: as under ``locust``, a bare word names a User class
+                hint = f". To run the profile {profiles[0]}, give --profile {profiles[0]}"
+            raise PlanError(f"Unknown User class(es): {', '.join(missing)} ({locustfile.label} defines: {known}){hint}")
         try:
             locustfile.check_weights(profile, self.profiles.path.name)
         except LocustfileError as exc:

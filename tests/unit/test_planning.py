@@ -159,6 +159,9 @@ def test_user_classes_custom_options_and_unknown_flags(project: Path) -> None:
     assert plan.user_classes == ("AdminUser",) and plan.options.my_option == "x"
     with pytest.raises(PlanError, match=r"Unknown User class\(es\): Nobody"):
         plan_for(["-H", "http://127.0.0.1:1", "Nobody"])
+    # A profile's name where Locust takes User classes: said so, with the flag that runs it.
+    with pytest.raises(PlanError, match=r"Unknown User class\(es\): light .*give --profile light$"):
+        plan_for(["-H", "http://127.0.0.1:1", "light"])
     with pytest.raises(CommandLineExit) as caught:
         plan_for(["-H", "http://127.0.0.1:1", "--no-such-option"])
     assert caught.value.status == 2 and "unrecognized arguments: --no-such-option" in caught.value.message
