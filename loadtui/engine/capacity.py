@@ -16,15 +16,16 @@ stages do, in one process or on workers, and +/- keys pause it the same way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from locust.shape import LoadTestShape
 from locust.stats import calculate_response_time_percentile, diff_response_time_dicts
 
 from . import thresholds as thresholds_mod
 from .profiles import Ramp
-from .snapshot import Capacity, CapacityStep
+from .snapshot import JUDGED_STATES, Capacity, CapacityStep
 from .thresholds import Figures, Result, Thresholds
 
 if TYPE_CHECKING:
@@ -303,6 +304,18 @@ class CapacitySearch:
             self.steps.pop()  # a step cut short says nothing
         self.outcome = "interrupted"
         self.detail = why
+
+
+def interrupted(capacity: Mapping[str, Any], why: str) -> dict[str, Any]:
+    """summary.json's ``capacity`` of a search that ended, for ``why``, before it was done (a
+    killed run's last checkpoint): as :meth:`CapacitySearch.interrupt` leaves a live one, its
+    capacity so far kept, its step cut short dropped and no verdict of its own."""
+    if capacity.get("outcome") != "searching":
+        return dict(capacity)
+    steps = list(capacity.get("steps") or ())
+    if steps and steps[-1].get("state") not in JUDGED_STATES:
+        steps.pop()  # a step cut short says nothing
+    return {**capacity, "outcome": "interrupted", "detail": why, "verdict": None, "steps": steps}
 
 
 class RampShape(LoadTestShape):

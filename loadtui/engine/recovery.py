@@ -21,7 +21,7 @@ from typing import Any
 
 import psutil
 
-from . import reports, thresholds
+from . import capacity, reports, thresholds
 from . import summary as summary_mod
 from .checkpoint import (
     CHILD_TIMEOUT_S,
@@ -152,6 +152,9 @@ def recover(folder: Path) -> Recovered:
         failures=found["failures"],
         exceptions=found["exceptions"],
     )
+    if summary.get("capacity"):
+        why = "the run was killed before a step failed or the ramp reached its max"
+        summary["capacity"] = capacity.interrupted(summary["capacity"], why)
     limits = thresholds.parse(state.get("thresholds") or {}, _threshold_error)
     if limits:
         summary.update(summary_mod.judge_summary(summary, limits))

@@ -331,6 +331,10 @@ class ProfileSwitch:
     spawn_rate: float
 
 
+JUDGED_STATES = ("pass", "warn", "fail")
+"""A ramp step's states once its window is judged."""
+
+
 @dataclass(frozen=True, slots=True)
 class CapacityStep:
     """One step of a ramp to the limit: its users, and its own window's figures and verdict."""
@@ -373,7 +377,7 @@ class CapacityStep:
 
     @property
     def judged(self) -> bool:
-        return self.state in ("pass", "warn", "fail")
+        return self.state in JUDGED_STATES
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

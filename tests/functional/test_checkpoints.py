@@ -224,3 +224,50 @@ def test_csv_files_are_brought_up_to_date_while_the_run_goes(tmp_path: Path, tar
     assert int(aggregated()["Request Count"]) == summary["totals"]["requests"]  # type: ignore[index]
     for name, suffix in (("stats.csv", "_stats.csv"), ("stats_history.csv", "_stats_history.csv")):
         assert (tmp_path / "out" / f"x{suffix}").read_text() == (folder / name).read_text()
+
+
+RAMP = """
+[profiles.ramp]
+spawn_rate = 20
+ramp = { start = 2, step = 2, every = "2s", max = 200, settle = "0.5s" }
+[profiles.ramp.thresholds]
+p95_ms = 10000
+"""
+
+
+def test_a_killed_ramp_is_recovered_as_interrupted_with_its_judged_steps(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """A ramp to the limit killed mid-search: its report says the search was interrupted, keeps the
+    steps judged so far and their capacity, and is judged as any other run (no capacity verdict)."""
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, RAMP, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    session = session_for(profile_set, "ramp", "--checkpoint-interval", "0.5")
+    session.start()
+    try:
+        search = session.capacity
+        assert search is not None
+        wait_for(lambda: len(search.steps) >= 2 and search.steps[0].judged)
+        written = session.checkpoints.written
+        wait_for(lambda: session.checkpoints.written > written + 1)
+        copy = tmp_path / "reports" / "killed-copy"
+        shutil.copytree(session.checkpoints.folder, copy)
+    finally:
+        session.stop()
+    checkpointed = json.loads((copy / "summary.json").read_text())["capacity"]
+    assert checkpointed["outcome"] == "searching" and checkpointed["steps"][-1]["state"] != "pass"
+    state = json.loads((copy / STATE_FILE).read_text())
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    state["pid"] = gone.pid  # a process that has exited: the "killed" writer
+    (copy / STATE_FILE).write_text(json.dumps(state))
+    wait_for(lambda: copy in recovery.orphaned(tmp_path / "reports"))
+    summary = recovery.recover(copy).summary
+    capacity = summary["capacity"]
+    assert capacity["outcome"] == "interrupted" and "killed" in capacity["detail"]
+    assert capacity["verdict"] is None and "verdict_scope" not in summary  # judged as any other run
+    assert capacity["steps"] and all(s["state"] in ("pass", "warn", "fail") for s in capacity["steps"])
+    assert capacity["steps"] == [s for s in checkpointed["steps"] if s["state"] in ("pass", "warn", "fail")]
+    assert capacity["users"] == checkpointed["users"] is not None  # the capacity so far, kept
+    text = (copy / "summary.txt").read_text()
+    assert "interrupted" in text and "searching" not in text
+    assert "searching" not in (copy / "report.html").read_text()
