@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "snapshots"))
 
 from appdata import FakeSession, make_snapshot, planner, profile_set
 
-from loadtui.engine.snapshot import EndpointRow
+from loadtui.engine.snapshot import EndpointRow, RateState
 from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.messages import EndpointView, EndpointViewChanged, SnapshotReady
 from loadtui.ui.run_controller import ENDPOINT_LIMIT
@@ -339,6 +339,22 @@ class TestKeys:
             await pilot.pause()
             assert table.row_keys[0] == selected
             assert table.selected_key() == selected
+
+    async def test_under_a_target_rate_plus_minus_say_they_change_its_cap(self) -> None:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await push(app, pilot)
+            footer = " ".join(screen_lines(app)[-1:])
+            assert "+1 user" in footer and "cap" not in footer
+            paced = RateState(target=40, achieved=40.0, users=4, cap=10, capped=False, held=True)
+            app.session.next_snapshot = replace(make_snapshot(), rate=paced)
+            app.refresh_snapshot()
+            await until(pilot, lambda: "+1 cap" in screen_lines(app)[-1])
+            assert "+1 user" not in screen_lines(app)[-1]
+            await pilot.press("plus")  # the session's change_users: a paced session changes the cap
+            assert app.session.target == 11
+            await pilot.press("less_than_sign")
+            assert app.session.target == 1
 
     async def test_the_cursor_stays_on_the_first_row_until_a_person_moves_it(self) -> None:
         app = make_app()

@@ -87,7 +87,7 @@ def _relabel(tabs: TabbedContent, panel: str, label: str) -> None:
     Static.update(tab, tab._label, layout=False)
 
 
-LIVE_ONLY = frozenset({"switch_profile", "open_picker", "change_users", "stop_run", "reset_stats"})
+LIVE_ONLY = frozenset({"switch_profile", "open_picker", "change_users", "change_cap", "stop_run", "reset_stats"})
 """The dashboard's actions on a live run: disabled (shown dimmed) once it has ended."""
 
 ENDED = ("stopping", "stopped")
@@ -130,6 +130,33 @@ class DashboardScreen(Screen[None]):
             key_display="<",
             show=False,
             id="remove-10-users",
+        ),
+        # Under a target rate the same keys change the most users the rate may use (the pacer
+        # sets the users itself): one pair of bindings or the other is shown (check_action).
+        Binding(
+            "plus,equals_sign",
+            "change_cap(1)",
+            "+1 cap",
+            key_display="+",
+            id="add-max-user",
+            tooltip="The target rate may use one user more (its cap)",
+        ),
+        Binding(
+            "minus",
+            "change_cap(-1)",
+            "-1 cap",
+            key_display="-",
+            id="remove-max-user",
+            tooltip="The target rate may use one user fewer (its cap)",
+        ),
+        Binding("greater_than_sign", "change_cap(10)", "+10 cap", key_display=">", show=False, id="add-10-max-users"),
+        Binding(
+            "less_than_sign,underscore",
+            "change_cap(-10)",
+            "-10 cap",
+            key_display="<",
+            show=False,
+            id="remove-10-max-users",
         ),
         Binding("s", "stop_run", "Stop", id="stop-run", tooltip="Stop the run and write its report (asks first)"),
         Binding("r", "reset_stats", "Reset stats", id="reset-stats", tooltip="Zero the stats (asks first)"),
@@ -181,6 +208,8 @@ class DashboardScreen(Screen[None]):
 
     _ended = False
     """Whether the bindings were last checked against an ended run's snapshot."""
+    _paced = False
+    """... and against a paced target rate's (+/- then change its most users: change_cap)."""
 
     endpoint_open = False
     """An endpoint is up close: its panel is shown in place of the overview and the tabs."""
@@ -248,6 +277,8 @@ class DashboardScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.endpoint_open and action not in LEAVE_UP_CLOSE:
             return False  # hidden and off: the endpoint's panel is up (LEAVE_UP_CLOSE)
+        if action in ("change_users", "change_cap") and (action == "change_cap") != self._paced:
+            return False  # the other pair of +/- bindings is the one on
         if action in LIVE_ONLY and self.snapshot is not None and self.snapshot.state in ENDED:
             return None  # shown, disabled: the run has ended (the ended view's n starts another)
         return True
@@ -258,8 +289,9 @@ class DashboardScreen(Screen[None]):
         if snapshot is None or not self.is_mounted:
             return
         ended = snapshot.state in ENDED
-        if ended != self._ended:
-            self._ended = ended
+        paced = snapshot.rate is not None and snapshot.rate.active
+        if (ended, paced) != (self._ended, self._paced):
+            self._ended, self._paced = ended, paced
             self.refresh_bindings()
         try:
             self._show(snapshot)
@@ -449,6 +481,9 @@ class DashboardScreen(Screen[None]):
 
     def action_change_users(self, delta: int) -> None:
         self.post_message(UsersChangeAsked(delta))
+
+    def action_change_cap(self, delta: int) -> None:
+        self.post_message(UsersChangeAsked(delta))  # the session changes the rate's cap
 
     def action_stop_run(self) -> None:
         self.post_message(StopAsked())
