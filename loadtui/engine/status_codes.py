@@ -11,6 +11,7 @@ master adds them up (``worker_report``), as Locust does with its own stats.
 from __future__ import annotations
 
 import heapq
+import re
 import socket
 from collections import Counter
 from operator import itemgetter
@@ -30,22 +31,65 @@ counted under one ``(other endpoints)`` row, so the counts stay bounded."""
 OTHER = "(other endpoints)"
 
 
+KINDS: tuple[tuple[str, tuple[type[BaseException], ...], tuple[str, ...]], ...] = (
+    # (kind, built-in exception types, words in the class names of the client libraries' own:
+    # requests' ConnectTimeout, urllib3's ReadTimeoutError, httpx's ConnectError...)
+    ("connection refused", (ConnectionRefusedError,), ("refused",)),
+    ("timeout", (TimeoutError, socket.timeout), ("timeout",)),
+    ("connection reset", (ConnectionResetError,), ("reset",)),
+    ("name not resolved", (socket.gaierror,), ("nameresolution", "gaierror")),
+    ("tls error", (), ("ssl", "certificate")),  # ssl.SSLError by name: no ssl import before locust's
+    ("connection closed", (ConnectionAbortedError, BrokenPipeError), ("remotedisconnected", "connectionclosed")),
+)
+"""The error kinds, in the order they are looked for along an exception's chain of causes."""
+
+_WORDS = (
+    ("timeout", ("timeout", "timed out")),
+    ("connection refused", ("refused",)),
+    ("connection reset", ("reset by peer", "connectionreset")),
+    ("name not resolved", ("name or service not known", "nodename nor servname", "gaierror")),
+    ("tls error", ("ssl", "certificate")),
+    ("connection closed", ("remotedisconnected", "connection aborted", "connectionclosed")),
+)
+"""For an error known only by its text: words of each kind's messages."""
+
+_WHERE = re.compile(r"\b[a-z][a-z0-9+.-]*://\S*|\burl: \S+|\bhost='[^']*'", re.IGNORECASE)
+"""URLs and hosts in an error's text, where a path such as ``/timeout`` would pass for a kind."""
+
+
+def _causes(exception: BaseException) -> list[BaseException]:
+    """``exception`` and what it wraps: ``__cause__``/``__context__``, urllib3's ``reason``, and
+    exceptions given as arguments (requests' ConnectionError holds urllib3's MaxRetryError)."""
+    seen: list[BaseException] = []
+    todo = [exception]
+    while todo and len(seen) < 16:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        todo.extend(w for w in wrapped if isinstance(w, BaseException))
+    return seen
+
+
 def error_kind(exception: BaseException | str) -> str:
-    """What kept a request from getting a response, in the words a person searches logs for."""
-    text = exception if isinstance(exception, str) else f"{type(exception).__name__}: {exception}"
-    lowered = text.lower()
-    if isinstance(exception, (TimeoutError, socket.timeout)) or "timeout" in lowered or "timed out" in lowered:
-        return "timeout"
-    if isinstance(exception, ConnectionRefusedError) or "refused" in lowered:
-        return "connection refused"
-    if isinstance(exception, ConnectionResetError) or "reset by peer" in lowered or "connectionreset" in lowered:
-        return "connection reset"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "gaierror" in lowered:
-        return "name not resolved"
-    if "ssl" in lowered or "certificate" in lowered:
-        return "tls error"
-    if "remotedisconnected" in lowered or "connection aborted" in lowered or "connectionclosed" in lowered:
-        return "connection closed"
+    """What kept a request from getting a response, in the words a person searches logs for: from
+    the exception's types along its causes, then from its text with URLs and hosts left out."""
+    if isinstance(exception, BaseException):
+        chain = _causes(exception)
+        # Each one's own class name, not its bases': urllib3's NewConnectionError (a refusal, an
+        # unknown name) is a ConnectTimeoutError by inheritance.
+        names = [type(e).__name__.lower() for e in chain]
+        for kind, types, words in KINDS:
+            if any(isinstance(e, types) for e in chain) or any(w in n for n in names for w in words):
+                return kind
+        text = " ".join(f"{type(e).__name__}: {e}" for e in chain)
+    else:
+        text = exception
+    lowered = _WHERE.sub(" ", text).lower()
+    for kind, words in _WORDS:
+        if any(word in lowered for word in words):
+            return kind
     return "no response" if isinstance(exception, str) else f"no response ({type(exception).__name__})"
 
 

@@ -1,0 +1,70 @@
+"""A request that got no response counts under its error kind, found from the exception's types
+along its causes, as the client libraries raise them: real requests to loopback sockets."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from geventhttpclient import HTTPClient
+
+from loadtui.engine.status_codes import error_kind
+
+
+class Slow(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        time.sleep(1.0)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_port() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_port)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def raised(call: object) -> BaseException:
+    try:
+        call()  # type: ignore[operator]
+    except Exception as exc:
+        return exc
+    raise AssertionError("no error")
+
+
+def test_a_refusal_whose_url_says_timeout_is_a_refusal(closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}/timeout/ssl/timed-out"
+    assert error_kind(raised(lambda: requests.get(url, timeout=2))) == "connection refused"  # HttpUser's client
+    fast = HTTPClient.from_url(url, network_timeout=2)  # FastHttpUser's
+    assert error_kind(raised(lambda: fast.get("/timeout/refused-not"))) == "connection refused"
+
+
+def test_a_timeout_whose_url_says_refused_is_a_timeout(slow_port: int) -> None:
+    url = f"http://127.0.0.1:{slow_port}/refused/reset"
+    assert error_kind(raised(lambda: requests.get(url, timeout=0.2))) == "timeout"
+    fast = HTTPClient.from_url(url, network_timeout=0.2)
+    assert error_kind(raised(lambda: fast.get("/refused/reset"))) == "timeout"
+
+
+def test_an_error_known_by_its_text_alone_is_read_without_its_urls() -> None:
+    assert error_kind("ConnectionRefusedError(111, 'Connection refused') url: /timeout") == "connection refused"
+    assert error_kind("HTTPConnectionPool(host='refused.example', port=80): Read timed out.") == "timeout"
+    assert error_kind("something else at http://127.0.0.1:1/timeout") == "no response"
+    assert error_kind(ValueError("nothing known")) == "no response (ValueError)"
