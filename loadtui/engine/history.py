@@ -1,9 +1,10 @@
 """A bounded time series that keeps the whole run by thinning its past.
 
 When full, neighbouring rows are merged pairwise: the merged row keeps the time of its first
-row and the mean of the values. The resolution halves, evenly, and a long run keeps its start
-instead of forgetting it. (Averaging the times too looked harmless and was not: rows covering
-unequal spans pulled the first row's time towards the middle of the run, merge after merge.)
+row and the mean of the values (NaN, a gap, left out of it). The resolution halves, evenly,
+and a long run keeps its start instead of forgetting it. (Averaging the times too looked
+harmless and was not: rows covering unequal spans pulled the first row's time towards the
+middle of the run, merge after merge.)
 Memory stays at ``capacity`` rows whatever the length of the run.
 
 The rows live in one flat ``array('d')``: 8 bytes a value, where a tuple of floats costs about
@@ -15,6 +16,16 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Sequence
+
+
+def _mean(a: float, b: float) -> float:
+    """The mean of two values, where NaN (no value: a window without requests has no latency) is
+    left out: a gap merged with a value is that value, and only two gaps make a gap."""
+    if a != a:
+        return b
+    if b != b:
+        return a
+    return (a + b) / 2
 
 
 class DownsampledSeries:
@@ -54,7 +65,7 @@ class DownsampledSeries:
             first = pair * 2 * width
             second = first + width
             merged.append(values[first])
-            merged.extend((values[first + i] + values[second + i]) / 2 for i in range(1, width))
+            merged.extend(_mean(values[first + i], values[second + i]) for i in range(1, width))
         if count % 2:  # an odd last row is kept as it is
             merged.extend(values[(count - 1) * width :])
         self._values = merged

@@ -24,6 +24,23 @@ def test_merged_points_are_means() -> None:
     assert series.rows == [(0.0, 15.0), (2.0, 35.0), (4.0, 50.0)]  # time of the first, mean of the values
 
 
+def test_a_gap_merged_with_a_value_is_the_value() -> None:
+    """A quiet endpoint's latency has gaps (NaN: no request in that second); thinning must not
+    spread them over the values next to them, or a long run's line is lost."""
+    nan = float("nan")
+    series = DownsampledSeries(8)
+    for t in range(16):
+        series.append((float(t), 5.0 if t % 2 else nan))
+    times, values = series.column(0), series.column(1)
+    assert times[:4] == (0.0, 4.0, 8.0, 10.0) and values[:4] == (5.0,) * 4  # merged rows: the values
+    assert all(v == 5.0 for t, v in zip(times, values, strict=True) if t % 2)  # raw rows as they came
+    both = DownsampledSeries(4)
+    for row in ((0.0, nan), (1.0, nan), (2.0, 1.0), (3.0, 3.0), (4.0, 9.0)):
+        both.append(row)
+    merged = both.column(1)
+    assert merged[0] != merged[0] and merged[1:] == (2.0, 9.0)  # two gaps stay a gap
+
+
 def test_history_from_rows() -> None:
     series = DownsampledSeries(10)
     series.append((1.0, 5.0, 0.0, 10.0, 20.0, 30.0, 3.0, 50.0, 60.0))
