@@ -43,12 +43,16 @@ ROWS_PER_SECOND = 250
 WINDOW_S = float(locust_stats.CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW)
 """The percentiles of a row are over about this many seconds, as Locust's current ones are."""
 
+TICK_SLACK_S = 0.5
+"""How late a tick may come (they are 1 s apart) and still count as on time for a window."""
+
 COPY_EVERY_S = 2.0
 """An endpoint's response times are copied at most this often: a window is 10 to 12 s long."""
 
 POINTS_BUDGET = 540_000
 """Points of all endpoint series together: 1800 each (30 minutes a second) up to 300 names,
-180 at 3000; 9 values of 8 bytes a point, about 40 MB at most."""
+180 at 3000; 9 values of 8 bytes a point, about 40 MB at most (the windows' copies of response
+times come on top: :attr:`EndpointHistory.nbytes` counts both)."""
 
 MIN_POINTS = 60
 MAX_POINTS = 1800
@@ -73,7 +77,11 @@ class _Window:
     def since(self, now: float, window: float) -> tuple[int, dict[int, int]]:
         """The newest copy at least ``window`` old (else the oldest); the older ones go."""
         copies = self.copies
-        while len(copies) > 1 and copies[1][0] <= now - window:
+        # Half a tick of slack: a copy taken by a tick that came a few ms late is still a window
+        # old at the same tick of the next turn (without it the row took the copy before: twice
+        # the window, about every other turn with 3000 names).
+        oldest = now - window + TICK_SLACK_S
+        while len(copies) > 1 and copies[1][0] <= oldest:
             copies.popleft()
         if not copies:
             return 0, {}

@@ -67,6 +67,23 @@ def test_a_stats_reset_starts_the_window_again() -> None:
     ]
 
 
+def test_a_tick_a_little_late_does_not_double_the_next_window() -> None:
+    """With 3000 names an endpoint's turn comes every 12 s and its window is 12 s: the copy its
+    last turn took, a few ms late, must still be the base of this turn's window, not the one before."""
+    stats = RequestStats()
+    stats.log_request("GET", "/a", 5, 10)
+    entry = stats.entries[("/a", "GET")]
+    window = _Window()
+    window_percentiles(entry, window, 100.0, 12.0, PERCENTS)  # turn 1: a copy with one request
+    for _ in range(10):
+        stats.log_request("GET", "/a", 50, 10)
+    window_percentiles(entry, window, 112.004, 12.0, PERCENTS)  # turn 2, 4 ms late: 11 requests
+    for _ in range(5):
+        stats.log_request("GET", "/a", 500, 10)
+    # turn 3, on time: the window is turn 2's copy on, the 5 slow requests alone
+    assert window_percentiles(entry, window, 124.0, 12.0, (0.0, 1.0)) == [500, 500]
+
+
 class _Env:
     """What EndpointHistory.sample reads of an Environment: its stats and its runner's user count."""
 
