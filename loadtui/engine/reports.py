@@ -238,6 +238,7 @@ def _profile_settings(profile: Profile, weights: dict[str, int]) -> dict[str, An
             for s in profile.stages
         ],
         "ramp": profile.ramp.to_toml() if profile.ramp is not None else None,
+        "chart_percentiles": list(profile.chart_percentiles),
     }
 
 

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from locust import stats as locust_stats
+
 from . import latency_histogram, recovery
 from .durations import human_duration
 from .endpoint_detail import TABLE_PERCENTILES, number, series_from_rows, sorted_codes
@@ -152,7 +154,8 @@ def _history_rows(
     folder: Path, method: str, name: str, wanted: tuple[str, ...] = HISTORY_COLUMNS
 ) -> list[tuple[float, ...]]:
     """(method, name)'s stats_history.csv rows, the ``wanted`` columns (Timestamp first, as
-    seconds since the file's first row; NaN for Locust's ``N/A``).
+    seconds since the file's first row; NaN for Locust's ``N/A``, and for the percentiles of a
+    row with no requests in its window: 0 there, at 0 req/s, is Locust's "none came").
 
     The file can be hundreds of MB (3000 names for hours): lines that cannot be the endpoint's
     are skipped before the CSV parser sees them."""
@@ -165,6 +168,8 @@ def _history_rows(
             at = {column: i for i, column in enumerate(header)}
             if any(column not in at for column in (*wanted, "Type", "Name")):
                 return []
+            latencies = [i for i, column in enumerate(wanted) if column.endswith("%")]
+            quiet = at.get("Requests/s") if latencies else None
             for line in handle:
                 if first is not None and needle not in line:
                     continue
@@ -176,6 +181,9 @@ def _history_rows(
                 if row[at["Type"]] == method and row[at["Name"]] == name:
                     values = [number(row[at[column]]) for column in wanted]
                     values[0] -= first
+                    if quiet is not None and not number(row[quiet]) and not any(values[i] for i in latencies):
+                        for i in latencies:  # no request in the window: Locust writes 0, the live chart a gap
+                            values[i] = math.nan
                     points.append(tuple(values))
     except (OSError, csv.Error, UnicodeDecodeError):
         return points
@@ -198,6 +206,18 @@ SUMMARY_FIELDS = {
 """EndpointRow's figures -> the keys of an endpoint of summary.json (its RPS is the run's average)."""
 
 
+def chart_percentiles(summary: dict[str, Any]) -> tuple[float, ...]:
+    """The run's profile's ``chart_percentiles`` when stats_history.csv has a column of each
+    (Locust's percentiles), else none: the chart draws p50, p95 and p99."""
+    wanted = (summary.get("settings") or {}).get("chart_percentiles") or ()
+    try:
+        charted = tuple(float(p) for p in wanted)
+    except (TypeError, ValueError):
+        return ()
+    columns = {round(100 * p, 6) for p in locust_stats.PERCENTILES_TO_REPORT}
+    return charted if charted and all(round(p, 6) in columns for p in charted) else ()
+
+
 def read_endpoint(run: PastRun, method: str, name: str) -> EndpointDetail:
     """One endpoint of a saved run: its figures and codes from summary.json, the percentile
     table from stats.csv (summary.json's where stats.csv has no such row), its series from
@@ -210,8 +230,9 @@ def read_endpoint(run: PastRun, method: str, name: str) -> EndpointDetail:
         for f in run.summary.get("failures") or []
         if f.get("method") == method and f.get("name") == name
     )
-    rows = _history_rows(run.folder, method, name)
-    series = series_from_rows(rows)
+    charted = chart_percentiles(run.summary)
+    rows = _history_rows(run.folder, method, name, HISTORY_COLUMNS + tuple(f"{p:g}%" for p in charted))
+    series = series_from_rows(rows, charted)
     missing = [] if rows else ["stats_history.csv has no rows of it"]
     if found is None:
         return EndpointDetail(method, name, failures=failures, series=series, note="summary.json has no such endpoint")

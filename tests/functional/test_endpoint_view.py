@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import shutil
 import socket
 import sys
 from dataclasses import replace
@@ -169,6 +170,39 @@ def test_read_endpoint_agrees_with_the_report_files(saved_run: Path) -> None:
     missing = runs.read_endpoint(run, "GET", "/nowhere")
     assert missing.row is None and "no such endpoint" in missing.note
     assert all(math.isnan(v) or v >= 0 for _, values in detail.series.latency for v in values)
+
+
+def test_a_past_run_draws_its_chart_percentiles_and_gaps_where_nothing_came(saved_run: Path, tmp_path: Path) -> None:
+    """The profile's chart_percentiles are drawn from stats_history.csv's columns; a row of a
+    window without requests (Locust writes its percentiles as 0, at 0 req/s) is a gap, as live."""
+    (run,) = runs.list_runs(saved_run)
+    copy = tmp_path / run.folder.name
+    shutil.copytree(run.folder, copy)
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["settings"]["chart_percentiles"] = [90, 99.9]
+    (copy / "summary.json").write_text(json.dumps(summary))
+    with (copy / "stats_history.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    last = next(r for r in reversed(rows) if r["Name"] == "/status/503")
+    quiet = {**last, "Timestamp": str(int(last["Timestamp"]) + 1), "Requests/s": "0.000000", "Failures/s": "0.000000"}
+    quiet.update({f"{100 * p:g}%": "0" for p in ROW_PERCENTILES})
+    with (copy / "stats_history.csv").open("a", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(rows[0])).writerow(quiet)
+    (copied,) = runs.list_runs(tmp_path)
+    detail = runs.read_endpoint(copied, "GET", "/status/503")
+    assert [name for name, _ in detail.series.latency] == ["p90", "p99.9"]
+    history = [r for r in [*rows, quiet] if r["Name"] == "/status/503"]
+    p90 = dict(detail.series.latency)["p90"]
+    assert [v for v in p90[:-1]] == [float(r["90%"]) for r in history[:-1]]
+    assert math.isnan(p90[-1]) and detail.series.rps[-1] == 0  # the quiet window: a gap, not 0 ms
+    summary["settings"]["chart_percentiles"] = [97]  # no such column: p50, p95 and p99
+    (copy / "summary.json").write_text(json.dumps(summary))
+    (copied,) = runs.list_runs(tmp_path)
+    assert [name for name, _ in runs.read_endpoint(copied, "GET", "/status/503").series.latency] == [
+        "p50",
+        "p95",
+        "p99",
+    ]
 
 
 async def test_past_run_endpoint_opens_from_the_report(saved_run: Path) -> None:
