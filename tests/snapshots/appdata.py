@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 from locust import HttpUser, task
+from locust.stats import RequestStats
 
-from loadtui.engine import profile_loading
+from loadtui.engine import latency_histogram, profile_loading
 from loadtui.engine.endpoint_detail import TABLE_PERCENTILES
 from loadtui.engine.endpoint_selection import EndpointView, select_rows
 from loadtui.engine.locustfile import DEMO_LOCUSTFILE, LoadedLocustfile
@@ -278,23 +280,24 @@ def endpoint_detail(snapshot: Snapshot, key: tuple[str, str]) -> EndpointDetail:
                     for i in range(points)
                 ),
             )
-            for label, k in (("p50", 1.0), ("p95", 3.0), ("p99", 5.0))
+            for label, k in (("p50", 1.0), ("p95", 2.68), ("p99", 4.04))  # the spread below: e^(0.6 z)
         ),
     )
-    steps = (0.4, 0.7, 0.85, 0.9, 1.3, 3.0, 3.6, 5.0, 7.5, 8.5, 9.0)
+    # The table and the bins from Locust's own buckets of a lognormal spread around the median,
+    # as a real endpoint's are: its requests logged into a RequestStats, read as the live view does.
+    stats = RequestStats()
+    spread = NormalDist()
+    for i in range(row.requests):
+        ms = base * math.exp(0.6 * spread.inv_cdf((i + 0.5) / row.requests))
+        stats.log_request(row.method, row.name, ms, 0)  # type: ignore[arg-type]  # float ms, as Locust's clients give
+    entry = stats.get(row.name, row.method)
     ok = row.requests - row.failures
     return EndpointDetail(
         method=row.method,
         name=row.name,
         row=row,
-        percentiles=tuple((p, round(base * k, 1)) for p, k in zip(TABLE_PERCENTILES, (1.0, *steps[1:]), strict=True)),
-        histogram=(
-            (base / 2, base, row.requests // 4),
-            (base, base * 2, row.requests // 2),
-            (base * 2, base * 3, 0),
-            (base * 3, base * 5, row.requests // 5),
-            (base * 5, None, row.requests // 20),
-        ),
+        percentiles=tuple((p, float(entry.get_response_time_percentile(p))) for p in TABLE_PERCENTILES),
+        histogram=latency_histogram.bins(entry.response_times),
         status_codes=(("200", ok), ("500", row.failures)) if row.failures else (("200", ok),),
         failures=tuple(f for f in snapshot.failures if (f.method, f.name) == key),
         series=series,

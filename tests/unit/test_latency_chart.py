@@ -65,10 +65,18 @@ def test_the_time_axis_reads_as_seconds_then_minutes_then_the_time_of_day() -> N
     import time
 
     positions, labels, title = time_ticks(90, started_at=None)
-    assert positions[0] == 0 and title == "elapsed s" and labels == ["0", "22", "45", "68", "90"]
+    assert positions[0] == 0 and title == "elapsed s" and labels == ["0", "20", "40", "60", "80"]
+    for span in (1, 3, 5, 14, 59, 60, 119):  # round labels, each where it is drawn, 0 first
+        positions, labels, _ = time_ticks(span, started_at=None)
+        assert labels == [f"{p:g}" for p in positions] and positions[0] == 0 and positions[-1] <= span
+        assert 2 <= len(labels) <= 5
+    assert time_ticks(600, started_at=None)[1] == ["0:00", "5:00", "10:00"]
     positions, labels, title = time_ticks(30 * 60, started_at=None)
     assert title == "elapsed min:s" and labels[0] == "0:00" and labels[-1] == "30:00"
     start = time.mktime((2026, 12, 3, 14, 0, 0, 0, 0, -1))
     positions, labels, title = time_ticks(2 * 3600, started_at=start)
     assert title == "time of day" and labels == ["14:00", "14:30", "15:00", "15:30", "16:00"]
+    later = start + 7 * 60  # 14:07: the labels stay on the clock's round times
+    positions, labels, _ = time_ticks(5 * 3600, started_at=later)
+    assert labels == ["15:00", "16:00", "17:00", "18:00", "19:00"] and positions[0] == 53 * 60
     assert time_ticks(2 * 3600, started_at=None)[2] == "elapsed min:s"  # no start known: still from 0

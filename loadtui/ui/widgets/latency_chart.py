@@ -24,17 +24,45 @@ TICKS = 5
 """Labels on the time axis."""
 
 
+SECOND_STEPS = (1, 2, 5, 10, 15, 20, 30)
+"""Seconds between two labels, under two minutes: the first that fits :data:`TICKS` labels."""
+MINUTE_STEPS = (30, 60, 120, 300, 600, 900, 1200, 1800)
+"""... from two minutes to an hour (``min:s`` labels), in seconds."""
+CLOCK_STEPS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+"""... past an hour: clock times on the quarter, the hour... (in seconds)."""
+
+
+def _step(span: float, steps: Sequence[int], ticks: int) -> int:
+    """The first of ``steps`` with at most ``ticks`` labels over ``span`` (multiples of the last after it)."""
+    for step in steps:
+        if span // step + 1 <= ticks:
+            return step
+    return steps[-1] * math.ceil(span / steps[-1] / (ticks - 1))
+
+
 def time_ticks(span_s: float, started_at: float | None, ticks: int = TICKS) -> tuple[list[float], list[str], str]:
     """Where the time axis is labelled, the labels and the axis title, for a run ``span_s`` long:
     seconds for the first two minutes, then minutes (``12:30``), then past an hour the clock time
-    of day (``14:05``) when the start is known, as a person reading a long run thinks of it."""
+    of day (``14:05``) when the start is known, as a person reading a long run thinks of it.
+    Labels fall on round values (0, 15, 30 s; 10:00; 14:30), each exactly where it is drawn."""
     span = max(span_s, 1.0)
-    positions = [span * i / (ticks - 1) for i in range(ticks)]
     if span < 120:
+        step = _step(span, SECOND_STEPS, ticks)
+        positions = [float(p) for p in range(0, int(span) + 1, step)]
         return positions, [f"{p:.0f}" for p in positions], "elapsed s"
     if span < 3600 or started_at is None:
+        step = _step(span, MINUTE_STEPS, ticks)
+        positions = [float(p) for p in range(0, int(span) + 1, step)]
         return positions, [f"{int(p // 60)}:{int(p % 60):02d}" for p in positions], "elapsed min:s"
-    return positions, [time.strftime("%H:%M", time.localtime(started_at + p)) for p in positions], "time of day"
+    local = started_at + (time.localtime(started_at).tm_gmtoff or 0)  # on the local clock's round times
+    positions = []
+    for step in (*CLOCK_STEPS, _step(span, CLOCK_STEPS, ticks)):
+        first = math.ceil(local / step) * step - local
+        positions = [first + i * step for i in range(int((span - first) // step) + 1)]
+        if len(positions) <= ticks:
+            break
+    clock = "%a %H:%M" if span > 86400 else "%H:%M"  # past a day, the day too
+    return positions, [time.strftime(clock, time.localtime(started_at + p)) for p in positions], "time of day"
 
 
 # Each series has its own marker as well as its own colour, so the legend still tells the lines
@@ -150,6 +178,7 @@ class TimeChart(PlotextPlot):
         # Hidden (the dashboard's endpoint panel between two Enters) a widget has no size until
         # it is laid out again: the width it last had stands in, not 0, which is every point.
         self._columns = self.size.width or self._columns
+        span = times[-1] - start  # the axis ends at the last point's time, merged into a column or not
         xs, ys = per_column([t - start for t in times[first:]], [values[first:] for _, values in series], self._columns)
         top = 0.0
         for (label, _), (marker, color), values in zip(series, LOOKS, ys, strict=False):
@@ -159,9 +188,9 @@ class TimeChart(PlotextPlot):
                 top = max(top, *drawn)
         if from_zero:
             plt.ylim(0, top * 1.1 or 1.0)
-        positions, labels, axis = time_ticks(xs[-1], started_at)
+        positions, labels, axis = time_ticks(span, started_at)
         plt.xticks(positions, labels)
-        plt.xlim(0, positions[-1])
+        plt.xlim(0, max(span, 1.0))
         plt.xlabel(axis)
         self.refresh()
         return xs
