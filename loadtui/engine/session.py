@@ -816,6 +816,7 @@ class LoadSession:
             exceptions=locust_rows.exception_rows(runner.exceptions),
             history=self.history.history(),
             status_codes=self.status_codes.rows(STATUS_ROWS),
+            status_totals=self.status_codes.totals(),
             worker_events=tuple(self.supervisor.events) if self.supervisor is not None else (),
             users_short_s=self.supervisor.short_s if self.supervisor is not None else 0.0,
             rate=self.pacer.state(),

@@ -577,6 +577,8 @@ class Snapshot:
     """The saved run the live figures are compared with, if the profile (or --baseline) names one."""
     status_codes: tuple[StatusRow, ...] = ()
     """Each endpoint's status codes, the most frequent first (at most STATUS_ROWS rows)."""
+    status_totals: tuple[tuple[str, int], ...] = ()
+    """Every endpoint's status codes together, the most frequent first: ``("200", 5800)``..."""
     worker_events: tuple[WorkerEvent, ...] = ()
     """Workers lost, restarted or back so far, oldest first."""
     users_short_s: float = 0.0

@@ -113,6 +113,8 @@ class StatusCodes:
         self.counts: dict[Key, Counter[str]] = {}
         self._totals: dict[Key, int] = {}
         """Each endpoint's requests counted, kept as they come: the busiest are picked from these."""
+        self.total: Counter[str] = Counter()
+        """Every endpoint's together, kept as they come."""
         self._listening: list[tuple[Any, Any]] = []
         """(event hook, listener) pairs added, for :meth:`stop`."""
 
@@ -134,6 +136,7 @@ class StatusCodes:
     def reset(self, **_kwargs: Any) -> None:
         self.counts = {}
         self._totals = {}
+        self.total = Counter()
 
     def _on_request(
         self, request_type: str = "", name: str = "", response: Any = None, exception: Any = None, **_kw: Any
@@ -148,6 +151,7 @@ class StatusCodes:
             counts = self.counts.setdefault(key, Counter())
         counts[status] += count
         self._totals[key] = self._totals.get(key, 0) + count
+        self.total[status] += count
 
     # --- a worker's share, to its master and back ---------------------------------------------------
 
@@ -177,6 +181,10 @@ class StatusCodes:
         self._add(events.worker_report, on_worker_report)
 
     # --- for the screen and summary.json ---------------------------------------------------------------
+
+    def totals(self) -> tuple[tuple[str, int], ...]:
+        """Every endpoint's codes together, the most frequent first."""
+        return tuple(sorted(self.total.items(), key=lambda item: (-item[1], item[0])))
 
     def rows(self, most: int) -> tuple[StatusRow, ...]:
         """At most ``most`` rows: the busiest endpoints' codes, each endpoint's most frequent first."""

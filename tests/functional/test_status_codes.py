@@ -61,8 +61,15 @@ def test_the_dashboard_s_snapshot_carries_the_codes_as_they_come(tmp_path: Path,
     session.start()
     try:
         wait_for(lambda: {"200", "404", "503"} <= {row.status for row in session.snapshot().status_codes})
-        rows = {(row.name, row.status): row for row in session.snapshot().status_codes}
+        snapshot = session.snapshot()
+        rows = {(row.name, row.status): row for row in snapshot.status_codes}
         assert rows[("/status/404", "404")].share == 1.0
         assert rows[("/status/200", "200")].count > 0
+        # The run's codes in total (the Codes tab's first line): every endpoint's added up.
+        totals: dict[str, int] = {}
+        for row in snapshot.status_codes:
+            totals[row.status] = totals.get(row.status, 0) + row.count
+        assert dict(snapshot.status_totals) == totals
+        assert [count for _, count in snapshot.status_totals] == sorted(totals.values(), reverse=True)
     finally:
         session.stop()

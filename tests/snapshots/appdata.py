@@ -498,7 +498,11 @@ def make_codes_snapshot(**kwargs: Any) -> Snapshot:
         StatusRow("GET", "/api/v1/products/[id]", "200", 917, 0.978),
         StatusRow("GET", "/api/v1/products/[id]", "404", 21, 0.022),
     )
-    return replace(make_snapshot(**kwargs), status_codes=rows)
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row.status] = totals.get(row.status, 0) + row.count
+    ordered = tuple(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+    return replace(make_snapshot(**kwargs), status_codes=rows, status_totals=ordered)
 
 
 def make_workers_snapshot(**kwargs: Any) -> Snapshot:

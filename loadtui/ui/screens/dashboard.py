@@ -43,7 +43,7 @@ from ..widgets.host_panel import HostPanel
 from ..widgets.keys_footer import KeysFooter
 from ..widgets.latency_chart import LatencyChart
 from ..widgets.logs_view import LogsView, logs_tab_label
-from ..widgets.status_codes_table import StatusCodesTable, status_codes_tab_label
+from ..widgets.status_codes_table import StatusCodesTable, StatusTotals, status_codes_tab_label
 from ..widgets.status_line import StatusLine
 from ..widgets.thresholds_panel import ThresholdsTable, thresholds_tab_label
 from ..widgets.trends import TrendsPanel
@@ -234,6 +234,7 @@ class DashboardScreen(Screen[None]):
             with TabPane("Failures", id="tab-failures"):
                 yield FailuresTable(id="failures")
             with TabPane("Codes", id="tab-codes"):
+                yield StatusTotals(id="codes-total")
                 yield StatusCodesTable(id="codes")
             with TabPane("Exceptions", id="tab-exceptions"):
                 yield ExceptionsView(id="exceptions-view")
@@ -341,6 +342,7 @@ class DashboardScreen(Screen[None]):
         elif active == "tab-failures":
             self.query_one(FailuresTable).update_snapshot(snapshot)
         elif active == "tab-codes":
+            self.query_one(StatusTotals).update_snapshot(snapshot)
             self.query_one(StatusCodesTable).update_snapshot(snapshot)
         elif active == "tab-exceptions":
             self.query_one(ExceptionsView).update_snapshot(snapshot)

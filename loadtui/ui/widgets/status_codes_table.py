@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.widgets import Static
 
 from loadtui.engine.snapshot import Snapshot
 
@@ -34,6 +35,30 @@ def status_style(status: str) -> str:
 
 def status_codes_tab_label(snapshot: Snapshot) -> str:
     return f"Codes ({len({row.status for row in snapshot.status_codes})})"
+
+
+def totals_text(snapshot: Snapshot) -> Text:
+    """``All endpoints  200: 5,800 (97.8%)  503: 24 (0.4%)``...: every endpoint's codes together."""
+    text = Text("All endpoints", style="bold")
+    counted = sum(count for _, count in snapshot.status_totals)
+    if not counted:
+        return text.append("  no response yet", style="dim")
+    for status, count in snapshot.status_totals:
+        text.append("  ")
+        text.append(status, style=status_style(status) or "bold")
+        text.append(f": {fmt_int(count)} ({fmt_pct(count / counted)})")
+    return text
+
+
+class StatusTotals(Static):
+    """The line above the Codes table: the run's codes in total."""
+
+    _shown: tuple[tuple[str, int], ...] | None = None
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        if snapshot.status_totals != self._shown:
+            self._shown = snapshot.status_totals
+            self.update(totals_text(snapshot))
 
 
 class StatusCodesTable(KeyedTable):
