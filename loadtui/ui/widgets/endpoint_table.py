@@ -127,13 +127,14 @@ def _judged(cell: Num, metric: str, judged: Judged) -> Num:
 
 
 CHANGE_STYLES = {"worse": "bold red", "better": "green", "same": ""}
-CHANGE_MARKS = {"worse": " !", "better": "", "same": ""}
-"""Colour is never the only signal: a change worse than the tolerance has a mark too."""
+CHANGE_MARKS = {"worse": " !", "better": " ✓", "same": ""}
+"""Colour is never the only signal: a change beyond the tolerance has a mark too, ``!`` worse,
+``✓`` as much better."""
 
 
 def change_cell(baseline: Baseline, figure: str, base: BaselineFigures | None, now: float) -> Num:
-    """``+12%`` (``+32% !`` beyond the tolerance, in red; green when as much better), ``-`` when the
-    baseline has no such endpoint."""
+    """``+12%`` (``+32% !`` beyond the tolerance, in red; ``-40% ✓`` in green when as much better),
+    ``-`` when the baseline has no such endpoint."""
     before = None if base is None else (base.p95_ms if figure == "p95" else base.rps)
     ratio, state = live_change(baseline, figure, before, now)
     if ratio is None:
