@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import TabbedContent
 
 from loadtui.engine import profile_loading
-from loadtui.engine.compare import live_change
+from loadtui.engine.compare import LATENCY_FLOOR_MS
 from loadtui.engine.snapshot import Baseline, BaselineFigures
 from loadtui.ui.app import LoadTuiApp
 from loadtui.ui.widgets.endpoint_table import endpoint_cells
@@ -32,6 +32,8 @@ run_time = "1m"
 
 
 def test_the_live_changes_are_against_a_real_first_run(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
+    """Two real runs; the second names the first with ``baseline =`` in its profile. Each cell's
+    change is worked out here from the two runs' own figures, with the tolerance's rule."""
     profile_set = profile_loading.load(
         write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     )
@@ -41,7 +43,11 @@ def test_the_live_changes_are_against_a_real_first_run(tmp_path: Path, target) -
     assert result is not None and result.folder is not None
     saved = {(e["method"], e["name"]): e for e in json.loads((result.folder / "summary.json").read_text())["endpoints"]}
 
-    second = session_for(profile_set, "second", "--baseline", str(result.folder), "--tolerance", "50%")
+    body = PROFILES + f'\n[profiles.against]\nusers = 3\nspawn_rate = 50\nbaseline = "{result.folder}"\n'
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, body, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
+    )
+    second = session_for(profile_set, "against", "--tolerance", "50%")
     second.start()
     try:
         wait_for(lambda: len(second.snapshot().endpoints) >= 2 and second.snapshot().totals.requests > 20)
@@ -52,9 +58,16 @@ def test_the_live_changes_are_against_a_real_first_run(tmp_path: Path, target) -
             base = baseline.endpoints[(row.method, row.name)]
             assert (base.p95_ms, base.rps) == (saved[row.key]["p95_ms"], saved[row.key]["rps"])
             cells = endpoint_cells(row.method, row.name, row, baseline=baseline)
-            ratio, state = live_change(baseline, "p95", base.p95_ms, row.p95_ms)
-            assert ratio is not None and cells["p95_vs"].text.startswith(f"{100 * ratio:+.0f}%")  # type: ignore[attr-defined]
-            assert cells["p95_vs"].text.endswith(" !") == (state == "worse")  # type: ignore[attr-defined]
+            p95, rps = cells["p95_vs"].text, cells["rps_vs"].text  # type: ignore[attr-defined]
+            # p95 so far against the first run's; worse (or better) past 50% and the latency floor
+            assert p95.startswith(f"{100 * (row.p95_ms - base.p95_ms) / base.p95_ms:+.0f}%"), (p95, row, base)
+            grew, fell = row.p95_ms - base.p95_ms, base.p95_ms - row.p95_ms
+            assert p95.endswith(" !") == (row.p95_ms > 1.5 * base.p95_ms and grew >= LATENCY_FLOOR_MS)
+            assert p95.endswith(" ✓") == (base.p95_ms > 1.5 * row.p95_ms and fell >= LATENCY_FLOOR_MS)
+            # the last seconds' RPS against the first run's average; worse below half of it
+            assert rps.startswith(f"{100 * (row.current_rps - base.rps) / base.rps:+.0f}%"), (rps, row, base)
+            assert rps.endswith(" !") == (row.current_rps < 0.5 * base.rps)
+            assert rps.endswith(" ✓") == (base.rps < 0.5 * row.current_rps)
     finally:
         second.stop()
 
