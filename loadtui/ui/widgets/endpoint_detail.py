@@ -26,12 +26,20 @@ from loadtui.engine.snapshot import EndpointDetail, Snapshot
 
 from ..formatting import fmt_bytes, fmt_int, fmt_ms, fmt_pct, fmt_rate
 from .cells import Num
-from .keyed_table import KeyedTable, row_key
+from .keyed_table import Cells, KeyedTable, row_key
 from .latency_chart import TimeChart
 from .latency_histogram import LatencyHistogram
 from .status_codes_table import status_style
 
 PERCENTILE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (("pct", "Pctl", 6), ("ms", "ms", 8))
+PAIRED_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("pct", "Pctl", 6),
+    ("ms", "ms", 6),
+    ("pct2", "Pctl", 6),
+    ("ms2", "ms", 6),
+)
+"""The percentiles two to a row, on a short screen (below 32 lines), where one to a row would
+put p99.99 and the maximum below the fold at 80x24."""
 CODE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("status", "Status", 18),
     ("count", "Count", 9),
@@ -109,6 +117,9 @@ class EndpointDetailPanel(Vertical):
             table = KeyedTable(PERCENTILE_COLUMNS, id="endpoint-percentiles", cursor_type="none")
             table.can_focus = False
             yield table
+            paired = KeyedTable(PAIRED_COLUMNS, id="endpoint-percentiles-paired", cursor_type="none")
+            paired.can_focus = False
+            yield paired
             with Vertical(id="endpoint-side"):
                 yield LatencyHistogram(id="endpoint-histogram")
                 yield KeyedTable(CODE_COLUMNS, id="endpoint-codes", cursor_type="row", zebra_stripes=True)
@@ -121,6 +132,7 @@ class EndpointDetailPanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#endpoint-percentiles").border_title = "Percentiles"
+        self.query_one("#endpoint-percentiles-paired").border_title = "Percentiles"
         self.query_one("#endpoint-histogram").border_title = "Latency distribution"
         self.query_one("#endpoint-codes").border_title = "Status codes"
         self.query_one("#endpoint-failures").border_title = "Failures"
@@ -189,15 +201,21 @@ class EndpointDetailPanel(Vertical):
             self.query_one("#endpoint-latency", TimeChart).draw(
                 "Latency (ms)", series.time, series.latency, start, started_at=self.started_at, from_zero=True
             )
+            cells: list[Cells] = [
+                {"pct": Text(percentile_label(p)), "ms": Num(0.0 if math.isnan(ms) else ms, fmt_ms(ms))}
+                for p, ms in detail.percentiles
+            ]
             self.query_one("#endpoint-percentiles", KeyedTable).sync(
-                {
-                    percentile_label(p): {
-                        "pct": Text(percentile_label(p)),
-                        "ms": Num(0.0 if math.isnan(ms) else ms, fmt_ms(ms)),
-                    }
-                    for p, ms in detail.percentiles
-                }
+                {percentile_label(p): row for (p, _), row in zip(detail.percentiles, cells, strict=True)}
             )
+            # Both are kept drawn (a dozen cells): the screen's height picks one (app.tcss), and
+            # a past run's panel is drawn only once.
+            half = (len(cells) + 1) // 2
+            paired: dict[str, Cells] = {}
+            for i, left in enumerate(cells[:half]):
+                right = cells[i + half] if i + half < len(cells) else {"pct": Text(""), "ms": Text("")}
+                paired[str(i)] = {**left, "pct2": right["pct"], "ms2": right["ms"]}
+            self.query_one("#endpoint-percentiles-paired", KeyedTable).sync(paired)
             self.query_one(LatencyHistogram).show(detail.histogram, detail.percentiles)
             total = sum(count for _, count in detail.status_codes) or 1
             codes = self.query_one("#endpoint-codes", KeyedTable)
