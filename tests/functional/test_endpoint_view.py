@@ -57,7 +57,7 @@ async def test_enter_opens_the_endpoint_live_and_escape_goes_back(tmp_path: Path
     planner = planner_for(profile_loading.load(profiles), "--closed-port", str(closed_port()), dashboard=True)
     app = LoadTuiApp(planner, profile="codes", refresh=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.session is not None
+        assert app.session is not None, [n.message for n in app._notifications]  # why it did not start
         await until(pilot, lambda: app.last_snapshot is not None and app.last_snapshot.endpoint_count >= 5)
         assert app.last_snapshot.endpoint_detail is None  # nothing focused: nothing built
         await cursor_to(pilot, app, "/status/503")
@@ -273,7 +273,7 @@ async def test_escape_shows_the_dashboard_as_it_was_and_the_ended_view_takes_ove
         app.post_message(EndpointViewChanged(replace(table_view, sort_by="current_rps")))
         await until(pilot, lambda: app.endpoint_view.sort_by == "current_rps")
         assert app.endpoint_view.focus == panel.key
-        assert app.session is not None
+        assert app.session is not None, [n.message for n in app._notifications]  # why it did not start
         app.session.stop("time")  # the run ends by itself (its run time): the next tick finds it
         app.refresh_snapshot()
         await until(pilot, lambda: isinstance(app.screen, EndedScreen))
@@ -297,7 +297,7 @@ async def test_the_run_ending_as_the_app_exits_with_the_view_open() -> None:
         await pilot.press("enter")
         assert dashboard.endpoint_open
         await dashboard.remove_children()  # what the app's exit does to it
-        assert app.session is not None
+        assert app.session is not None, [n.message for n in app._notifications]  # why it did not start
         app.session.stop("time")
         app.refresh_snapshot()
         await until(pilot, lambda: isinstance(app.screen, EndedScreen))
