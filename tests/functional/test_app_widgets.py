@@ -53,6 +53,15 @@ async def push(app: LoadTuiApp, pilot: Pilot, **snapshot_kwargs: object) -> None
     await pilot.pause()
 
 
+async def make_busiest(app: LoadTuiApp, pilot: Pilot, key: str | None) -> None:
+    """Serves the hand-made snapshot with endpoint ``key`` (a table row key) the busiest by far."""
+    snap = make_snapshot()
+    rows = tuple(replace(r, requests=99_999) if f"{r.method}\x00{r.name}" == key else r for r in snap.endpoints)
+    app.session.next_snapshot = replace(snap, endpoints=rows)  # type: ignore[union-attr]
+    app.refresh_snapshot()
+    await pilot.pause()
+
+
 def endpoint_table(app: LoadTuiApp) -> KeyedTable:
     return app.screen.query_one("#endpoints", KeyedTable)
 
@@ -330,13 +339,7 @@ class TestKeys:
             await pilot.press("down", "down")
             selected = table.selected_key()
             # The selected endpoint becomes the busiest: it moves to the top, the cursor follows.
-            snap = make_snapshot()
-            rows = tuple(
-                replace(r, requests=99_999) if f"{r.method}\x00{r.name}" == selected else r for r in snap.endpoints
-            )
-            app.session.next_snapshot = replace(snap, endpoints=rows)
-            app.refresh_snapshot()
-            await pilot.pause()
+            await make_busiest(app, pilot, selected)
             assert table.row_keys[0] == selected
             assert table.selected_key() == selected
 
@@ -366,13 +369,7 @@ class TestKeys:
             first, second = table.row_keys[0], table.row_keys[1]
             # Another endpoint becomes the busiest: it is now the first row, and the cursor is on
             # it (Enter opens the first row when nobody has moved the cursor).
-            snap = make_snapshot()
-            rows = tuple(
-                replace(r, requests=99_999) if f"{r.method}\x00{r.name}" == second else r for r in snap.endpoints
-            )
-            app.session.next_snapshot = replace(snap, endpoints=rows)
-            app.refresh_snapshot()
-            await pilot.pause()
+            await make_busiest(app, pilot, second)
             assert table.row_keys[0] == second and table.row_keys[1] == first
             assert table.cursor_row == 0 and table.selected_key() == second
 

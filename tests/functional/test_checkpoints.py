@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -59,6 +60,25 @@ def wait_for_checkpoint(reports: Path, timeout: float = 40.0) -> Path:
             return folders[0]
         time.sleep(0.1)
     raise AssertionError("no checkpoint with requests was written")
+
+
+def copy_after_two_checkpoints(session: Any, tmp_path: Path) -> Path:
+    """A copy of the running session's folder as the next checkpoint but one left it."""
+    written = session.checkpoints.written
+    wait_for(lambda: session.checkpoints.written > written + 1)
+    copy = tmp_path / "reports" / "killed-copy"
+    shutil.copytree(session.checkpoints.folder, copy)
+    return copy
+
+
+def as_killed(copy: Path) -> None:
+    """The copied folder's writer made a process that has exited: a killed run's folder."""
+    state = json.loads((copy / STATE_FILE).read_text())
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    state["pid"] = gone.pid
+    (copy / STATE_FILE).write_text(json.dumps(state))
+    wait_for(lambda: copy in recovery.orphaned(copy.parent))
 
 
 def check_recovered(folder: Path) -> dict:  # type: ignore[type-arg]
@@ -166,23 +186,15 @@ def test_a_checkpoint_whose_chart_lags_its_stats_is_recovered(tmp_path: Path, ta
     session.start()
     try:
         wait_for(lambda: len(session.env.stats.history) >= 1)  # Locust's chart point (one every 5 s)
-        written = session.checkpoints.written
-        wait_for(lambda: session.checkpoints.written > written + 1)
-        copy = tmp_path / "reports" / "killed-copy"
-        shutil.copytree(session.checkpoints.folder, copy)
+        copy = copy_after_two_checkpoints(session, tmp_path)
     finally:
         session.stop()
-    state = json.loads((copy / STATE_FILE).read_text())
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    state["pid"] = gone.pid  # a process that has exited: the "killed" writer
-    (copy / STATE_FILE).write_text(json.dumps(state))
+    as_killed(copy)
     chart = (copy / "checkpoint-history.jsonl").read_text().splitlines()
     assert chart
     point = json.loads(chart[0])
     point["time"] = "2026-01-01T00:00:00Z"  # older than the last request, for certain
     (copy / "checkpoint-history.jsonl").write_text(json.dumps(point) + "\n")
-    wait_for(lambda: copy in recovery.orphaned(tmp_path / "reports"))
     done = recovery.recover(copy)
     assert done.summary["end_reason"] == "killed"
     html = (copy / "report.html").read_text()
@@ -247,20 +259,12 @@ def test_a_killed_ramp_is_recovered_as_interrupted_with_its_judged_steps(tmp_pat
         search = session.capacity
         assert search is not None
         wait_for(lambda: len(search.steps) >= 2 and search.steps[0].judged)
-        written = session.checkpoints.written
-        wait_for(lambda: session.checkpoints.written > written + 1)
-        copy = tmp_path / "reports" / "killed-copy"
-        shutil.copytree(session.checkpoints.folder, copy)
+        copy = copy_after_two_checkpoints(session, tmp_path)
     finally:
         session.stop()
     checkpointed = json.loads((copy / "summary.json").read_text())["capacity"]
     assert checkpointed["outcome"] == "searching" and checkpointed["steps"][-1]["state"] != "pass"
-    state = json.loads((copy / STATE_FILE).read_text())
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    state["pid"] = gone.pid  # a process that has exited: the "killed" writer
-    (copy / STATE_FILE).write_text(json.dumps(state))
-    wait_for(lambda: copy in recovery.orphaned(tmp_path / "reports"))
+    as_killed(copy)
     summary = recovery.recover(copy).summary
     capacity = summary["capacity"]
     assert capacity["outcome"] == "interrupted" and "killed" in capacity["detail"]
