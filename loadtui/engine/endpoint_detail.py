@@ -47,15 +47,19 @@ def live_detail(
     key: tuple[str, str],
     history: EndpointHistory,
     status_codes: Mapping[str, int],
+    note: str = "",
 ) -> EndpointDetail:
-    """(method, name) now, from Locust's stats and loadtui's own per-endpoint series and codes."""
+    """(method, name) now, from Locust's stats and loadtui's own per-endpoint series and codes;
+    ``note``: what is missing and why."""
     method, name = key
     failures = tuple(f for f in locust_rows.failure_rows(stats) if (f.method, f.name) == key)
     series_rows = history.series((name, method))
     series = series_from_rows(series_rows or (), history.chart_percentiles)
     entry = stats.entries.get((name, method))
     if entry is None or not entry.num_requests:
-        return EndpointDetail(method, name, failures=failures, series=series, status_codes=sorted_codes(status_codes))
+        return EndpointDetail(
+            method, name, failures=failures, series=series, status_codes=sorted_codes(status_codes), note=note
+        )
     found = locust_rows.response_time_percentiles(entry, TABLE_PERCENTILES)
     return EndpointDetail(
         method=method,
@@ -66,6 +70,7 @@ def live_detail(
         status_codes=sorted_codes(status_codes),
         failures=failures,
         series=series,
+        note=note,
     )
 
 

@@ -828,8 +828,9 @@ class LoadSession:
         runner = self.runner
         if runner is None:
             return None
+        codes = self.status_codes
         return endpoint_detail.live_detail(
-            runner.stats, key, self.history.endpoints, self.status_codes.counts.get(key, {})
+            runner.stats, key, self.history.endpoints, codes.counts.get(key, {}), codes.missing_note(key)
         )
 
     def _verdict(self, capacity: Capacity | None) -> str | None:

@@ -182,6 +182,12 @@ class StatusCodes:
 
     # --- for the screen and summary.json ---------------------------------------------------------------
 
+    def missing_note(self, key: Key) -> str:
+        """Why ``key`` has no codes of its own, for its endpoint view: "" when it has them."""
+        if key in self.counts or len(self.counts) < NAMES_KEPT:
+            return ""
+        return f"its status codes are counted under {OTHER!r}: codes are kept for the first {NAMES_KEPT:,} names"
+
     def totals(self) -> tuple[tuple[str, int], ...]:
         """Every endpoint's codes together, the most frequent first."""
         return tuple(sorted(self.total.items(), key=lambda item: (-item[1], item[0])))

@@ -1,5 +1,6 @@
-"""A request that got no response counts under its error kind, found from the exception's types
-along its causes, as the client libraries raise them: real requests to loopback sockets."""
+"""Status codes as counted: a request that got no response counts under its error kind, found
+from the exception's types along its causes, as the client libraries raise them (real requests
+to loopback sockets); past the names kept, an endpoint's codes go under one row."""
 
 import socket
 import threading
@@ -68,3 +69,16 @@ def test_an_error_known_by_its_text_alone_is_read_without_its_urls() -> None:
     assert error_kind("HTTPConnectionPool(host='refused.example', port=80): Read timed out.") == "timeout"
     assert error_kind("something else at http://127.0.0.1:1/timeout") == "no response"
     assert error_kind(ValueError("nothing known")) == "no response (ValueError)"
+
+
+def test_past_the_names_kept_an_endpoint_s_codes_are_under_other_and_its_view_says_so() -> None:
+    from loadtui.engine.status_codes import NAMES_KEPT, OTHER, StatusCodes
+
+    codes = StatusCodes()
+    for i in range(NAMES_KEPT):
+        codes.add(("GET", f"/n/{i}"), "200")
+    assert codes.missing_note(("GET", "/n/0")) == ""
+    codes.add(("GET", "/late"), "503")
+    assert ("GET", "/late") not in codes.counts and codes.counts[("GET", OTHER)]["503"] == 1
+    assert OTHER in codes.missing_note(("GET", "/late")) and f"{NAMES_KEPT:,}" in codes.missing_note(("GET", "/late"))
+    assert dict(codes.totals()) == {"200": NAMES_KEPT, "503": 1}  # the total counts every request
