@@ -21,6 +21,7 @@ each stats report (:data:`REPORT_KEY`), as :mod:`.status_codes` does.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -33,6 +34,8 @@ from locust import TaskSet
 
 from .profiles import Profile
 from .snapshot import RateState
+
+logger = logging.getLogger(__name__)
 
 PACE_MESSAGE = "loadtui:pace"
 """Master -> loadtui worker: ``{"interval": seconds}`` to pace its users, ``{"interval": None}`` to give
@@ -220,6 +223,9 @@ class TaskRunCounts:
         self.runs = 0
         self.busy_s = 0.0
         self._events: Any = None
+        self.unpaced: set[str] = set()
+        """Workers whose reports carry no task runs: plain ``locust --worker`` processes, which
+        keep the locustfile's wait_time (each is said once, in the log)."""
 
     def take_worker_reports(self, events: Any) -> None:
         events.worker_report.add_listener(self._on_report)
@@ -232,9 +238,18 @@ class TaskRunCounts:
 
     def _on_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
         found = data.get(REPORT_KEY)
-        if found:
-            self.runs += int(found[0])
-            self.busy_s += float(found[1])
+        if found is None:
+            if data.get("user_count") and client_id not in self.unpaced:
+                self.unpaced.add(client_id)
+                logger.warning(
+                    "Worker %s is not paced: it reports no task runs, as a plain `locust --worker` does. Its users"
+                    " keep the locustfile's wait_time and the rate counts only the workers started with"
+                    " `loadtui --worker`",
+                    client_id,
+                )
+            return
+        self.runs += int(found[0])
+        self.busy_s += float(found[1])
 
     def take(self) -> tuple[int, float]:
         found = (self.runs, self.busy_s)

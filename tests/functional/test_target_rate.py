@@ -5,6 +5,9 @@ against what the server itself counted (``/__stats``), not only against Locust's
 """
 
 import json
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -259,3 +262,33 @@ async def test_the_dashboard_switches_to_a_rate_with_2_and_shows_how_it_holds(
     # run after a switch can miss by a few percent), the ended view says which, with a mark.
     mark, word = ("✓", ", held (") if paced["held"] else ("✗", "NOT HELD")
     assert f"target rate   {mark} " in ended and word in ended and "of 30/s" in ended
+
+
+def test_a_plain_locust_worker_is_said_to_be_unpaced(tmp_path: Path, capacity_server: CapacityServer) -> None:
+    """A rate with a remote `locust --worker` (not `loadtui --worker`): its users keep the
+    locustfile's wait_time, and the run's log says so, naming the worker, once."""
+    profile_set = profile_loading.load(
+        write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILE, host=capacity_server.url)
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    session: LoadSession = session_for(
+        profile_set, "steady", "--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
+        "--master-bind-port", str(port), "--report-dir", str(tmp_path / "reports"),
+    )  # fmt: skip
+    session.start()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "locust", "--worker", "-f", str(LOCUSTFILE), "--master-port", str(port)],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        helpers.wait_for(lambda: "is not paced" in session.log_book.text(), timeout=30)
+        helpers.wait_for(lambda: session.runner is not None and session.runner.user_count > 0, timeout=10)
+        (client_id,) = [client.id for client in session.runner.clients.all]  # type: ignore[union-attr]
+        said = [line for line in session.log_book.text().splitlines() if "is not paced" in line]
+        assert len(said) == 1 and client_id in said[0] and "loadtui --worker" in said[0]
+    finally:
+        session.stop()
+        worker.kill()
+        worker.wait(timeout=10)
