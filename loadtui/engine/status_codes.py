@@ -10,6 +10,7 @@ master adds them up (``worker_report``), as Locust does with its own stats.
 
 from __future__ import annotations
 
+import errno
 import heapq
 import re
 import socket
@@ -31,15 +32,22 @@ counted under one ``(other endpoints)`` row, so the counts stay bounded."""
 OTHER = "(other endpoints)"
 
 
-KINDS: tuple[tuple[str, tuple[type[BaseException], ...], tuple[str, ...]], ...] = (
-    # (kind, built-in exception types, words in the class names of the client libraries' own:
-    # requests' ConnectTimeout, urllib3's ReadTimeoutError, httpx's ConnectError...)
-    ("connection refused", (ConnectionRefusedError,), ("refused",)),
-    ("timeout", (TimeoutError, socket.timeout), ("timeout",)),
-    ("connection reset", (ConnectionResetError,), ("reset",)),
-    ("name not resolved", (socket.gaierror,), ("nameresolution", "gaierror")),
-    ("tls error", (), ("ssl", "certificate")),  # ssl.SSLError by name: no ssl import before locust's
-    ("connection closed", (ConnectionAbortedError, BrokenPipeError), ("remotedisconnected", "connectionclosed")),
+KINDS: tuple[tuple[str, tuple[type[BaseException], ...], frozenset[int], tuple[str, ...]], ...] = (
+    # (kind, built-in exception types, OSError errnos, words in the class names of the client
+    # libraries' own: requests' ConnectTimeout, urllib3's ReadTimeoutError, httpx's ConnectError...)
+    ("connection refused", (ConnectionRefusedError,), frozenset({errno.ECONNREFUSED}), ("refused",)),
+    ("timeout", (TimeoutError, socket.timeout), frozenset({errno.ETIMEDOUT}), ("timeout",)),
+    # before the reset: http.client's RemoteDisconnected (closed with no answer) is a ConnectionResetError
+    (
+        "connection closed",
+        (ConnectionAbortedError, BrokenPipeError),
+        frozenset({errno.ECONNABORTED, errno.EPIPE}),
+        ("remotedisconnected", "connectionclosed", "remoteprotocol"),
+    ),
+    ("connection reset", (ConnectionResetError,), frozenset({errno.ECONNRESET}), ("reset",)),
+    ("name not resolved", (socket.gaierror,), frozenset(), ("nameresolution", "gaierror")),
+    ("host unreachable", (), frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH}), ()),
+    ("tls error", (), frozenset(), ("ssl", "certificate")),  # ssl.SSLError by name: no ssl import before locust's
 )
 """The error kinds, in the order they are looked for along an exception's chain of causes."""
 
@@ -67,21 +75,34 @@ def _causes(exception: BaseException) -> list[BaseException]:
         if any(current is s for s in seen):
             continue
         seen.append(current)
-        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        try:
+            reason = getattr(current, "reason", None)  # a property of a library's own may raise
+        except Exception:
+            reason = None
+        wrapped = [current.__cause__, current.__context__, reason, *current.args]
         todo.extend(w for w in wrapped if isinstance(w, BaseException))
     return seen
 
 
 def error_kind(exception: BaseException | str) -> str:
     """What kept a request from getting a response, in the words a person searches logs for: from
-    the exception's types along its causes, then from its text with URLs and hosts left out."""
+    the exception's types (and errnos) along its causes, then from its text with URLs and hosts
+    left out. Never raises (it runs in Locust's request event)."""
+    try:
+        return _error_kind(exception)
+    except Exception:
+        return "no response" if isinstance(exception, str) else f"no response ({type(exception).__name__})"
+
+
+def _error_kind(exception: BaseException | str) -> str:
     if isinstance(exception, BaseException):
         chain = _causes(exception)
         # Each one's own class name, not its bases': urllib3's NewConnectionError (a refusal, an
         # unknown name) is a ConnectTimeoutError by inheritance.
         names = [type(e).__name__.lower() for e in chain]
-        for kind, types, words in KINDS:
-            if any(isinstance(e, types) for e in chain) or any(w in n for n in names for w in words):
+        errnos = {e.errno for e in chain if isinstance(e, OSError)}
+        for kind, types, codes, words in KINDS:
+            if any(isinstance(e, types) for e in chain) or errnos & codes or any(w in n for n in names for w in words):
                 return kind
         text = " ".join(f"{type(e).__name__}: {e}" for e in chain)
     else:

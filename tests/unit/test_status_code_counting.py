@@ -2,6 +2,7 @@
 from the exception's types along its causes, as the client libraries raise them (real requests
 to loopback sockets); past the names kept, an endpoint's codes go under one row."""
 
+import errno
 import socket
 import threading
 import time
@@ -42,6 +43,22 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Closing(BaseHTTPRequestHandler):
+    def handle(self) -> None:  # reads the request, answers nothing, closes
+        self.rfile.readline()
+        self.connection.close()
+
+
+@pytest.fixture
+def closing_port() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Closing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_port)
+    server.shutdown()
+    server.server_close()
+
+
 def raised(call: object) -> BaseException:
     try:
         call()  # type: ignore[operator]
@@ -62,6 +79,30 @@ def test_a_timeout_whose_url_says_refused_is_a_timeout(slow_port: int) -> None:
     assert error_kind(raised(lambda: requests.get(url, timeout=0.2))) == "timeout"
     fast = HTTPClient.from_url(url, network_timeout=0.2)
     assert error_kind(raised(lambda: fast.get("/refused/reset"))) == "timeout"
+
+
+def test_a_server_that_closes_without_an_answer_is_a_closed_connection(closing_port: int) -> None:
+    url = f"http://127.0.0.1:{closing_port}/reset"
+    # http.client's RemoteDisconnected is a ConnectionResetError: it must not pass for a reset
+    assert error_kind(raised(lambda: requests.get(url, timeout=2))) == "connection closed"
+    fast = HTTPClient.from_url(url, network_timeout=2)
+    assert error_kind(raised(lambda: fast.get("/reset"))) == "connection closed"
+
+
+def test_an_oserror_known_by_its_errno_and_an_exception_that_raises_when_read() -> None:
+    assert error_kind(OSError(errno.ECONNREFUSED, "refused")) == "connection refused"
+    assert error_kind(OSError(errno.EHOSTUNREACH, "No route to host")) == "host unreachable"
+    assert error_kind(ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")) == "connection reset"
+
+    class Awkward(Exception):
+        @property
+        def reason(self) -> str:
+            raise RuntimeError("a library's property that raises")
+
+        def __str__(self) -> str:
+            raise RuntimeError("and a __str__ that raises")
+
+    assert error_kind(Awkward()) == "no response (Awkward)"  # never raises into Locust's request event
 
 
 def test_an_error_known_by_its_text_alone_is_read_without_its_urls() -> None:
