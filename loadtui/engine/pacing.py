@@ -219,10 +219,12 @@ _INHERITED = object()
 class TaskRunCounts:
     """The task runs every worker reported (a master's :class:`Pace` has no users of its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, paced: Callable[[], bool] = lambda: True) -> None:
         self.runs = 0
         self.busy_s = 0.0
         self._events: Any = None
+        self._paced = paced
+        """Whether a rate is paced now: only then is a worker that reports no task runs worth a word."""
         self.unpaced: set[str] = set()
         """Workers whose reports carry no task runs: plain ``locust --worker`` processes, which
         keep the locustfile's wait_time (each is said once, in the log)."""
@@ -239,7 +241,7 @@ class TaskRunCounts:
     def _on_report(self, client_id: str, data: dict[str, Any], **_kw: Any) -> None:
         found = data.get(REPORT_KEY)
         if found is None:
-            if data.get("user_count") and client_id not in self.unpaced:
+            if data.get("user_count") and client_id not in self.unpaced and self._paced():
                 self.unpaced.add(client_id)
                 logger.warning(
                     "Worker %s is not paced: it reports no task runs, as a plain `locust --worker` does. Its users"

@@ -101,7 +101,7 @@ class LoadSession:
         self.classes = UserClasses(self._chosen_classes())
         self.pace = Pace(self.classes.classes)
         """The pacing wait_time of this process's users (a distributed run's are on the workers)."""
-        self._worker_runs = TaskRunCounts()
+        self._worker_runs = TaskRunCounts(paced=lambda: self.pacer.active)
         self._pace_sent: tuple[Any, ...] | None = None
         """The last interval sent to the workers, and to which (:meth:`_pace_users`)."""
         self.pacer = RatePacer(

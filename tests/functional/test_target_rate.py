@@ -264,9 +264,13 @@ async def test_the_dashboard_switches_to_a_rate_with_2_and_shows_how_it_holds(
     assert f"target rate   {mark} " in ended and word in ended and "of 30/s" in ended
 
 
-def test_a_plain_locust_worker_is_said_to_be_unpaced(tmp_path: Path, capacity_server: CapacityServer) -> None:
+@pytest.mark.parametrize("profile", ["steady", "closed"])
+def test_a_plain_locust_worker_is_said_to_be_unpaced(
+    tmp_path: Path, capacity_server: CapacityServer, profile: str
+) -> None:
     """A rate with a remote `locust --worker` (not `loadtui --worker`): its users keep the
-    locustfile's wait_time, and the run's log says so, naming the worker, once."""
+    locustfile's wait_time, and the run's log says so, naming the worker, once; without a rate
+    (``closed``) there is nothing to say."""
     profile_set = profile_loading.load(
         write_profiles(tmp_path, PROFILES, locustfile=LOCUSTFILE, host=capacity_server.url)
     )
@@ -274,21 +278,30 @@ def test_a_plain_locust_worker_is_said_to_be_unpaced(tmp_path: Path, capacity_se
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     session: LoadSession = session_for(
-        profile_set, "steady", "--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
+        profile_set, profile, "--master", "--expect-workers", "1", "--master-bind-host", "127.0.0.1",
         "--master-bind-port", str(port), "--report-dir", str(tmp_path / "reports"),
     )  # fmt: skip
     session.start()
+    reports_with_users: list[str] = []
+
+    def seen(client_id: str, data: dict, **_kw: object) -> None:  # type: ignore[type-arg]
+        if data.get("user_count"):
+            reports_with_users.append(client_id)
+
+    session.env.events.worker_report.add_listener(seen)  # the global locust.events: removed below
     worker = subprocess.Popen(
         [sys.executable, "-m", "locust", "--worker", "-f", str(LOCUSTFILE), "--master-port", str(port)],
         cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        helpers.wait_for(lambda: "is not paced" in session.log_book.text(), timeout=30)
-        helpers.wait_for(lambda: session.runner is not None and session.runner.user_count > 0, timeout=10)
-        (client_id,) = [client.id for client in session.runner.clients.all]  # type: ignore[union-attr]
+        helpers.wait_for(lambda: len(reports_with_users) >= 3, timeout=30)  # reports with users, seen
         said = [line for line in session.log_book.text().splitlines() if "is not paced" in line]
-        assert len(said) == 1 and client_id in said[0] and "loadtui --worker" in said[0]
+        if profile == "closed":
+            assert said == []
+        else:
+            assert len(said) == 1 and reports_with_users[0] in said[0] and "loadtui --worker" in said[0]
     finally:
+        session.env.events.worker_report.remove_listener(seen)
         session.stop()
         worker.kill()
         worker.wait(timeout=10)
