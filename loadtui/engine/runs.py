@@ -11,6 +11,7 @@ import csv
 import json
 import math
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from locust import stats as locust_stats
 from . import latency_histogram, recovery
 from .durations import human_duration
 from .endpoint_detail import TABLE_PERCENTILES, number, series_from_rows, sorted_codes
+from .endpoint_history import WINDOW_S
 from .snapshot import EndpointDetail, FailureRow, endpoint_row_from
 
 
@@ -155,7 +157,7 @@ def _history_rows(
 ) -> list[tuple[float, ...]]:
     """(method, name)'s stats_history.csv rows, the ``wanted`` columns (Timestamp first, as
     seconds since the file's first row; NaN for Locust's ``N/A``, and for the percentiles of a
-    row with no requests in its window: 0 there, at 0 req/s, is Locust's "none came").
+    row with no requests in its window, :func:`quiet_window`).
 
     The file can be hundreds of MB (3000 names for hours): lines that cannot be the endpoint's
     are skipped before the CSV parser sees them."""
@@ -169,7 +171,10 @@ def _history_rows(
             if any(column not in at for column in (*wanted, "Type", "Name")):
                 return []
             latencies = [i for i, column in enumerate(wanted) if column.endswith("%")]
-            quiet = at.get("Requests/s") if latencies else None
+            count_at = at.get("Total Request Count") if latencies else None
+            earlier: deque[tuple[float, float]] = deque()
+            """(time, requests so far) of the endpoint's rows: the window's first is the newest
+            at least a window old."""
             for line in handle:
                 if first is not None and needle not in line:
                     continue
@@ -181,13 +186,31 @@ def _history_rows(
                 if row[at["Type"]] == method and row[at["Name"]] == name:
                     values = [number(row[at[column]]) for column in wanted]
                     values[0] -= first
-                    if quiet is not None and not number(row[quiet]) and not any(values[i] for i in latencies):
-                        for i in latencies:  # no request in the window: Locust writes 0, the live chart a gap
-                            values[i] = math.nan
+                    if count_at is not None:
+                        quiet_window(values, latencies, number(row[count_at]), earlier)
                     points.append(tuple(values))
     except (OSError, csv.Error, UnicodeDecodeError):
         return points
     return points
+
+
+def quiet_window(
+    values: list[float], latencies: list[int], requests: float, earlier: deque[tuple[float, float]]
+) -> None:
+    """Makes the percentiles of a row whose window had no request NaN, as the live series has
+    them: Locust writes 0 there. A 0 is a gap when the endpoint's request count is the same as a
+    window (:data:`.endpoint_history.WINDOW_S`) before, or no row is that old yet; an endpoint
+    answering under half a millisecond (0 in Locust's whole milliseconds) while requests come
+    keeps its 0. ``earlier`` is this endpoint's (time, requests) so far, kept short here."""
+    now = values[0]
+    while len(earlier) > 1 and earlier[1][0] <= now - WINDOW_S:
+        earlier.popleft()
+    base = earlier[0] if earlier and earlier[0][0] <= now - WINDOW_S else None
+    earlier.append((now, requests))
+    if any(values[i] for i in latencies) or (base is not None and base[1] != requests):
+        return
+    for i in latencies:
+        values[i] = math.nan
 
 
 SUMMARY_FIELDS = {

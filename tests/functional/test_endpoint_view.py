@@ -184,17 +184,22 @@ def test_a_past_run_draws_its_chart_percentiles_and_gaps_where_nothing_came(save
     with (copy / "stats_history.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     last = next(r for r in reversed(rows) if r["Name"] == "/status/503")
-    quiet = {**last, "Timestamp": str(int(last["Timestamp"]) + 1), "Requests/s": "0.000000", "Failures/s": "0.000000"}
-    quiet.update({f"{100 * p:g}%": "0" for p in ROW_PERCENTILES})
+    zeros = {f"{100 * p:g}%": "0" for p in ROW_PERCENTILES}
+    at = int(last["Timestamp"])
+    count = int(last["Total Request Count"])
+    # 11 s on, no request since: a gap, though Locust's lagging current RPS is not 0 yet; then
+    # 11 s more with requests all under half a millisecond (0 in Locust's whole ms): a real 0.
+    quiet = {**last, **zeros, "Timestamp": str(at + 11), "Requests/s": "0.300000"}
+    fast = {**last, **zeros, "Timestamp": str(at + 22), "Total Request Count": str(count + 40)}
     with (copy / "stats_history.csv").open("a", newline="") as handle:
-        csv.DictWriter(handle, fieldnames=list(rows[0])).writerow(quiet)
+        csv.DictWriter(handle, fieldnames=list(rows[0])).writerows([quiet, fast])
     (copied,) = runs.list_runs(tmp_path)
     detail = runs.read_endpoint(copied, "GET", "/status/503")
     assert [name for name, _ in detail.series.latency] == ["p90", "p99.9"]
-    history = [r for r in [*rows, quiet] if r["Name"] == "/status/503"]
+    history = [r for r in rows if r["Name"] == "/status/503"]
     p90 = dict(detail.series.latency)["p90"]
-    assert [v for v in p90[:-1]] == [float(r["90%"]) for r in history[:-1]]
-    assert math.isnan(p90[-1]) and detail.series.rps[-1] == 0  # the quiet window: a gap, not 0 ms
+    assert [v for v in p90[:-2]] == [float(r["90%"]) for r in history]
+    assert math.isnan(p90[-2]) and p90[-1] == 0  # the quiet window: a gap, not 0 ms; the fast one: 0
     summary["settings"]["chart_percentiles"] = [97]  # no such column: p50, p95 and p99
     (copy / "summary.json").write_text(json.dumps(summary))
     (copied,) = runs.list_runs(tmp_path)
