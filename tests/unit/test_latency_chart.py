@@ -79,4 +79,15 @@ def test_the_time_axis_reads_as_seconds_then_minutes_then_the_time_of_day() -> N
     later = start + 7 * 60  # 14:07: the labels stay on the clock's round times
     positions, labels, _ = time_ticks(5 * 3600, started_at=later)
     assert labels == ["15:00", "16:00", "17:00", "18:00", "19:00"] and positions[0] == 53 * 60
+    midnight = time.mktime((2026, 12, 3, 0, 0, 0, 0, 0, -1))  # a Thursday
+    assert time_ticks(86400, started_at=midnight)[1] == [
+        "Thu 00:00",
+        "Thu 06:00",
+        "Thu 12:00",
+        "Thu 18:00",
+        "Fri 00:00",
+    ]
+    assert time_ticks(25 * 86400, started_at=midnight)[1] == ["03 Dec", "10 Dec", "17 Dec", "24 Dec"]  # weeks: dates
+    for odd in (float("nan"), float("inf"), -5.0, 0.0):  # never raises: the shortest axis
+        assert time_ticks(odd, started_at=None)[1] == ["0", "1"]
     assert time_ticks(2 * 3600, started_at=None)[2] == "elapsed min:s"  # no start known: still from 0

@@ -34,12 +34,12 @@ from .status_codes_table import status_style
 PERCENTILE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (("pct", "Pctl", 6), ("ms", "ms", 8))
 PAIRED_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("pct", "Pctl", 6),
-    ("ms", "ms", 6),
+    ("ms", "ms", 7),
     ("pct2", "Pctl", 6),
-    ("ms2", "ms", 6),
+    ("ms2", "ms", 7),
 )
 """The percentiles two to a row, on a short screen (below 32 lines), where one to a row would
-put p99.99 and the maximum below the fold at 80x24."""
+put p99.99 and the maximum below the fold at 80x24. 7 wide: ``120,000`` (a 2-minute timeout)."""
 CODE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("status", "Status", 18),
     ("count", "Count", 9),

@@ -45,7 +45,7 @@ def time_ticks(span_s: float, started_at: float | None, ticks: int = TICKS) -> t
     seconds for the first two minutes, then minutes (``12:30``), then past an hour the clock time
     of day (``14:05``) when the start is known, as a person reading a long run thinks of it.
     Labels fall on round values (0, 15, 30 s; 10:00; 14:30), each exactly where it is drawn."""
-    span = max(span_s, 1.0)
+    span = max(span_s, 1.0) if math.isfinite(span_s) else 1.0
     if span < 120:
         step = _step(span, SECOND_STEPS, ticks)
         positions = [float(p) for p in range(0, int(span) + 1, step)]
@@ -61,7 +61,8 @@ def time_ticks(span_s: float, started_at: float | None, ticks: int = TICKS) -> t
         positions = [first + i * step for i in range(int((span - first) // step) + 1)]
         if len(positions) <= ticks:
             break
-    clock = "%a %H:%M" if span > 86400 else "%H:%M"  # past a day, the day too
+    # From a day on, the day too; from a step of a day, the date alone (weeks: 07 Dec, 14 Dec).
+    clock = "%d %b" if step >= 86400 else "%a %H:%M" if span >= 86400 else "%H:%M"
     return positions, [time.strftime(clock, time.localtime(started_at + p)) for p in positions], "time of day"
 
 
