@@ -241,11 +241,13 @@ def make_snapshot(
                 "GET",
                 "/api/v1/search?q=[term]",
                 "HTTPError('500 Server Error: search backend timeout')",
-                14,
+                16,  # the endpoint's failures, each a 500 (its codes)
                 T0 + 3,
                 T0 + 57,
             ),
-            FailureRow("GET", "/", "ConnectionResetError(104, 'Connection reset by peer')", 3, T0 + 10, T0 + 41),
+            FailureRow(
+                "GET", "/", "HTTPError('500 Server Error: INTERNAL SERVER ERROR for url: /')", 24, T0 + 10, T0 + 41
+            ),
         ),
         exceptions=(
             ExceptionRow(
