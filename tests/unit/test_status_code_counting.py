@@ -2,6 +2,7 @@
 from the exception's types along its causes, as the client libraries raise them (real requests
 to loopback sockets); past the names kept, an endpoint's codes go under one row."""
 
+import contextlib
 import errno
 import socket
 import threading
@@ -26,14 +27,23 @@ class Slow(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def slow_port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A loopback server of ``handler``, for the test's length: its port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield int(server.server_port)
-    server.shutdown()
-    server.server_close()
+    try:
+        yield int(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def slow_port() -> Iterator[int]:
+    with serving(Slow) as port:
+        yield port
 
 
 @pytest.fixture
@@ -51,12 +61,8 @@ class Closing(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def closing_port() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Closing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield int(server.server_port)
-    server.shutdown()
-    server.server_close()
+    with serving(Closing) as port:
+        yield port
 
 
 def raised(call: object) -> BaseException:
