@@ -20,7 +20,8 @@ machine falls on all of them alike; the table reports medians:
 5. ``loadtui --headless --workers 2`` against one process;
 6. the run folder's checkpoint (every 5 s, the default) against none (``--checkpoint-interval
    0``): headless requests/s with 1 and with 3000 names, and the dashboard's refresh with 3000
-   names, with the time one checkpoint takes in the app process (median, max).
+   names, with the time one checkpoint takes in the app process (median, max); and (6d) 3000
+   names with ``--csv`` too, its files rewritten every second as Locust's writer does.
 
 7. the dashboard with 3000 names as in 4, A/B against the code before "See inside an endpoint"
    (``--before``, a commit run from a ``git archive`` of it): this code, and this code with the
@@ -559,6 +560,7 @@ def checkpoint_rows(url: str, s: int, reps: int) -> list[tuple[str, str, str, st
             "off": lambda: loadtui_headless(url, s, *off),
             "names_on": lambda: loadtui_headless(url, s, tags="names"),
             "names_off": lambda: loadtui_headless(url, s, *off, tags="names"),
+            "names_csv": lambda: loadtui_headless(url, s, "--csv", "out/x", tags="names"),
             "app_on": lambda: dashboard_names_in_app(url, s),
             "app_off": lambda: dashboard_names_in_app(url, s, 0, *off),
         },
@@ -581,6 +583,12 @@ def checkpoint_rows(url: str, s: int, reps: int) -> list[tuple[str, str, str, st
             f"{median(runs['names_on'], 'rps'):,.0f}",
             ratio("names_on", "names_off"),
             f"none: {median(runs['names_off'], 'rps'):,.0f} req/s",
+        ),
+        (
+            "6d. the same, 3000 names, checkpoint every 5 s and --csv every second (vs checkpoints alone)",
+            f"{median(runs['names_csv'], 'rps'):,.0f}",
+            ratio("names_csv", "names_on"),
+            f"checkpoints alone: {median(runs['names_on'], 'rps'):,.0f} req/s",
         ),
         (
             "6c. dashboard, 3000 names, checkpoint every 5 s (vs none)",

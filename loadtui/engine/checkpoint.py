@@ -25,24 +25,18 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 import time
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import gevent
-import gevent.os
 import psutil
 
-from . import report_writer, reports
+from . import reports
 from . import summary as summary_mod
-from .exit_status import exit_text
-from .files import Spliced, atomic_write
+from .files import atomic_write
+from .forked_writer import ForkedWriter
 from .log_book import FILE_NAME as LOG_FILE
-from .run_plan import Outputs
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -54,9 +48,6 @@ logger = logging.getLogger(__name__)
 
 SECONDS = 5.0
 """How often the folder is brought up to date: a kill loses at most this much of the run."""
-
-CHILD_TIMEOUT_S = 60.0
-"""A checkpoint's child that has not finished by then is killed (and the checkpoint counts as failed)."""
 
 STATE_FILE = "checkpoint.json"
 HISTORY_FILE = "checkpoint-history.jsonl"
@@ -169,12 +160,8 @@ class Checkpoints:
         history: HistoryFile,
         *,
         seconds: float = SECONDS,
-        csv_prefix: str | None = None,
     ) -> None:
         self.report_dir = report_dir
-        self.csv_prefix = csv_prefix
-        """``--csv PREFIX``: its files are brought up to date with the folder's, as Locust rewrites
-        them while it runs (the run's end writes them final, :mod:`.report_writer`)."""
         self.name = name
         self.seconds = seconds
         self.folder: Path | None = None
@@ -189,8 +176,7 @@ class Checkpoints:
         self._chart_points = 0
         self._log_position = 0
         self._identity = writer_identity()
-        self._child: int | None = None
-        """The pid of the child writing a checkpoint, while one does."""
+        self._writer = ForkedWriter()
         self._chart_list: Any = None
         """Locust's chart history list the chart points were taken from (a stats reset makes a new one)."""
         self._rewrite_chart = False
@@ -218,11 +204,8 @@ class Checkpoints:
         """One checkpoint of the run as it is now (``run.end_reason`` is ``running``).
 
         Here, between two of the users' turns, only the new history rows, chart points and log
-        lines are taken; then the process forks (as Redis saves its snapshots) and the child, whose
-        memory is this very moment, renders and writes the files on another core and exits. The
-        users never wait for it: a thread would hold the GIL for the whole render (with 3000
-        names that halved the requests/s, bench/ case 6), and rendering here would stop them for
-        hundreds of ms. Without fork, the files are rendered here. A checkpoint that fails leaves
+        lines are taken; a forked child renders and writes the files (:mod:`.forked_writer`: with
+        3000 names a thread halved the requests/s, bench/ case 6). A checkpoint that fails leaves
         the appended files as they were before it (cut back), so the next one appends it all once."""
         if self._closed:
             return
@@ -260,20 +243,9 @@ class Checkpoints:
             atomic_write(folder / STATE_FILE, json.dumps({**state, "stats": serialize_stats(env)}), sync=False)
             _, files = reports.render(env, run, folder, checkpoint=True)
             reports.write_files(folder, files, sync=False)
-            if self.csv_prefix:
-                history = Spliced(folder / "stats_history.csv", _size(folder / "stats_history.csv") or 0, "")
-                wanted = report_writer.output_files(
-                    Outputs(csv_prefix=self.csv_prefix), {**files, "stats_history.csv": history}, env
-                )
-                _, error = report_writer.write_outputs(wanted)
-                if error is not None:
-                    raise OSError(None, error)
 
         try:
-            if hasattr(os, "fork"):
-                self._in_child(write_files)
-            else:
-                write_files()
+            self._writer.run(write_files)
         except OSError as exc:
             for path, size in sizes.items():
                 with contextlib.suppress(OSError):
@@ -290,68 +262,10 @@ class Checkpoints:
             logger.warning("Checkpoints are written to %s again", folder)
             self.error = None
 
-    def _in_child(self, work: Callable[[], None]) -> None:
-        """``work()`` in a forked child; waits for it cooperatively. Raises OSError when it failed,
-        died without answering (the OOM killer), or took longer than CHILD_TIMEOUT_S."""
-        read_end, write_end = os.pipe()
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that a child of a process with threads may deadlock on a lock one
-            # of them held: the child takes none (no logging, no output) and is killed if it hangs.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # the child: no terminal (output, signals), no cleanup of the parent's, no logging
-            answer: dict[str, Any] = {"ok": True}
-            try:
-                os.close(read_end)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 1)
-                os.dup2(devnull, 2)
-                logging.disable(logging.CRITICAL)
-                os.setpgid(0, 0)
-                for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                    signal.signal(sig, signal.SIG_DFL)
-                work()
-            except OSError as exc:
-                answer = {"errno": exc.errno, "strerror": exc.strerror, "filename": exc.filename}
-            except BaseException as exc:
-                answer = {"errno": None, "strerror": repr(exc), "filename": None}
-            finally:
-                try:
-                    os.write(write_end, json.dumps(answer).encode())
-                finally:
-                    os._exit(0)
-        os.close(write_end)
-        self._child = pid
-        chunks: list[bytes] = []
-        answered = False
-        try:
-            gevent.os.make_nonblocking(read_end)
-            with gevent.Timeout(CHILD_TIMEOUT_S, False):
-                while chunk := gevent.os.nb_read(read_end, 65536):
-                    chunks.append(chunk)
-                answered = True
-            if not answered:
-                os.kill(pid, signal.SIGKILL)
-        finally:
-            os.close(read_end)
-            _, status = os.waitpid(pid, 0)
-            self._child = None
-        if not answered:
-            raise OSError(None, f"the checkpoint's writer gave no answer in {CHILD_TIMEOUT_S:g}s")
-        try:
-            answer = json.loads(b"".join(chunks))
-        except ValueError:
-            answer = {}
-        if not answer:  # nothing said: it died before it could (the OOM killer, a crash)
-            raise OSError(None, f"the checkpoint's writer died ({exit_text(os.waitstatus_to_exitcode(status))})")
-        if not answer.get("ok"):
-            raise OSError(answer["errno"], answer["strerror"], answer["filename"])
-
     def close(self) -> None:
         """No more checkpoints; waits for one being written (the final report comes next)."""
         self._closed = True
-        while self._child is not None:
-            gevent.sleep(0.01)
+        self._writer.wait()
 
     def to_dict(self) -> dict[str, Any]:
         """summary.json's ``checkpoints``: how often, how many, and whether the disk refused them."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,11 @@ class HistoryFile:
         """How many of its bytes are checkpointed rows (and the header): what it is cut back to."""
         self.endpoint_rows_dropped_at: float | None = None
         """When endpoint rows stopped being kept (nothing could be written for too long)."""
+        self._followers: list[Callable[[str], None]] = []
+
+    def follow(self, follower: Callable[[str], None]) -> None:
+        """``follower(text)`` for each tick's rows from now on, as CSV text (``--csv``'s live file)."""
+        self._followers.append(follower)
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
         """One tick's rows (the Aggregated row last)."""
@@ -55,6 +60,8 @@ class HistoryFile:
         text = reports.csv_text(rows)
         self._chunks.append(text)
         self._pending += len(text)
+        for follower in self._followers:
+            follower(text)
 
     def pending(self) -> tuple[str, int]:
         """(the rows not on disk yet, as CSV text; a mark for :meth:`written`)."""

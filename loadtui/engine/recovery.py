@@ -24,7 +24,6 @@ import psutil
 from . import capacity, reports, thresholds
 from . import summary as summary_mod
 from .checkpoint import (
-    CHILD_TIMEOUT_S,
     HISTORY_FILE,
     OWN_FILES,
     SECONDS,
@@ -33,6 +32,7 @@ from .checkpoint import (
     machine_identity,
     stopped_environment,
 )
+from .forked_writer import CHILD_TIMEOUT_S
 
 logger = logging.getLogger(__name__)
 

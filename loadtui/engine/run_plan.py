@@ -40,8 +40,8 @@ class Distribution:
 @dataclass(frozen=True)
 class Outputs:
     """Locust's own output files, asked for on its command line: written at the end of the run
-    from the same final stats as the run folder (so they agree with it); the ``--csv`` ones also at
-    each checkpoint (:mod:`.checkpoint`)."""
+    from the same final stats as the run folder (so they agree with it); the ``--csv`` ones also
+    while the run goes, every second as Locust's writer keeps them (:mod:`.live_csv`)."""
 
     csv_prefix: str | None = None
     """``--csv PREFIX``: PREFIX_stats.csv, _stats_history.csv, _failures.csv, _exceptions.csv."""

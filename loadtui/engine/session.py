@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import gevent
 import locust
 from gevent.event import Event
+from locust import stats as locust_stats
 from locust.env import Environment
 from locust.stats import stats_history
 
@@ -35,6 +36,7 @@ from .demo_target import DemoTarget, DemoTargetError
 from .durations import human_duration
 from .endpoint_selection import EndpointView, select
 from .live_control import LiveControl, options_follow
+from .live_csv import LiveCsv
 from .local_workers import LocalWorkers
 from .locust_events import registry
 from .locust_process import HookError, HookFailures, fire_init
@@ -88,6 +90,8 @@ class LoadSession:
         self.distribution = plan.distribution if plan.distribution and plan.distribution.workers_needed else None
         self.log_book = log_book or LogBook()
         self.checkpoints: Checkpoints | None = None
+        self.live_csv: LiveCsv | None = None
+        """``--csv PREFIX``'s files while the run goes (the run's end writes them final)."""
         """The run folder while the run goes (made in its first second); None before start."""
         self.env: Environment | None = None
         self.runner: LocalRunner | MasterRunner | None = None
@@ -205,9 +209,12 @@ class LoadSession:
             self.log_book,
             self.history.file,
             seconds=plan.checkpoint_seconds,
-            csv_prefix=plan.outputs.csv_prefix,
         )
         self.checkpoints.open()
+        if plan.outputs.csv_prefix:
+            self.live_csv = LiveCsv(plan.outputs.csv_prefix, self.history.file)
+            self.live_csv.start()
+            self._greenlets.append(gevent.spawn(self._csv_every, self.live_csv))
         self._greenlets.append(gevent.spawn(stats_history, self.runner))
         self._greenlets.append(gevent.spawn(self._ticker))
         if self.checkpoints.enabled:
@@ -467,6 +474,8 @@ class LoadSession:
             self._deadline_greenlet.kill(block=False)
         if self.checkpoints is not None:
             self.checkpoints.close()  # a checkpoint being written finishes before the final report
+        if self.live_csv is not None:
+            self.live_csv.close()
         if self.control is not None:
             self.control.stop_ramp()
         if self.capacity is not None:
@@ -670,6 +679,16 @@ class LoadSession:
             except Exception:
                 logger.exception("sampling failed")
             gevent.sleep(max(0.0, self.tick_seconds - (time.monotonic() - started)))
+
+    def _csv_every(self, live_csv: LiveCsv) -> None:
+        while True:
+            gevent.sleep(locust_stats.CSV_STATS_INTERVAL_SEC)  # read each time, as Locust's writer does
+            if self._finishing or self.env is None:
+                return
+            try:
+                live_csv.write(self.env)
+            except Exception:
+                logger.exception("writing the --csv files failed")
 
     def _checkpoint_every(self, checkpoints: Checkpoints) -> None:
         while True:

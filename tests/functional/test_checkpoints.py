@@ -202,15 +202,17 @@ def test_a_checkpoint_whose_chart_lags_its_stats_is_recovered(tmp_path: Path, ta
 
 
 def test_csv_files_are_brought_up_to_date_while_the_run_goes(tmp_path: Path, target) -> None:  # type: ignore[no-untyped-def]
-    """``--csv PREFIX``: as Locust rewrites its files during a run, loadtui's are written at each
-    checkpoint, then final at the end (equal to the run folder's)."""
+    """``--csv PREFIX``: as Locust's writer, stats.csv is rewritten every second and the history
+    appended, with no checkpoints at all (``--checkpoint-interval 0``); at the end all four are
+    final, equal to the run folder's."""
     write_profiles(tmp_path, LONG, locustfile=LOCUSTFILES / "tagged.py", host=target.url)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "loadtui", "--headless", "-p", "long", "--checkpoint-interval", "0.5",
+        [sys.executable, "-m", "loadtui", "--headless", "-p", "long", "--checkpoint-interval", "0",
          "--csv", "out/x", "-t", "30s"],
         cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     stats = tmp_path / "out" / "x_stats.csv"
+    history_csv = tmp_path / "out" / "x_stats_history.csv"
 
     def aggregated() -> dict[str, str] | None:
         with contextlib.suppress(OSError, IndexError):
@@ -219,13 +221,18 @@ def test_csv_files_are_brought_up_to_date_while_the_run_goes(tmp_path: Path, tar
                 return rows[-1]
         return None
 
+    def history() -> list[dict[str, str]]:
+        with contextlib.suppress(OSError):
+            return list(csv.DictReader(history_csv.open()))
+        return []
+
     try:
         wait_for(lambda: (row := aggregated()) is not None and int(row["Request Count"]) > 0)
         first = int(aggregated()["Request Count"])  # type: ignore[index]
         wait_for(lambda: int(aggregated()["Request Count"]) > first)  # type: ignore[index]  # rewritten
+        wait_for(lambda: len([r for r in history() if r["Name"] == "Aggregated"]) >= 2)  # appended
         assert proc.poll() is None  # while the run goes
-        history = list(csv.DictReader((tmp_path / "out" / "x_stats_history.csv").open()))
-        assert history and history[-1]["Name"] == "Aggregated"
+        assert history()[0]["Timestamp"] and "Total Request Count" in history()[0]  # Locust's layout
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     finally:

@@ -63,7 +63,7 @@ def test_a_checkpoint_that_cannot_be_finished_is_reported_once(tmp_path: Path) -
 def test_a_checkpoint_s_child_that_dies_without_answering_is_a_failed_checkpoint(tmp_path: Path) -> None:
     checkpoints = Checkpoints(tmp_path, "run", LogBook(), HistoryFile())
     with pytest.raises(OSError, match="died \\(killed by SIGKILL\\)"):
-        checkpoints._in_child(lambda: os.kill(os.getpid(), signal.SIGKILL))  # as the OOM killer does
+        checkpoints._writer.run(lambda: os.kill(os.getpid(), signal.SIGKILL))  # as the OOM killer does
     with pytest.raises(OSError, match="No space left"):
-        checkpoints._in_child(lambda: (_ for _ in ()).throw(OSError(28, "No space left on device", "x")))
-    checkpoints._in_child(lambda: None)  # a child that did its work: no error
+        checkpoints._writer.run(lambda: (_ for _ in ()).throw(OSError(28, "No space left on device", "x")))
+    checkpoints._writer.run(lambda: None)  # a child that did its work: no error
