@@ -682,7 +682,8 @@ class LoadSession:
 
     def _csv_every(self, live_csv: LiveCsv) -> None:
         while True:
-            gevent.sleep(locust_stats.CSV_STATS_INTERVAL_SEC)  # read each time, as Locust's writer does
+            # read each time, as Locust's writer does (a locustfile may set it); never a busy loop
+            gevent.sleep(max(0.2, float(locust_stats.CSV_STATS_INTERVAL_SEC)))
             if self._finishing or self.env is None:
                 return
             try:
