@@ -21,10 +21,10 @@ SECTIONS_NOTE = (
 def bindings_table(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
     table.add_column("Key", no_wrap=True)
-    table.add_column("Action")
+    table.add_column("Action", ratio=1)  # the room left goes to what each key does
     table.add_column("Id", style="dim", no_wrap=True)
     for title, bindings in sections:
-        table.add_row(Text(title, style="bold underline"), "", "")
+        table.add_row("", Text(title, style="bold underline"), "")  # not under Key: it would widen it
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
@@ -43,7 +43,10 @@ def bindings_table(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Tab
             # 2..9 are folded into the "1-9" line.
             if (binding.id or "").startswith("switch-profile-") and binding.key != "1":
                 continue
-            table.add_row(keys, binding.description, binding.id or "")
+            action = Text(binding.description)
+            if binding.tooltip:  # what it does, where the name alone is short (+1 cap: under a rate)
+                action.append(f"  {binding.tooltip}", style="dim")
+            table.add_row(keys, action, binding.id or "")
         table.add_row("", "", "")
     return table
 
