@@ -18,6 +18,7 @@ from collections import Counter
 from operator import itemgetter
 from typing import Any
 
+from .endpoint_detail import sorted_codes
 from .snapshot import StatusRow
 
 Key = tuple[str, str]
@@ -134,8 +135,8 @@ class StatusCodes:
         self.counts: dict[Key, Counter[str]] = {}
         self._totals: dict[Key, int] = {}
         """Each endpoint's requests counted, kept as they come: the busiest are picked from these."""
-        self.total: Counter[str] = Counter()
-        """Every endpoint's together, kept as they come."""
+        self._by_status: Counter[str] = Counter()
+        """Every endpoint's codes together, kept as they come (:meth:`totals`)."""
         self._listening: list[tuple[Any, Any]] = []
         """(event hook, listener) pairs added, for :meth:`stop`."""
 
@@ -157,7 +158,7 @@ class StatusCodes:
     def reset(self, **_kwargs: Any) -> None:
         self.counts = {}
         self._totals = {}
-        self.total = Counter()
+        self._by_status = Counter()
 
     def _on_request(
         self, request_type: str = "", name: str = "", response: Any = None, exception: Any = None, **_kw: Any
@@ -172,7 +173,7 @@ class StatusCodes:
             counts = self.counts.setdefault(key, Counter())
         counts[status] += count
         self._totals[key] = self._totals.get(key, 0) + count
-        self.total[status] += count
+        self._by_status[status] += count
 
     # --- a worker's share, to its master and back ---------------------------------------------------
 
@@ -211,7 +212,7 @@ class StatusCodes:
 
     def totals(self) -> tuple[tuple[str, int], ...]:
         """Every endpoint's codes together, the most frequent first."""
-        return tuple(sorted(self.total.items(), key=lambda item: (-item[1], item[0])))
+        return sorted_codes(self._by_status)
 
     def rows(self, most: int) -> tuple[StatusRow, ...]:
         """At most ``most`` rows: the busiest endpoints' codes, each endpoint's most frequent first."""

@@ -17,7 +17,7 @@ from locust import HttpUser, task
 from locust.stats import RequestStats
 
 from loadtui.engine import latency_histogram, profile_loading
-from loadtui.engine.endpoint_detail import TABLE_PERCENTILES
+from loadtui.engine.endpoint_detail import TABLE_PERCENTILES, sorted_codes
 from loadtui.engine.endpoint_selection import EndpointView, select_rows
 from loadtui.engine.locustfile import DEMO_LOCUSTFILE, LoadedLocustfile
 from loadtui.engine.planning import Planner
@@ -503,8 +503,7 @@ def make_codes_snapshot(**kwargs: Any) -> Snapshot:
     totals: dict[str, int] = {}
     for row in rows:
         totals[row.status] = totals.get(row.status, 0) + row.count
-    ordered = tuple(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
-    return replace(make_snapshot(**kwargs), status_codes=rows, status_totals=ordered)
+    return replace(make_snapshot(**kwargs), status_codes=rows, status_totals=sorted_codes(totals))
 
 
 def make_workers_snapshot(**kwargs: Any) -> Snapshot:
